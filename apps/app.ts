@@ -1,0 +1,94 @@
+/**
+ * An app component: ServiceAccount, Deployment and ClusterIP Service for one entry of the
+ * environment's `apps`. Every pod meets Pod Security "restricted"; the network side lives in
+ * the network-policy component, driven by the environment's flows.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { COMMON_LABELS, type Component } from '../lib/component';
+import { NAME_LABEL } from '../lib/environment';
+
+/** UID/GID apps run as: the conventional unprivileged "nonroot" user of distroless images. */
+export const APP_UID = 65532;
+
+export function appComponent(appName: string): Component {
+  return {
+    name: appName,
+    render(chart, env) {
+      const app = env.apps[appName]!;
+      const selector = { [NAME_LABEL]: appName };
+      const labels = { ...COMMON_LABELS, ...selector, 'app.kubernetes.io/part-of': env.name };
+      const metadata = { name: appName, namespace: app.namespace, labels };
+
+      new k8s.KubeServiceAccount(chart, 'service-account', { metadata, automountServiceAccountToken: false });
+
+      const ports = Object.entries(app.ports).sort(([a], [b]) => a.localeCompare(b));
+      new k8s.KubeDeployment(chart, 'deployment', {
+        metadata,
+        spec: {
+          replicas: app.replicas,
+          revisionHistoryLimit: 3,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: appName,
+              automountServiceAccountToken: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: APP_UID,
+                runAsGroup: APP_UID,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              containers: [
+                {
+                  name: appName,
+                  image: app.image,
+                  imagePullPolicy: 'IfNotPresent',
+                  ...(app.args.length ? { args: app.args } : {}),
+                  ...(Object.keys(app.env).length
+                    ? { env: Object.entries(app.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })) }
+                    : {}),
+                  ports: ports.map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })),
+                  resources: {
+                    requests: {
+                      cpu: k8s.Quantity.fromString(app.resources.requests.cpu),
+                      memory: k8s.Quantity.fromString(app.resources.requests.memory),
+                    },
+                    limits: {
+                      cpu: k8s.Quantity.fromString(app.resources.limits.cpu),
+                      memory: k8s.Quantity.fromString(app.resources.limits.memory),
+                    },
+                  },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    privileged: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ['ALL'] },
+                  },
+                  // A TCP check works for any app; the first port is the one that serves.
+                  readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ports[0]![0]) }, periodSeconds: 10 },
+                  livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ports[0]![0]) }, periodSeconds: 20, failureThreshold: 3 },
+                },
+              ],
+            },
+          },
+        },
+      });
+
+      new k8s.KubeService(chart, 'service', {
+        metadata,
+        spec: {
+          type: 'ClusterIP',
+          selector,
+          ports: ports.map(([name, p]) => ({
+            name,
+            port: p.servicePort ?? p.containerPort,
+            targetPort: k8s.IntOrString.fromString(name),
+            protocol: p.protocol,
+          })),
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { defineEnvironment } from '../lib/environment';
+import { connectorEgress, standardBlocked, whoami } from './_shared';
+
+export default defineEnvironment({
+  name: 'prod',
+  aws: { region: 'eu-west-2' },
+  cluster: { name: 'prod-eu', kubernetesVersion: '1.31' },
+  network: { vpcCidr: '10.20.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '172.20.0.0/16' },
+  namespaces: ['twingate', 'whoami'],
+  apps: { whoami: whoami(2) },
+  flows: [
+    { from: 'twingate/connector', to: 'whoami/whoami', port: 'http', description: 'people reach whoami through Twingate' },
+    ...connectorEgress,
+  ],
+  blocked: standardBlocked,
+  twingate: { network: 'acme' },
+  groups: ['Engineering', 'Platform Admins', 'SRE On-Call'],
+  access: [
+    { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
+    { group: 'SRE On-Call', resources: ['whoami'], kubernetesRole: 'edit' },
+    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
+  ],
+});

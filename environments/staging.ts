@@ -1,0 +1,22 @@
+import { defineEnvironment } from '../lib/environment';
+import { connectorEgress, standardBlocked, whoami } from './_shared';
+
+export default defineEnvironment({
+  name: 'staging',
+  aws: { region: 'eu-west-2' },
+  cluster: { name: 'staging-eu', kubernetesVersion: '1.31' },
+  network: { vpcCidr: '10.15.0.0/16', podCidr: '10.15.0.0/16', serviceCidr: '172.20.0.0/16' },
+  namespaces: ['twingate', 'whoami'],
+  apps: { whoami: whoami(2) },
+  flows: [
+    { from: 'twingate/connector', to: 'whoami/whoami', port: 'http', description: 'people reach whoami through Twingate' },
+    ...connectorEgress,
+  ],
+  blocked: standardBlocked,
+  twingate: { network: 'acme' },
+  groups: ['Engineering', 'Platform Admins'],
+  access: [
+    { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
+    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
+  ],
+});

@@ -1,0 +1,67 @@
+/**
+ * `pnpm synth [--env <name>]... [--out <dir>] [--environments <dir>] [--check]`
+ *
+ * Renders environments into `dist/<env>/<component>/`. Everything is rendered in memory first,
+ * so a bad environment fails before any file is touched; then the tree is swapped in atomically.
+ * `--check` writes nothing and exits 1 when the output directory differs from a fresh render.
+ */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { createTwoFilesPatch } from 'diff';
+import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironments } from '../load';
+import { listFiles, readTree, writeTree } from '../output';
+import { synthesize } from '../synth';
+import { type Io, guard, processIo, runIfMain } from './run';
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  return guard(io, async () => {
+    const program = new Command('synth')
+      .description('Render environments into dist/<env>/<component>/')
+      .addOption(new Option('-e, --env <name>', 'render only this environment (repeatable)').argParser(collect).default([]))
+      .option('-o, --out <dir>', 'output directory', process.env.CDK8S_OUTDIR ?? resolve(REPO_ROOT, 'dist'))
+      .option('--environments <dir>', 'directory of environment definitions', DEFAULT_ENVIRONMENTS_DIR)
+      .option('--check', 'write nothing; exit 1 when the output directory is not what synth renders', false)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    program.parse(argv, { from: 'user' });
+    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean }>();
+
+    const started = performance.now();
+    const envs = await loadEnvironments(resolve(opts.environments), opts.env);
+    const result = synthesize(envs);
+    const outDir = resolve(opts.out);
+    const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
+
+    if (opts.check) return check(io, outDir, result.files, scope);
+
+    writeTree(outDir, result.files, scope);
+    const ms = Math.round(performance.now() - started);
+    const componentCount = result.components.length;
+    io.out(
+      `synth: ${envs.length} environment${envs.length === 1 ? '' : 's'} (${envs.map((e) => e.name).join(', ')}), ` +
+        `${componentCount} components, ${result.objects} objects, ${result.files.length} files in ${ms} ms -> ${outDir}`,
+    );
+    return 0;
+  });
+}
+
+function check(io: Io, outDir: string, files: readonly { path: string; content: string }[], scope?: readonly string[]): number {
+  const inScope = (p: string) => !scope || scope.includes(p.split('/')[0]!);
+  const current = readTree(outDir);
+  const wanted = new Map(files.map((f) => [f.path, f.content]));
+  const stale = [...new Set([...listFiles(outDir).filter(inScope), ...wanted.keys()])]
+    .filter((p) => current.get(p) !== wanted.get(p))
+    .sort();
+  if (stale.length === 0) {
+    io.out(`synth --check: ${outDir} is up to date (${wanted.size} files)`);
+    return 0;
+  }
+  const first = stale[0]!;
+  io.err(createTwoFilesPatch(`a/${first}`, `b/${first}`, current.get(first) ?? '', wanted.get(first) ?? '').trimEnd());
+  io.err(`error: ${stale.length} file(s) in ${outDir} differ from what synth renders (first: ${first}); run pnpm synth and commit dist/`);
+  return 1;
+}
+
+runIfMain(module, main);

@@ -1,0 +1,46 @@
+/**
+ * In-process synthesis: environments in, files out, nothing written. Each component of each
+ * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
+ */
+import { App, Chart } from 'cdk8s';
+import { componentsFor } from './components';
+import type { Environment } from './environment';
+import { type ApiObject, type RenderedFile, objectFile } from './output';
+
+export interface RenderedComponent {
+  readonly env: string;
+  readonly component: string;
+  readonly objects: readonly ApiObject[];
+}
+
+export interface SynthResult {
+  readonly files: RenderedFile[];
+  readonly components: RenderedComponent[];
+  readonly objects: number;
+}
+
+/** Renders the components of one environment to API objects (plain data). */
+export function renderEnvironment(env: Environment): RenderedComponent[] {
+  // The App is only a construct root: synth() is never called, so nothing touches its outdir.
+  const app = new App({ outdir: '.', recordConstructMetadata: false });
+  return componentsFor(env).map((component) => {
+    const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
+    component.render(chart, env);
+    const errors = chart.node.validate();
+    if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
+    return { env: env.name, component: component.name, objects: chart.toJson() as ApiObject[] };
+  });
+}
+
+export function synthesize(envs: readonly Environment[]): SynthResult {
+  const components = envs.flatMap(renderEnvironment);
+  const files: RenderedFile[] = [];
+  for (const c of components) {
+    for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (let i = 1; i < files.length; i++) {
+    if (files[i]!.path === files[i - 1]!.path) throw new Error(`two objects render to ${files[i]!.path}`);
+  }
+  return { files, components, objects: components.reduce((n, c) => n + c.objects.length, 0) };
+}
