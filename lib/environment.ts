@@ -243,14 +243,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 function zodProblem(issue: z.core.$ZodIssue): Problem {
   const path = formatPath(issue.path);
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
-    return { path, message: 'is required' };
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_type') {
+    return { path, message: input === undefined ? 'is required' : `${show(input)} is not a ${issue.expected}` };
   }
   if (issue.code === 'unrecognized_keys') {
     return { path, message: `unknown field ${issue.keys.map(show).join(', ')}` };
   }
   if (issue.code === 'invalid_value' && 'values' in issue) {
-    return { path, message: `${show((issue as { input?: unknown }).input)} is not one of ${issue.values.map(show).join(', ')}` };
+    return { path, message: `${show(input)} is not one of ${issue.values.map(show).join(', ')}` };
   }
   if (issue.code === 'invalid_key') {
     const inner = issue.issues[0];
@@ -264,7 +265,7 @@ function zodProblem(issue: z.core.$ZodIssue): Problem {
  * problem (users fix one line at a time) or the environment with defaults filled in.
  */
 export function validateEnvironment(input: unknown): { env: Environment } | { problem: Problem } {
-  const parsed = environmentSchema.safeParse(input);
+  const parsed = environmentSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
   const env: Environment = { ...parsed.data, charts: { ...CHART_DEFAULTS, ...parsed.data.charts } };
   const problem = crossCheck(env);
@@ -361,12 +362,16 @@ function* checkNamespaces(env: Environment): Generator<Problem> {
   }
 }
 
-/** Resolves a peer string to the workload it names, or explains why it names none. */
-function resolvePeer(env: Environment, known: readonly WorkloadRef[], p: Peer, allowForeignNamespace: boolean): WorkloadRef | 'namespace' | 'cidr' | string {
+/**
+ * Resolves a peer to the workload it names, or explains why it names none. A namespace
+ * wildcard may name any namespace: flows from `kube-system/*` or an ingress namespace are
+ * legitimate, and only the ends the platform owns get policies.
+ */
+function resolvePeer(known: readonly WorkloadRef[], p: Peer): WorkloadRef | 'namespace' | 'cidr' | string {
   if (typeof p !== 'string') return 'cidr';
   const [ns, name] = p.split('/') as [string, string];
   if (name === '*') {
-    return allowForeignNamespace || env.namespaces.includes(ns) ? 'namespace' : `namespace ${show(ns)} is not declared in namespaces`;
+    return 'namespace';
   }
   const w = known.find((k) => k.namespace === ns && k.name === name);
   if (w) return w;
@@ -379,9 +384,9 @@ function resolvePeer(env: Environment, known: readonly WorkloadRef[], p: Peer, a
 function* checkFlows(env: Environment): Generator<Problem> {
   const known = workloads(env);
   for (const [i, f] of env.flows.entries()) {
-    const from = resolvePeer(env, known, f.from, false);
+    const from = resolvePeer(known, f.from);
     if (typeof from === 'string' && from !== 'namespace' && from !== 'cidr') yield { path: `flows[${i}].from`, message: from };
-    const to = resolvePeer(env, known, f.to, false);
+    const to = resolvePeer(known, f.to);
     if (typeof to === 'string' && to !== 'namespace' && to !== 'cidr') yield { path: `flows[${i}].to`, message: to };
     if (from === 'cidr' && to === 'cidr') yield { path: `flows[${i}]`, message: 'a flow needs a workload or namespace at one end at least' };
     if (typeof f.port === 'string') {
@@ -407,7 +412,7 @@ function* checkFlows(env: Environment): Generator<Problem> {
   if (dup >= 0) yield { path: `flows[${dup}]`, message: 'duplicates an earlier flow' };
   for (const [i, b] of env.blocked.entries()) {
     for (const side of ['from', 'to'] as const) {
-      const r = resolvePeer(env, known, b[side], true);
+      const r = resolvePeer(known, b[side]);
       if (typeof r === 'string' && r !== 'namespace' && r !== 'cidr') yield { path: `blocked[${i}].${side}`, message: r };
     }
   }

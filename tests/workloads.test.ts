@@ -1,0 +1,170 @@
+/**
+ * Security properties of everything rendered, whatever component it comes from: no exposed
+ * Services, Pod Security "restricted" on every pod template, requests and limits, pinned
+ * images, labelled namespaces.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Environment } from '../lib/environment';
+import type { ApiObject } from '../lib/output';
+import { POD_SECURITY_LEVEL } from '../platform/namespaces';
+import { environments, objectsOf } from './helpers';
+
+type PodSpec = {
+  securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  volumes?: { hostPath?: unknown }[];
+  initContainers?: Container[];
+  containers: Container[];
+};
+type Container = {
+  name: string;
+  image: string;
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    privileged?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    seccompProfile?: { type: string };
+    capabilities?: { drop?: string[]; add?: string[] };
+  };
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+};
+
+/** The pod template of any workload kind (or the pod itself). */
+export function podSpecOf(obj: ApiObject): PodSpec | undefined {
+  const spec = obj.spec as Record<string, any> | undefined;
+  switch (obj.kind) {
+    case 'Pod':
+      return spec as PodSpec;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return spec?.template?.spec;
+    case 'CronJob':
+      return spec?.jobTemplate?.spec?.template?.spec;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Violations of the Pod Security "restricted" profile (plus this project's stricter rules:
+ * read-only root filesystem, requests and limits, pinned images). Empty when compliant.
+ */
+export function restrictedViolations(pod: PodSpec): string[] {
+  const v: string[] = [];
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) v.push('host namespaces');
+  if ((pod.volumes ?? []).some((vol) => vol.hostPath)) v.push('hostPath volume');
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const sc = c.securityContext ?? {};
+    const where = `container ${c.name}`;
+    if (sc.privileged) v.push(`${where}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) v.push(`${where}: allowPrivilegeEscalation not false`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) v.push(`${where}: capabilities not dropped`);
+    if ((sc.capabilities?.add ?? []).some((cap) => cap !== 'NET_BIND_SERVICE')) v.push(`${where}: capabilities added`);
+    if (!(sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) v.push(`${where}: may run as root`);
+    if (sc.runAsUser === 0) v.push(`${where}: runAsUser 0`);
+    const seccomp = sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push(`${where}: no seccomp profile`);
+    if (sc.readOnlyRootFilesystem !== true) v.push(`${where}: writable root filesystem`);
+    for (const kind of ['requests', 'limits'] as const) {
+      for (const r of ['cpu', 'memory']) if (c.resources?.[kind]?.[r] === undefined) v.push(`${where}: no ${r} ${kind.slice(0, -1)}`);
+    }
+    const tag = c.image.split('/').pop()!.split('@')[0]!.split(':')[1];
+    if (!c.image.includes('@sha256:') && (tag === undefined || tag === 'latest')) v.push(`${where}: image ${c.image} not pinned`);
+  }
+  return v;
+}
+
+let envs: Environment[];
+
+describe('rendered workloads', () => {
+  it('loads the environments', async () => {
+    envs = await environments();
+    expect(envs.length).toBe(3);
+  });
+
+  it('no Service is LoadBalancer or NodePort, and none carries externalIPs', () => {
+    let services = 0;
+    for (const env of envs) {
+      for (const o of objectsOf(env).filter((x) => x.kind === 'Service')) {
+        services++;
+        const spec = o.spec as { type?: string; externalIPs?: string[] };
+        expect(['ClusterIP', undefined], `${env.name} ${o.metadata.name}`).toContain(spec.type);
+        expect(spec.externalIPs).toBeUndefined();
+      }
+    }
+    expect(services).toBeGreaterThan(0);
+  });
+
+  it('every pod template meets Pod Security restricted, with requests, limits and pinned images', () => {
+    let pods = 0;
+    for (const env of envs) {
+      for (const o of objectsOf(env)) {
+        const pod = podSpecOf(o);
+        if (!pod) continue;
+        pods++;
+        expect(restrictedViolations(pod), `${env.name} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).toEqual([]);
+      }
+    }
+    expect(pods).toBeGreaterThan(0);
+  });
+
+  it('every owned namespace is rendered once, enforcing restricted', () => {
+    for (const env of envs) {
+      const nss = objectsOf(env).filter((o) => o.kind === 'Namespace');
+      expect(nss.map((n) => n.metadata.name).sort()).toEqual([...env.namespaces].sort());
+      for (const ns of nss) {
+        const labels = ns.metadata.labels as Record<string, string>;
+        expect(labels['pod-security.kubernetes.io/enforce']).toBe(POD_SECURITY_LEVEL);
+        expect(POD_SECURITY_LEVEL).toBe('restricted');
+        expect(labels['kubernetes.io/metadata.name']).toBe(ns.metadata.name);
+      }
+    }
+  });
+
+  it('every namespaced object lives in a namespace the platform owns', () => {
+    for (const env of envs) {
+      for (const o of objectsOf(env)) {
+        if (o.metadata.namespace) expect(env.namespaces, `${o.kind} ${o.metadata.name}`).toContain(o.metadata.namespace);
+      }
+    }
+  });
+});
+
+describe('restrictedViolations (the checker itself)', () => {
+  const good: PodSpec = {
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [
+      {
+        name: 'c',
+        image: 'example.com/app:1.2.3',
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        resources: { requests: { cpu: '1', memory: '1Mi' }, limits: { cpu: '1', memory: '1Mi' } },
+      },
+    ],
+  };
+  const withContainer = (patch: Partial<Container>): PodSpec => ({ ...good, containers: [{ ...good.containers[0]!, ...patch }] });
+
+  it('accepts a compliant pod', () => {
+    expect(restrictedViolations(good)).toEqual([]);
+  });
+
+  it.each([
+    ['privilege escalation', withContainer({ securityContext: { ...good.containers[0]!.securityContext, allowPrivilegeEscalation: true } }), 'container c: allowPrivilegeEscalation not false'],
+    ['capabilities kept', withContainer({ securityContext: { ...good.containers[0]!.securityContext, capabilities: {} } }), 'container c: capabilities not dropped'],
+    ['writable root', withContainer({ securityContext: { ...good.containers[0]!.securityContext, readOnlyRootFilesystem: false } }), 'container c: writable root filesystem'],
+    ['no seccomp', { ...good, securityContext: { runAsNonRoot: true } }, 'container c: no seccomp profile'],
+    ['root', { ...good, securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }, 'container c: may run as root'],
+    ['latest image', withContainer({ image: 'example.com/app:latest' }), 'container c: image example.com/app:latest not pinned'],
+    ['no limits', withContainer({ resources: { requests: { cpu: '1', memory: '1Mi' } } }), 'container c: no cpu limit'],
+    ['host network', { ...good, hostNetwork: true }, 'host namespaces'],
+  ])('flags %s', (_what, pod, violation) => {
+    expect(restrictedViolations(pod as PodSpec)).toContain(violation);
+  });
+});
