@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
+import { loadArgoConfig } from '../../argocd/settings';
 import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironments } from '../load';
 import { listFiles, readTree, writeTree } from '../output';
 import { synthesize } from '../synth';
@@ -30,9 +31,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
     const started = performance.now();
     const envs = await loadEnvironments(resolve(opts.environments), opts.env);
-    const result = synthesize(envs);
-    const outDir = resolve(opts.out);
     const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
+    // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
+    const argocd = scope ? undefined : await loadArgoConfig(envs.map((e) => e.name));
+    const result = synthesize(envs, { argocd });
+    const outDir = resolve(opts.out);
 
     if (opts.check) return check(io, outDir, result.files, scope);
 
