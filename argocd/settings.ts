@@ -3,6 +3,8 @@
  * namespace and the cluster label. Validated when synth loads it, with the same one-line
  * `path: message` errors as environments.
  */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../lib/errors';
 import { formatPath } from '../lib/environment';
@@ -98,10 +100,10 @@ export function revisionFor(config: ArgoConfig, env: string): string {
 }
 
 /** Loads `argocd/config.ts` (or another module default-exporting a config) and validates it. */
-export async function loadArgoConfig(envNames: readonly string[], file = require.resolve('./config')): Promise<ArgoConfig> {
+export async function loadArgoConfig(envNames: readonly string[], file = join(__dirname, 'config.ts')): Promise<ArgoConfig> {
   let mod: { default?: unknown };
   try {
-    mod = await import(file);
+    mod = await import(pathToFileURL(file).href);
   } catch (e) {
     throw new UserError(`cannot load ${file}: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
