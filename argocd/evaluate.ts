@@ -310,7 +310,7 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
       const excluded = new Set(String(s.directory?.exclude ?? '').replace(/^\{|\}$/g, '').split(',').filter(Boolean));
       const deployed = manifests.filter((f) => !excluded.has(f.split('/').pop()!));
       // A chart component may keep nothing but its values in dist/; a plain one must deploy something.
-      if (!files.has(`${s.path}/${METADATA_FILE}`)) say(`path ${s.path} does not exist (no ${METADATA_FILE})`);
+      if (![...files].some((f) => f.startsWith(`${s.path}/`))) say(`path ${s.path} does not exist`);
       else if (deployed.length === 0 && !sources.some((x) => x.chart !== undefined)) say(`path ${s.path} has no manifests`);
       if (deployed.some((f) => [METADATA_FILE, VALUES_FILE].includes(f.split('/').pop()!))) say(`path ${s.path}: the directory source does not exclude ${METADATA_FILE}/${VALUES_FILE}`);
       for (const f of deployed) {
@@ -318,6 +318,8 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
           const group = groupOf(String(doc.apiVersion));
           if (doc.metadata?.namespace) {
             if (!permitted(doc.metadata.namespace)) say(`${f} deploys into namespace ${doc.metadata.namespace}, outside the project's destinations`);
+            const allowed = ps.namespaceResourceWhitelist as Obj[] | undefined;
+            if (allowed && !allowed.some((k) => k.group === group && k.kind === doc.kind)) say(`${f} is a ${group || 'core'}/${doc.kind}, not in the project's namespaceResourceWhitelist`);
           } else if (!whitelisted(group, doc.kind)) {
             say(`${f} is a cluster-scoped ${group || 'core'}/${doc.kind}, not in the project's clusterResourceWhitelist`);
           }
