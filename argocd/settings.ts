@@ -3,7 +3,8 @@
  * namespace and the cluster label. Validated when synth loads it, with the same one-line
  * `path: message` errors as environments.
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../lib/errors';
@@ -99,15 +100,20 @@ export function revisionFor(config: ArgoConfig, env: string): string {
   return config.environments[env]?.targetRevision ?? config.targetRevision;
 }
 
+export const DEFAULT_ARGO_CONFIG = join(__dirname, 'config.ts');
+
 /** Loads `argocd/config.ts` (or another module default-exporting a config) and validates it. */
-export async function loadArgoConfig(envNames: readonly string[], file = join(__dirname, 'config.ts')): Promise<ArgoConfig> {
+export async function loadArgoConfig(envNames: readonly string[], file = DEFAULT_ARGO_CONFIG): Promise<ArgoConfig> {
+  const shown = relative(process.cwd(), file) || file;
+  if (!existsSync(file)) throw new UserError(`Argo CD config ${shown} does not exist`);
   let mod: { default?: unknown };
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    throw new UserError(`cannot load ${file}: ${String((e as Error).message ?? e).split('\n')[0]}`);
+    throw new UserError(`cannot load ${shown}: ${String((e as Error).message ?? e).split('\n')[0]}`);
   }
   let value = mod.default;
   if (value && typeof value === 'object' && 'default' in value && !('repoURL' in value)) value = (value as { default: unknown }).default;
-  return validateArgoConfig(value, envNames);
+  if (value === undefined) throw new UserError(`${shown} has no default export (export default defineArgoConfig({...}))`);
+  return validateArgoConfig(value, envNames, shown);
 }

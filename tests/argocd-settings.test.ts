@@ -1,5 +1,9 @@
 /** argocd/config.ts validation: one line naming the file, the field and the problem. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main as synth } from '../lib/cli/synth';
 import { loadArgoConfig, revisionFor, validateArgoConfig } from '../argocd/settings';
 
 const ENVS = ['dev', 'prod', 'staging'];
@@ -58,5 +62,44 @@ describe('Argo CD configuration', () => {
     const c = await loadArgoConfig(ENVS);
     expect(c.repoURL).toMatch(/^https:\/\//);
     expect(c.targetRevision).toBe('main');
+  });
+});
+
+describe('pnpm synth --argocd-config', () => {
+  const run = async (config: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'argocd-config-'));
+    const file = join(dir, 'config.ts');
+    writeFileSync(file, config);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await synth(['--out', join(dir, 'dist'), '--argocd-config', file], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { dir, file, code, out, err };
+  };
+
+  it('fails on a bad config with one line naming the file and field, writing nothing', async () => {
+    const r = await run(`export default { repoURL: 'nope', targetRevision: 'main' };\n`);
+    try {
+      expect(r.code).toBe(1);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(/^error: .*config\.ts: repoURL: "nope" is not a git repository URL/);
+      expect(existsSync(join(r.dir, 'dist'))).toBe(false);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renders dist/argocd from the given config', async () => {
+    const r = await run(`export default { repoURL: 'git@git.example.com:platform/zt.git', targetRevision: 'v1.2.3', environments: { prod: { targetRevision: 'release' } } };\n`);
+    try {
+      expect(r.err).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(8);
+      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
+      expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
+      expect(prod).toContain('revision: release');
+      expect(readFileSync(join(r.dir, 'dist', 'argocd', 'application.argocd.root.yaml'), 'utf8')).toContain('targetRevision: v1.2.3');
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
   });
 });
