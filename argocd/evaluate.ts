@@ -339,6 +339,7 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
   }
   const options = (app.spec.syncPolicy?.syncOptions ?? []) as string[];
   for (const o of options) if (/^(Replace|Force)=true$/.test(o)) say(`sync option ${o} would drop operator-written fields (Twingate spec.id)`);
+  if (options.includes('CreateNamespace=true') && !whitelisted('', 'Namespace')) say("CreateNamespace=true needs Namespace in the project's clusterResourceWhitelist");
   return problems;
 }
 

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterSecret, applicationProblems, generateApplications, orphanDirectories } from '../argocd/evaluate';
 import { type ArgoConfig, loadArgoConfig } from '../argocd/settings';
 import type { Environment } from '../lib/environment';
-import { catalogue, fixtureConnector, fixtureOperator } from './fixtures/argocd-components';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
 import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from './argocd-helpers';
 
 let envs: Environment[];
@@ -94,6 +94,24 @@ describe('ApplicationSets over fixture trees', () => {
     expect(evaluate(before, cls).apps.map(dirOf).some((d) => d.endsWith('/whoami'))).toBe(true);
     // The ApplicationSets themselves did not change: the tree is the list.
     expect(argoObjects(tree, 'ApplicationSet')).toEqual(argoObjects(before, 'ApplicationSet'));
+  });
+
+  it('hold for every combination of fixture components added and real components removed', () => {
+    const fixtures = [fixtureOperator, fixtureConnector, fixtureResources, fixtureClusterRole];
+    const baseline = argoObjects(realTree(), 'ApplicationSet');
+    let cases = 0;
+    for (let mask = 0; mask < 1 << fixtures.length; mask++) {
+      for (const remove of [[], ['whoami'], ['network-policy', 'whoami']]) {
+        const tree = fixtureTree(fixtures.filter((_, i) => mask & (1 << i)), remove);
+        const { apps, problems } = evaluate(tree, cls);
+        expectOnePerDirPerCluster(tree, apps);
+        expect(problems).toEqual([]);
+        expect(orphanDirectories(tree, envs.map((e) => e.name), apps)).toEqual([]);
+        expect(argoObjects(tree, 'ApplicationSet')).toEqual(baseline);
+        cases++;
+      }
+    }
+    expect(cases).toBe(48);
   });
 
   it('render Helm components as chart + $values + directory, values file present', () => {
