@@ -57,6 +57,8 @@ describe('ApplicationSets over the committed dist/', () => {
     expectOnePerDirPerCluster(tree, apps);
     expect(problems).toEqual([]);
     expect(orphanDirectories(tree, envs.map((e) => e.name), apps)).toEqual([]);
+    // component.json's project is informational: the ApplicationSet hard-codes the same one.
+    for (const a of apps) expect(JSON.parse(tree.get(`${dirOf(a)}/component.json`)!).component.project).toBe(a.spec.project);
   });
 
   it('give distractor clusters (unlabelled in-cluster, another environment label) nothing', () => {
