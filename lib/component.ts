@@ -32,8 +32,9 @@ export interface Component {
   /** The upstream chart this component installs, if any. */
   helm?(env: Environment): HelmSource;
   /**
-   * Ordering between components on a fresh cluster (Argo CD sync wave of the Application):
-   * lower first. @default 0
+   * Ordering intent between components on a fresh cluster, lower first: rendered into
+   * component.json and onto the Application as its sync wave. Generated Applications do not
+   * honour waves by themselves; docs/argocd.md ("Ordering") says what does. @default 0
    */
   readonly wave?: number;
 }

@@ -3,7 +3,11 @@
  * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
  */
 import { App, Chart } from 'cdk8s';
-import { componentsFor } from './components';
+import { type ComponentMetadata, componentMetadata, metadataFiles } from '../argocd/component-metadata';
+import { renderArgo } from '../argocd/render';
+import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
+import type { Component, HelmSource } from './component';
+import { componentsFor as registry } from './components';
 import type { Environment } from './environment';
 import { type ApiObject, type RenderedFile, objectFile } from './output';
 
@@ -11,6 +15,16 @@ export interface RenderedComponent {
   readonly env: string;
   readonly component: string;
   readonly objects: readonly ApiObject[];
+  /** What Argo CD needs beside the manifests (`component.json`). */
+  readonly metadata: ComponentMetadata;
+  readonly helm?: HelmSource;
+}
+
+export interface SynthOptions {
+  /** Also render `argocd/` (AppProjects, ApplicationSets, root); only when `envs` is every environment. */
+  readonly argocd?: ArgoConfig;
+  /** The component catalogue. @default the registry in lib/components.ts */
+  readonly componentsFor?: (env: Environment) => Component[];
 }
 
 export interface SynthResult {
@@ -20,7 +34,7 @@ export interface SynthResult {
 }
 
 /** Renders the components of one environment to API objects (plain data). */
-export function renderEnvironment(env: Environment): RenderedComponent[] {
+export function renderEnvironment(env: Environment, componentsFor: (env: Environment) => Component[] = registry): RenderedComponent[] {
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
   return componentsFor(env).map((component) => {
@@ -28,19 +42,28 @@ export function renderEnvironment(env: Environment): RenderedComponent[] {
     component.render(chart, env);
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
-    return { env: env.name, component: component.name, objects: chart.toJson() as ApiObject[] };
+    const objects = chart.toJson() as ApiObject[];
+    const helm = component.helm?.(env);
+    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects), ...(helm ? { helm } : {}) };
   });
 }
 
-export function synthesize(envs: readonly Environment[]): SynthResult {
-  const components = envs.flatMap(renderEnvironment);
+export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
+  const components = envs.flatMap((env) => renderEnvironment(env, options.componentsFor));
   const files: RenderedFile[] = [];
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));
+    files.push(...metadataFiles(`${c.env}/${c.component}`, c.metadata, c.helm));
+  }
+  let objects = components.reduce((n, c) => n + c.objects.length, 0);
+  if (options.argocd) {
+    const argo = renderArgo(options.argocd, envs, components);
+    for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
+    objects += argo.length;
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.path === files[i - 1]!.path) throw new Error(`two objects render to ${files[i]!.path}`);
   }
-  return { files, components, objects: components.reduce((n, c) => n + c.objects.length, 0) };
+  return { files, components, objects };
 }

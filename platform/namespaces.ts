@@ -10,6 +10,8 @@ export const POD_SECURITY_LEVEL = 'restricted';
 /** The Namespace objects, so that labels (Pod Security, selectors) are in git, not in Argo CD. */
 export const namespaces: Component = {
   name: 'namespaces',
+  // Before everything that lives in these namespaces (see docs/argocd.md, "Ordering").
+  wave: -1,
   render(chart, env) {
     for (const name of env.namespaces) {
       new k8s.KubeNamespace(chart, `ns-${name}`, {

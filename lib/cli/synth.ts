@@ -1,13 +1,15 @@
 /**
- * `pnpm synth [--env <name>]... [--out <dir>] [--environments <dir>] [--check]`
+ * `pnpm synth [--env <name>]... [--out <dir>] [--environments <dir>] [--argocd-config <file>] [--check]`
  *
- * Renders environments into `dist/<env>/<component>/`. Everything is rendered in memory first,
+ * Renders environments into `dist/<env>/<component>/` and, when every environment is rendered,
+ * the Argo CD objects into `dist/argocd/` (docs/argocd.md). Everything is rendered in memory first,
  * so a bad environment fails before any file is touched; then the tree is swapped in atomically.
  * `--check` writes nothing and exits 1 when the output directory differs from a fresh render.
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
+import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
 import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironments } from '../load';
 import { listFiles, readTree, writeTree } from '../output';
 import { synthesize } from '../synth';
@@ -23,16 +25,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('-o, --out <dir>', 'output directory', process.env.CDK8S_OUTDIR ?? resolve(REPO_ROOT, 'dist'))
       .option('--environments <dir>', 'directory of environment definitions', DEFAULT_ENVIRONMENTS_DIR)
       .option('--check', 'write nothing; exit 1 when the output directory is not what synth renders', false)
+      .option('--argocd-config <file>', 'Argo CD configuration (repository URL, revisions)', DEFAULT_ARGO_CONFIG)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
-    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean }>();
+    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string }>();
 
     const started = performance.now();
     const envs = await loadEnvironments(resolve(opts.environments), opts.env);
-    const result = synthesize(envs);
-    const outDir = resolve(opts.out);
     const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
+    // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
+    const argocd = scope ? undefined : await loadArgoConfig(envs.map((e) => e.name), resolve(opts.argocdConfig));
+    const result = synthesize(envs, { argocd });
+    const outDir = resolve(opts.out);
 
     if (opts.check) return check(io, outDir, result.files, scope);
 

@@ -1,0 +1,101 @@
+/**
+ * One ApplicationSet per environment: (Argo CD clusters labelled `<clusterLabel>=<env>`) x
+ * (every `dist/<env>/*\/component.json`), one Application per pair. The component set is the
+ * directory tree, so adding a component is adding its chart and onboarding a cluster is
+ * labelling its cluster Secret; nothing lists components by hand.
+ *
+ * The project is hard-coded per environment (a templated project would let whoever writes
+ * component.json pick a more privileged one). What varies between components (Helm chart or
+ * not, sync options, ignored fields) comes from component.json through `templatePatch`, since
+ * lists and objects cannot be templated as strings.
+ */
+import type { Chart } from 'cdk8s';
+import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
+import { COMMON_LABELS } from '../lib/component';
+import type { Environment } from '../lib/environment';
+import { METADATA_FILE, VALUES_FILE, projectName } from './component-metadata';
+import { type ArgoConfig, revisionFor } from './settings';
+
+/** Retry policy shared by every generated Application: rides out "namespace/CRD not there yet". */
+export const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } as const;
+
+/** Label carrying the component name on generated Applications. */
+export const COMPONENT_LABEL = 'zt-eks-gitops/component';
+
+/** Git files generator path of an environment's component metadata. */
+export const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
+
+/** Name of an Application: cluster, then component, both normalised to RFC 1123 by Argo CD. */
+const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
+
+/**
+ * The Go template applied as a patch to each Application. JSON-quoted values (`toJson`) keep
+ * YAML from reinterpreting strings; `.component.helm` is null for plain components.
+ */
+export function templatePatch(config: ArgoConfig, env: string): string {
+  const repo = JSON.stringify(config.repoURL);
+  const rev = JSON.stringify(revisionFor(config, env));
+  return [
+    'spec:',
+    '  sources:',
+    '{{- if .component.helm }}',
+    '    - repoURL: {{ toJson .component.helm.repoURL }}',
+    '      chart: {{ toJson .component.helm.chart }}',
+    '      targetRevision: {{ toJson .component.helm.version }}',
+    '      helm:',
+    '        releaseName: {{ toJson .component.helm.releaseName }}',
+    `        valueFiles: ["$values/{{ .path.path }}/${VALUES_FILE}"]`,
+    `    - repoURL: ${repo}`,
+    `      targetRevision: ${rev}`,
+    '      ref: values',
+    '{{- end }}',
+    `    - repoURL: ${repo}`,
+    `      targetRevision: ${rev}`,
+    '      path: "{{ .path.path }}"',
+    '      directory:',
+    `        exclude: "{${METADATA_FILE},${VALUES_FILE}}"`,
+    '  syncPolicy:',
+    '    syncOptions: {{ toJson .component.syncOptions }}',
+    '  ignoreDifferences: {{ toJson .component.ignoreDifferences }}',
+    '',
+  ].join('\n');
+}
+
+export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environment): void {
+  new ApplicationSet(chart, `applicationset-${env.name}`, {
+    metadata: { name: env.name, namespace: config.namespace, labels: { ...COMMON_LABELS } },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: [
+        {
+          matrix: {
+            generators: [
+              { clusters: { selector: { matchLabels: { [config.clusterLabel]: env.name } } } },
+              { git: { repoUrl: config.repoURL, revision: revisionFor(config, env.name), files: [{ path: metadataGlob(env.name) }] } },
+            ],
+          },
+        },
+      ],
+      // On-call may switch automation off on one Application during an incident without the
+      // controller switching it back; the git value applies again once they remove their edit.
+      ignoreApplicationDifferences: [{ jsonPointers: ['/spec/syncPolicy/automated'] }],
+      template: {
+        metadata: {
+          name: APP_NAME,
+          labels: { ...COMMON_LABELS, [config.clusterLabel]: env.name, [COMPONENT_LABEL]: '{{ .path.basenameNormalized }}' },
+          annotations: { 'argocd.argoproj.io/sync-wave': '{{ .component.wave }}' },
+        },
+        spec: {
+          project: projectName(env),
+          destination: { name: '{{ .name }}', namespace: '{{ .component.namespace }}' },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            retry: { limit: RETRY.limit, backoff: { ...RETRY.backoff } },
+          },
+        },
+      },
+      templatePatch: templatePatch(config, env.name),
+    },
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * Per-component Argo CD metadata, rendered by synth beside the manifests:
+ * `dist/<env>/<component>/component.json` (read by the ApplicationSet's git files generator) and,
+ * for components that install an upstream chart, `values.yaml` (the multi-source Application's
+ * `$values` file). Everything an Application needs that a folder name cannot carry is here, so
+ * the ApplicationSet template stays generic and no list of components exists anywhere.
+ */
+import type { Component, HelmSource } from '../lib/component';
+import type { Environment } from '../lib/environment';
+import { type ApiObject, GENERATED_HEADER, type RenderedFile, sortKeys, toYaml } from '../lib/output';
+import { type ChartFacts, type GroupKind, chartFacts } from './charts';
+import { OPERATOR_WRITTEN_FIELDS } from './operator-fields';
+
+export const METADATA_FILE = 'component.json';
+export const VALUES_FILE = 'values.yaml';
+
+/** API groups served by Kubernetes itself; any other group is a custom resource. */
+const BUILT_IN_GROUPS = new Set([
+  '',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apps',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+]);
+
+export interface IgnoreDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly jqPathExpressions: readonly string[];
+}
+
+/** The content of `component.json`, under the `component` key (see {@link metadataFiles}). */
+export interface ComponentMetadata {
+  readonly name: string;
+  readonly environment: string;
+  /** AppProject of the environment; the ApplicationSet hard-codes the same name. */
+  readonly project: string;
+  /** Destination namespace of the Application. */
+  readonly namespace: string;
+  /** Argo CD sync wave (recorded on the Application; see docs/argocd.md for what it orders). */
+  readonly wave: number;
+  readonly syncOptions: readonly string[];
+  readonly ignoreDifferences: readonly IgnoreDifference[];
+  /** The upstream chart, or null for a plain directory of manifests. */
+  readonly helm: { readonly repoURL: string; readonly chart: string; readonly version: string; readonly releaseName: string } | null;
+}
+
+/** The AppProject of an environment. */
+export function projectName(env: Pick<Environment, 'name'>): string {
+  return env.name;
+}
+
+export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+export function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
+  return !BUILT_IN_GROUPS.has(groupOf(obj.apiVersion));
+}
+
+/** Cluster-scoped kinds a component puts in the cluster: rendered objects plus its chart's. */
+export function clusterKinds(objects: readonly ApiObject[], facts: ChartFacts | undefined): GroupKind[] {
+  const kinds = new Map<string, GroupKind>();
+  for (const o of objects) {
+    if (!o.metadata.namespace) kinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, { group: groupOf(o.apiVersion), kind: o.kind });
+  }
+  for (const k of facts?.clusterKinds ?? []) kinds.set(`${k.group}/${k.kind}`, k);
+  return [...kinds.values()];
+}
+
+/**
+ * The metadata of one rendered component. Rules (each explained in docs/argocd.md):
+ * - namespace: `component.namespace(env)`, else the first namespace its objects use, else the
+ *   environment's first namespace (objects always carry their namespace, so this only matters
+ *   to the AppProject check);
+ * - `CreateNamespace=true` only for a namespace the environment does not own: owned namespaces
+ *   are Namespace objects of the `namespaces` component, with their Pod Security labels;
+ * - `ServerSideApply=true` when the component installs CRDs (large CRDs break client-side apply);
+ * - `SkipDryRunOnMissingResource=true` when it renders custom resources whose CRD comes from
+ *   another Application (the dry run would fail until that one has synced);
+ * - `RespectIgnoreDifferences=true` with the operator-written fields of the kinds it renders.
+ */
+export function componentMetadata(env: Environment, component: Component, objects: readonly ApiObject[]): ComponentMetadata {
+  const helm = component.helm?.(env);
+  const facts = helm ? chartFacts(helm) : undefined;
+  const owned = component.namespace?.(env);
+  const used = objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n).sort();
+  const namespace = owned ?? used[0] ?? env.namespaces[0]!;
+
+  const crdGroups = new Set<string>(facts?.crdGroups ?? []);
+  for (const o of objects) {
+    if (o.kind === 'CustomResourceDefinition') crdGroups.add(String((o.spec as { group?: string } | undefined)?.group ?? ''));
+  }
+  const customGroups = new Set(objects.filter(isCustomResource).map((o) => groupOf(o.apiVersion)));
+  const kinds = new Set(objects.map((o) => `${groupOf(o.apiVersion)}/${o.kind}`));
+  const ignoreDifferences = OPERATOR_WRITTEN_FIELDS.filter((f) => kinds.has(`${f.group}/${f.kind}`) || crdGroups.has(f.group)).map((f) => ({
+    group: f.group,
+    kind: f.kind,
+    jqPathExpressions: [...f.jqPathExpressions],
+  }));
+
+  const syncOptions = [
+    'FailOnSharedResource=true',
+    'PruneLast=true',
+    ...(owned !== undefined && !env.namespaces.includes(owned) ? ['CreateNamespace=true'] : []),
+    ...(crdGroups.size > 0 ? ['ServerSideApply=true'] : []),
+    ...([...customGroups].some((g) => !crdGroups.has(g)) ? ['SkipDryRunOnMissingResource=true'] : []),
+    ...(ignoreDifferences.length > 0 ? ['RespectIgnoreDifferences=true'] : []),
+  ].sort();
+
+  return {
+    name: component.name,
+    environment: env.name,
+    project: projectName(env),
+    namespace,
+    wave: component.wave ?? 0,
+    syncOptions,
+    ignoreDifferences,
+    helm: helm ? { repoURL: helm.repoURL, chart: helm.chart, version: helm.version, releaseName: helm.releaseName } : null,
+  };
+}
+
+/** `component.json` (always) and `values.yaml` (Helm components) for `dir` = `<env>/<component>`. */
+export function metadataFiles(dir: string, metadata: ComponentMetadata, helm: HelmSource | undefined): RenderedFile[] {
+  const files: RenderedFile[] = [{ path: `${dir}/${METADATA_FILE}`, content: `${JSON.stringify(sortKeys({ component: metadata }), null, 2)}\n` }];
+  if (helm) files.push({ path: `${dir}/${VALUES_FILE}`, content: GENERATED_HEADER + toYaml(helm.values) });
+  return files;
+}

@@ -1,0 +1,23 @@
+/**
+ * Everything under `dist/argocd/`: the bootstrap project and root Application, then per
+ * environment its AppProject and ApplicationSet. Rendered only when synth renders every
+ * environment (the set of ApplicationSets is the set of environments).
+ */
+import { App, Chart } from 'cdk8s';
+import type { Environment } from '../lib/environment';
+import type { ApiObject } from '../lib/output';
+import { addApplicationSet } from './applicationset';
+import { addBootstrap } from './bootstrap';
+import { type ProjectInput, addProject } from './project';
+import type { ArgoConfig } from './settings';
+
+export function renderArgo(config: ArgoConfig, envs: readonly Environment[], components: readonly (ProjectInput & { env: string })[]): ApiObject[] {
+  const app = new App({ outdir: '.', recordConstructMetadata: false });
+  const chart = new Chart(app, 'argocd', { disableResourceNameHashes: true });
+  addBootstrap(chart, config);
+  for (const env of envs) {
+    addProject(chart, config, env, components.filter((c) => c.env === env.name));
+    addApplicationSet(chart, config, env);
+  }
+  return chart.toJson() as ApiObject[];
+}

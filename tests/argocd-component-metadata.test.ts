@@ -1,0 +1,91 @@
+/** component.json / values.yaml: the sync rules derived from what a component renders. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { type ComponentMetadata, METADATA_FILE, VALUES_FILE } from '../argocd/component-metadata';
+import type { Environment } from '../lib/environment';
+import { synthesize } from '../lib/synth';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
+import { loadEnvs } from './argocd-helpers';
+
+let envs: Environment[];
+let meta: Map<string, ComponentMetadata>;
+let files: Map<string, string>;
+
+beforeAll(async () => {
+  envs = await loadEnvs();
+  const result = synthesize(envs, { componentsFor: catalogue([fixtureOperator, fixtureConnector, fixtureResources, fixtureClusterRole]) });
+  files = new Map(result.files.map((f) => [f.path, f.content]));
+  meta = new Map(result.components.map((c) => [`${c.env}/${c.component}`, c.metadata]));
+});
+
+describe('component metadata', () => {
+  it('is written for every component directory, and equals what synth computed', () => {
+    for (const [dir, m] of meta) expect(JSON.parse(files.get(`${dir}/${METADATA_FILE}`)!)).toEqual({ component: JSON.parse(JSON.stringify(m)) });
+    const dirs = new Set([...files.keys()].map((p) => p.split('/').slice(0, 2).join('/')));
+    expect([...dirs].sort()).toEqual([...meta.keys()].sort());
+  });
+
+  it('names the environment project and a destination namespace the component uses', () => {
+    for (const [dir, m] of meta) {
+      expect(m.project).toBe(dir.split('/')[0]);
+      expect(m.name).toBe(dir.split('/')[1]);
+    }
+    expect(meta.get('dev/whoami')!.namespace).toBe('whoami');
+    expect(meta.get('dev/connector')!.namespace).toBe('twingate-connectors');
+  });
+
+  it('creates a namespace only when the environment does not own it (owned ones are Namespace objects of "namespaces")', () => {
+    const creating = [...meta].filter(([, m]) => m.syncOptions.includes('CreateNamespace=true')).map(([d]) => d.split('/')[1]);
+    expect(new Set(creating)).toEqual(new Set(['connector']));
+    for (const env of envs) expect(env.namespaces).not.toContain(meta.get(`${env.name}/connector`)!.namespace);
+  });
+
+  it('uses server-side apply only for components that install CRDs', () => {
+    const ssa = [...meta].filter(([, m]) => m.syncOptions.includes('ServerSideApply=true')).map(([d]) => d.split('/')[1]);
+    expect(new Set(ssa)).toEqual(new Set(['twingate-operator']));
+  });
+
+  it('skips the dry run only where custom resources depend on a CRD from another Application', () => {
+    const skip = [...meta].filter(([, m]) => m.syncOptions.includes('SkipDryRunOnMissingResource=true')).map(([d]) => d.split('/')[1]);
+    expect(new Set(skip)).toEqual(new Set(['access']));
+  });
+
+  it('ignores only operator-written Twingate fields, and then respects them on sync', () => {
+    for (const [dir, m] of meta) {
+      const paths = m.ignoreDifferences.flatMap((d) => d.jqPathExpressions);
+      expect(paths.every((p) => p === '.spec.id' || p === '.spec.name')).toBe(true);
+      expect(m.ignoreDifferences.every((d) => d.group === 'twingate.com')).toBe(true);
+      expect(m.syncOptions.includes('RespectIgnoreDifferences=true')).toBe(m.ignoreDifferences.length > 0);
+      if (dir.endsWith('/whoami') || dir.endsWith('/namespaces')) expect(m.ignoreDifferences).toEqual([]);
+    }
+    const operator = meta.get('prod/twingate-operator')!;
+    expect(operator.ignoreDifferences.find((d) => d.kind === 'TwingateConnector')!.jqPathExpressions).toEqual(['.spec.id', '.spec.name']);
+    expect(meta.get('prod/access')!.ignoreDifferences).toEqual([{ group: 'twingate.com', kind: 'TwingateResource', jqPathExpressions: ['.spec.id'] }]);
+  });
+
+  it('never replaces or forces, and always prunes last and fails on shared resources', () => {
+    for (const m of meta.values()) {
+      expect(m.syncOptions.some((o) => /^(Replace|Force)=/.test(o))).toBe(false);
+      expect(m.syncOptions).toContain('PruneLast=true');
+      expect(m.syncOptions).toContain('FailOnSharedResource=true');
+    }
+  });
+
+  it('writes values.yaml exactly for Helm components, with the typed values and the pinned chart', () => {
+    const withValues = [...files.keys()].filter((p) => p.endsWith(`/${VALUES_FILE}`)).map((p) => p.split('/').slice(0, 2).join('/'));
+    expect(new Set(withValues)).toEqual(new Set([...meta].filter(([, m]) => m.helm !== null).map(([d]) => d)));
+    const staging = envs.find((e) => e.name === 'staging')!;
+    expect(parse(files.get(`staging/twingate-operator/${VALUES_FILE}`)!)).toEqual(fixtureOperator.helm!(staging).values);
+    expect(meta.get('staging/twingate-operator')!.helm).toEqual({
+      repoURL: 'ghcr.io/twingate/helmcharts',
+      chart: 'twingate-operator',
+      version: staging.charts['twingate-operator'],
+      releaseName: 'twingate-operator',
+    });
+  });
+
+  it('records the component wave (default 0)', () => {
+    expect(meta.get('dev/twingate-operator')!.wave).toBe(-5);
+    expect(meta.get('dev/whoami')!.wave).toBe(0);
+  });
+});

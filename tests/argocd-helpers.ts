@@ -1,0 +1,42 @@
+/** Shared setup of the Argo CD tests: environments, config, clusters, trees. */
+import { join } from 'node:path';
+import { type ClusterSecret } from '../argocd/evaluate';
+import { type ArgoConfig, validateArgoConfig } from '../argocd/settings';
+import type { Environment } from '../lib/environment';
+import { REPO_ROOT, loadEnvironments } from '../lib/load';
+import { type ApiObject, readTree } from '../lib/output';
+import { type SynthOptions, synthesize } from '../lib/synth';
+import { parse } from 'yaml';
+
+export const loadEnvs = () => loadEnvironments();
+
+export const config = (envs: readonly Environment[], extra: Record<string, unknown> = {}): ArgoConfig =>
+  validateArgoConfig({ repoURL: 'https://git.example.com/platform/zt-eks-gitops.git', targetRevision: 'main', ...extra }, envs.map((e) => e.name));
+
+/** One cluster Secret per environment (named like the environment's cluster), plus two distractors. */
+export function clusters(envs: readonly Environment[], cfg: ArgoConfig): ClusterSecret[] {
+  return [
+    ...envs.map((e) => ({ name: e.cluster.name, server: `https://${e.cluster.name}.eks.example`, labels: { [cfg.clusterLabel]: e.name } })),
+    { name: 'in-cluster', server: 'https://kubernetes.default.svc', labels: {} },
+    { name: 'sandbox', server: 'https://sandbox.eks.example', labels: { [cfg.clusterLabel]: 'qa' } },
+  ];
+}
+
+/** A synthesized tree as the repository sees it (paths under `dist/`). */
+export function synthTree(envs: readonly Environment[], options: SynthOptions): Map<string, string> {
+  return new Map(synthesize(envs, options).files.map((f) => [`dist/${f.path}`, f.content]));
+}
+
+/** The committed dist/ tree. */
+export const realTree = (): Map<string, string> => new Map([...readTree(join(REPO_ROOT, 'dist'))].map(([p, c]) => [`dist/${p}`, c]));
+
+/** Argo CD objects of a tree, by kind. */
+export function argoObjects(tree: ReadonlyMap<string, string>, kind: string): ApiObject[] {
+  return [...tree].filter(([p]) => p.startsWith('dist/argocd/')).map(([, c]) => parse(c) as ApiObject).filter((o) => o.kind === kind);
+}
+
+export const reader = (tree: ReadonlyMap<string, string>) => (p: string) => {
+  const c = tree.get(p);
+  if (c === undefined) throw new Error(`no file ${p}`);
+  return c;
+};

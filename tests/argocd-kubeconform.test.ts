@@ -1,0 +1,68 @@
+/**
+ * kubeconform -strict over every Argo CD object: dist/argocd as committed, and the Applications
+ * the ApplicationSets generate (plain and Helm), through `pnpm validate`'s own entry point.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApplications } from '../argocd/evaluate';
+import { loadArgoConfig } from '../argocd/settings';
+import { main as validate } from '../lib/cli/validate';
+import { REPO_ROOT } from '../lib/load';
+import { toYaml } from '../lib/output';
+import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
+import { argoObjects, clusters, loadEnvs, reader, synthTree } from './argocd-helpers';
+
+// CI keeps the offline schemas in ../shared beside the clone (.ci/run); worktrees sit one level deeper.
+const SCHEMAS =
+  process.env.KUBECONFORM_SCHEMAS ??
+  [join(REPO_ROOT, '..', 'shared', 'kubeconform-schemas'), join(REPO_ROOT, '..', '..', 'shared', 'kubeconform-schemas')].find((d) => existsSync(d)) ??
+  join(REPO_ROOT, '..', 'shared', 'kubeconform-schemas');
+let dir: string;
+
+async function run(root: string) {
+  const lines: string[] = [];
+  const code = await validate([root, '--schemas', SCHEMAS], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  return { code, output: lines.join('\n') };
+}
+
+beforeAll(async () => {
+  const envs = await loadEnvs();
+  const cfg = await loadArgoConfig(envs.map((e) => e.name));
+  const tree = synthTree(envs, { argocd: cfg, componentsFor: catalogue([fixtureOperator, fixtureConnector, fixtureResources]) });
+  dir = mkdtempSync(join(tmpdir(), 'argocd-kubeconform-'));
+  mkdirSync(join(dir, 'argocd'));
+  mkdirSync(join(dir, 'generated'));
+  for (const [p, c] of tree) if (p.startsWith('dist/argocd/')) writeFileSync(join(dir, 'argocd', p.split('/').pop()!), c);
+  const apps = argoObjects(tree, 'ApplicationSet').flatMap((a) => generateApplications(a, clusters(envs, cfg), tree, reader(tree)));
+  for (const a of apps) writeFileSync(join(dir, 'generated', `${a.metadata.name}.yaml`), toYaml(a));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Argo CD objects under kubeconform -strict', () => {
+  it('dist/argocd and every generated Application (plain and multi-source) are valid', async () => {
+    const { code, output } = await run(dir);
+    expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
+    const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
+    // 8 objects in dist/argocd, 3 environments x 6 components generated.
+    expect(valid).toBe(8 + 3 * 6);
+    expect(code).toBe(0);
+  });
+
+  it('an Application with a misspelt field is rejected (the check can fail)', async () => {
+    const bad = mkdtempSync(join(tmpdir(), 'argocd-kubeconform-bad-'));
+    try {
+      writeFileSync(
+        join(bad, 'app.yaml'),
+        toYaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x', namespace: 'argocd' }, spec: { project: 'dev', destination: { name: 'dev-eu' }, sources: [{ repoURL: 'r', path: 'p', targetRevison: 'main' }] } }),
+      );
+      const { code, output } = await run(bad);
+      expect(code).toBe(1);
+      expect(output).toMatch(/targetRevison/);
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+});
