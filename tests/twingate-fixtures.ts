@@ -105,9 +105,12 @@ export function generateInput(seed: number): EnvironmentInput {
   });
 }
 
+/** A rendered object, with the component it came from; `spec` is loosely typed for assertions. */
+export type RenderedObject = ApiObject & { component: string; spec: any };
+
 /** All objects of one environment, with the component each came from. */
-export function renderAll(env: Environment): (ApiObject & { component: string })[] {
-  return renderEnvironment(env).flatMap((c) => c.objects.map((o) => ({ ...o, component: c.component })));
+export function renderAll(env: Environment): RenderedObject[] {
+  return renderEnvironment(env).flatMap((c) => c.objects.map((o) => ({ ...o, component: c.component }) as RenderedObject));
 }
 
 export const ofKind = <T = ApiObject & { spec: any }>(objects: readonly ApiObject[], kind: string) => objects.filter((o) => o.kind === kind) as T[];
