@@ -15,10 +15,11 @@ import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivate
 import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } from '../imports/twingate-certificateauthority-twingate.com';
 import { TwingateGateway } from '../imports/twingate-gateway-twingate.com';
 import { TwingateResource, TwingateResourceSpecType } from '../imports/twingate-resource-twingate.com';
-import { COMMON_LABELS, type Component, type HelmSource } from '../lib/component';
+import { COMMON_LABELS, type Component } from '../lib/component';
 import type { Environment } from '../lib/environment';
 import { GATEWAY_PORTS, GATEWAY_RELEASE, resolveTwingate } from '../lib/environment-twingate';
 import { WAVES, crMetadata } from './sync-waves';
+import { twingateComponent } from './twingate-component';
 import { KUBERNETES_RESOURCE, accessPlan } from './twingate-access';
 import { type ResourceRequirements, renderAccess } from './twingate-operator';
 
@@ -101,19 +102,13 @@ export function gatewaySans(env: Environment): string[] {
 
 const labels = { ...COMMON_LABELS, 'app.kubernetes.io/part-of': 'twingate' };
 
-export const twingateAccessGateway: Component = {
+export const twingateAccessGateway: Component = twingateComponent({
   name: 'twingate-access-gateway',
   wave: 2,
-  namespace: (env) => resolveTwingate(env).namespace,
-  helm(env): HelmSource {
-    return {
-      repoURL: GATEWAY_CHART_REPO,
-      chart: 'gateway',
-      version: env.charts.gateway,
-      releaseName: GATEWAY_RELEASE,
-      values: gatewayValues(env) as unknown as Record<string, unknown>,
-    };
-  },
+  repoURL: GATEWAY_CHART_REPO,
+  chart: 'gateway',
+  releaseName: GATEWAY_RELEASE,
+  values: gatewayValues,
   render(chart, env) {
     const tg = resolveTwingate(env);
     const ns = tg.namespace;
@@ -176,4 +171,4 @@ export const twingateAccessGateway: Component = {
       subjects: [{ kind: 'ServiceAccount', name: GATEWAY_SERVICE_ACCOUNT, namespace: ns }],
     });
   },
-};
+});

@@ -3,10 +3,11 @@
  * environments whose connectors are not operator-managed. The tokens come from AWS Secrets
  * Manager through an ExternalSecret (`connector.existingSecret`); no token is ever in values.
  */
-import type { Component, HelmSource } from '../lib/component';
+import type { Component } from '../lib/component';
 import { CONNECTOR_LABELS, type Environment, NAME_LABEL } from '../lib/environment';
 import { CONNECTOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
 import { externalSecret } from './external-secrets';
+import { twingateComponent } from './twingate-component';
 import type { ResourceRequirements } from './twingate-operator';
 
 /** The connector chart is only published as a classic Helm repository. */
@@ -45,19 +46,13 @@ export function connectorValues(env: Environment): ConnectorValues {
   };
 }
 
-export const twingateConnector: Component = {
+export const twingateConnector: Component = twingateComponent({
   name: 'twingate-connector',
   wave: 2,
-  namespace: (env) => resolveTwingate(env).namespace,
-  helm(env): HelmSource {
-    return {
-      repoURL: CONNECTOR_CHART_REPO,
-      chart: 'connector',
-      version: env.charts.connector,
-      releaseName: CONNECTOR_RELEASE,
-      values: connectorValues(env) as unknown as Record<string, unknown>,
-    };
-  },
+  repoURL: CONNECTOR_CHART_REPO,
+  chart: 'connector',
+  releaseName: CONNECTOR_RELEASE,
+  values: connectorValues,
   render(chart, env) {
     const tg = resolveTwingate(env);
     externalSecret(chart, {
@@ -70,4 +65,4 @@ export const twingateConnector: Component = {
       },
     });
   },
-};
+});

@@ -24,12 +24,13 @@ import {
   TwingateResourceAccessSpecPrincipalExternalRefType,
 } from '../imports/twingate-resourceaccess-twingate.com';
 import type { Construct } from 'constructs';
-import { COMMON_LABELS, type Component, type HelmSource } from '../lib/component';
+import { COMMON_LABELS, type Component } from '../lib/component';
 import { CONNECTOR_LABELS, type Environment } from '../lib/environment';
 import { OPERATOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
 import { awsSecretStore, externalSecret } from './external-secrets';
 import { WAVES, crMetadata } from './sync-waves';
 import { type PlannedAccess, accessPlan } from './twingate-access';
+import { twingateComponent } from './twingate-component';
 
 /** Where the operator chart is published (OCI, without the scheme, as Argo CD wants it). */
 export const OPERATOR_CHART_REPO = 'ghcr.io/twingate/helmcharts';
@@ -117,19 +118,13 @@ export function renderAccess(scope: Construct, a: PlannedAccess, namespace: stri
   });
 }
 
-export const twingateOperator: Component = {
+export const twingateOperator: Component = twingateComponent({
   name: 'twingate-operator',
   wave: 1,
-  namespace: (env) => resolveTwingate(env).namespace,
-  helm(env): HelmSource {
-    return {
-      repoURL: OPERATOR_CHART_REPO,
-      chart: 'twingate-operator',
-      version: env.charts['twingate-operator'],
-      releaseName: OPERATOR_RELEASE,
-      values: operatorValues(env) as unknown as Record<string, unknown>,
-    };
-  },
+  repoURL: OPERATOR_CHART_REPO,
+  chart: 'twingate-operator',
+  releaseName: OPERATOR_RELEASE,
+  values: operatorValues,
   render(chart, env) {
     const tg = resolveTwingate(env);
     const ns = tg.namespace;
@@ -186,4 +181,4 @@ export const twingateOperator: Component = {
 
     for (const a of plan.appAccess) renderAccess(chart, a, ns);
   },
-};
+});
