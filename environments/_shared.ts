@@ -59,5 +59,6 @@ export function twingatePlatformFlows(network: { vpcCidr: string; serviceCidr: s
 export const standardBlocked: NonNullable<EnvironmentInput['blocked']> = [
   { from: 'whoami/whoami', to: 'kube-system/*', reason: 'apps never talk to the control plane add-ons (DNS aside)' },
   { from: 'whoami/whoami', to: 'twingate/connector', reason: 'apps never call back into the access path' },
+  { from: 'whoami/whoami', to: 'twingate/gateway', reason: 'apps never reach the access gateway (kubectl comes through Twingate)' },
   { from: 'whoami/whoami', to: { cidr: '0.0.0.0/0', except: [] }, reason: 'whoami has no egress beyond DNS' },
 ];
