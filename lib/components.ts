@@ -6,11 +6,17 @@
 import { appComponent } from '../apps/app';
 import { namespaces } from '../platform/namespaces';
 import { networkPolicy } from '../platform/network-policy';
+import { twingateAccessGateway } from '../platform/twingate-access-gateway';
+import { twingateConnector } from '../platform/twingate-connector';
+import { twingateOperator } from '../platform/twingate-operator';
 import type { Component } from './component';
 import type { Environment, PlatformComponentName } from './environment';
 
 export const PLATFORM: Record<PlatformComponentName, Component> = {
   'network-policy': networkPolicy,
+  'twingate-operator': twingateOperator,
+  'twingate-access-gateway': twingateAccessGateway,
+  'twingate-connector': twingateConnector,
 };
 
 /** Components rendered whatever the environment switches on. */

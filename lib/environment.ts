@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { contains, isCidr, overlaps, parseCidr } from './cidr';
+import { checkTwingate, twingateSchema, twingateWorkloads } from './environment-twingate';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -145,7 +146,7 @@ const access = z.strictObject({
 });
 
 /** Platform components an environment can switch on (apps are components of their own). */
-export const PLATFORM_COMPONENTS = ['network-policy'] as const;
+export const PLATFORM_COMPONENTS = ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'] as const;
 export type PlatformComponentName = (typeof PLATFORM_COMPONENTS)[number];
 
 /** Upstream Helm charts and their default pinned versions. */
@@ -155,13 +156,6 @@ export const CHART_DEFAULTS = {
   connector: '0.1.35',
 } as const;
 export type ChartName = keyof typeof CHART_DEFAULTS;
-
-const twingate = z.strictObject({
-  /** The tenant slug, as in `<network>.twingate.com`. */
-  network: dnsLabel,
-  /** @default "twingate" */
-  namespace: dnsLabel.default('twingate'),
-});
 
 // ---------------------------------------------------------------------------------------------
 // The environment
@@ -197,7 +191,8 @@ export const environmentSchema = z.strictObject({
   /** Identity-provider (Twingate) group names used by `access`. */
   groups: z.array(groupName).default([]),
   access: z.array(access).default([]),
-  twingate: twingate.optional(),
+  /** Twingate tenant, connectors, gateway and secrets (see `./environment-twingate`). */
+  twingate: twingateSchema.optional(),
   /** Platform components switched on. @default ["network-policy"] */
   components: z.array(z.enum(PLATFORM_COMPONENTS)).default(['network-policy']),
   /** Pinned upstream chart versions, overriding {@link CHART_DEFAULTS}. */
@@ -285,16 +280,22 @@ export interface WorkloadRef {
 /** The label every workload's pods carry and every policy selects on. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
 
-/** Pod labels of the Twingate connector, whichever way it is deployed. */
+/**
+ * Pod labels of the Twingate connector, whichever way it is deployed: operator-managed
+ * connectors get them through `TwingateConnector.spec.podLabels`, chart connectors through the
+ * chart's `nameOverride` (its pods carry `app.kubernetes.io/name: <nameOverride>`).
+ */
 export const CONNECTOR_LABELS = { [NAME_LABEL]: 'twingate-connector' } as const;
 
 /**
- * Platform workloads known from the environment's own settings. The Twingate connector is
- * known as soon as `twingate` is configured: its flows (egress to the apps it serves) are part
- * of the environment's network intent whichever component renders the connector pods.
+ * Platform workloads known from the environment's own settings. The Twingate connector,
+ * operator and access gateway are known as soon as `twingate` is configured: their flows are
+ * part of the environment's network intent whichever component renders their pods.
  */
 export function platformWorkloads(env: Pick<Environment, 'twingate'>): WorkloadRef[] {
-  return env.twingate ? [{ namespace: env.twingate.namespace, name: 'connector', labels: CONNECTOR_LABELS, ports: {} }] : [];
+  if (!env.twingate) return [];
+  const { namespace } = env.twingate;
+  return [{ namespace, name: 'connector', labels: CONNECTOR_LABELS, ports: {} }, ...twingateWorkloads(namespace)];
 }
 
 export function workloads(env: Pick<Environment, 'apps' | 'twingate'>): WorkloadRef[] {
@@ -318,7 +319,7 @@ function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
 }
 
 function crossCheck(env: Environment): Problem | undefined {
-  const problems = [...checkNetwork(env), ...checkNamespaces(env), ...checkFlows(env), ...checkIdentity(env)];
+  const problems = [...checkNetwork(env), ...checkNamespaces(env), ...checkFlows(env), ...checkIdentity(env), ...checkTwingate(env)];
   return problems[0];
 }
 

@@ -2,23 +2,19 @@
  * kubeconform -strict over every Argo CD object: dist/argocd as committed, and the Applications
  * the ApplicationSets generate (plain and Helm), through `pnpm validate`'s own entry point.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApplications } from '../argocd/evaluate';
 import { loadArgoConfig } from '../argocd/settings';
 import { main as validate } from '../lib/cli/validate';
-import { REPO_ROOT } from '../lib/load';
 import { toYaml } from '../lib/output';
 import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
 import { argoObjects, clusters, loadEnvs, reader, synthTree } from './argocd-helpers';
+import { SHARED } from './helpers';
 
-// CI keeps the offline schemas in ../shared beside the clone (.ci/run); worktrees sit one level deeper.
-const SCHEMAS =
-  process.env.KUBECONFORM_SCHEMAS ??
-  [join(REPO_ROOT, '..', 'shared', 'kubeconform-schemas'), join(REPO_ROOT, '..', '..', 'shared', 'kubeconform-schemas')].find((d) => existsSync(d)) ??
-  join(REPO_ROOT, '..', 'shared', 'kubeconform-schemas');
+const SCHEMAS = process.env.KUBECONFORM_SCHEMAS ?? join(SHARED, 'kubeconform-schemas');
 let dir: string;
 
 async function run(root: string) {

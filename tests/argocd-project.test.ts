@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterSecret, applicationProblems, generateApplications } from '../argocd/evaluate';
 import { BOOTSTRAP_PROJECT, IN_CLUSTER, ROOT_APPLICATION } from '../argocd/bootstrap';
 import { type ArgoConfig, loadArgoConfig } from '../argocd/settings';
+import { componentsFor } from '../lib/components';
 import type { Environment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
 import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
@@ -35,7 +36,10 @@ describe('environment AppProjects', () => {
   });
 
   it('allow this repository plus exactly the chart repositories the environment uses', () => {
-    expect(project(realTree(), 'dev').spec.sourceRepos).toEqual([cfg.repoURL]);
+    for (const env of envs) {
+      const charts = componentsFor(env).flatMap((c) => (c.helm ? [c.helm(env).repoURL] : []));
+      expect(project(realTree(), env.name).spec.sourceRepos).toEqual([...new Set([cfg.repoURL, ...charts])].sort());
+    }
     expect(project(fixture, 'dev').spec.sourceRepos).toEqual(['ghcr.io/twingate/helmcharts', cfg.repoURL, 'https://twingate.github.io/helm-charts'].sort());
   });
 
@@ -50,7 +54,14 @@ describe('environment AppProjects', () => {
 
   it('whitelist cluster-scoped kinds one by one: rendered ones plus what the charts install', () => {
     const kinds = (tree: Map<string, string>) => project(tree, 'staging').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
-    expect(kinds(realTree())).toEqual(['/Namespace']);
+    // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
+    expect(kinds(realTree())).toEqual([
+      '/Namespace',
+      'apiextensions.k8s.io/CustomResourceDefinition',
+      'external-secrets.io/ClusterSecretStore',
+      'rbac.authorization.k8s.io/ClusterRole',
+      'rbac.authorization.k8s.io/ClusterRoleBinding',
+    ]);
     expect(kinds(fixture)).toEqual(['/Namespace', 'apiextensions.k8s.io/CustomResourceDefinition', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding']);
   });
 

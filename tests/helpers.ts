@@ -1,5 +1,5 @@
 /** Test helpers: synth to data (cdk8s-core's Testing style), temp dirs, in-process CLI runs. */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -52,3 +52,12 @@ export function environmentsDir(name: string, source: string, withReal = false):
 
 /** Deep clone of plain data (environments are plain data). */
 export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/**
+ * The shared data folder beside the checkout (offline schemas, upstream chart values): `$SHARED`,
+ * else `../shared` (CI's layout) or `../../shared` (a worktree one level deeper). Suites that need
+ * it skip on a developer machine without it, but never under CI, where it must be present.
+ */
+export const SHARED =
+  process.env.SHARED ?? [join(REPO, '..', 'shared'), join(REPO, '..', '..', 'shared')].find((d) => existsSync(d)) ?? join(REPO, '..', 'shared');
+export const skipWithoutShared = !process.env.CI && !existsSync(SHARED);

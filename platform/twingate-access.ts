@@ -1,0 +1,109 @@
+/**
+ * The environment's access table turned into what Twingate and Kubernetes need, as plain data:
+ * one Twingate resource per exposed app Service, the groups to create, one access grant per
+ * (resource, group), and one ClusterRoleBinding per group with a `kubernetesRole`. The
+ * components render exactly this; tests compare it (and the rendered objects) with the table.
+ */
+import type { Environment } from '../lib/environment';
+import { BUILTIN_GROUPS, GATEWAY_GROUPS, appAlias, exposedApps, groupSlug, resolveTwingate } from '../lib/environment-twingate';
+
+/** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
+export const KUBERNETES_RESOURCE = 'kubernetes-api';
+
+export interface PlannedResource {
+  /** Metadata name of the TwingateResource. */
+  readonly name: string;
+  readonly app: string;
+  /** Name shown in the Twingate client. */
+  readonly displayName: string;
+  /** `<svc>.<ns>.svc.<cluster domain>` */
+  readonly address: string;
+  readonly alias: string;
+  /** Service ports, TCP and UDP; everything else stays closed. */
+  readonly tcp: readonly number[];
+  readonly udp: readonly number[];
+}
+
+export interface PlannedGroup {
+  /** The Twingate group name (also the RBAC Group subject the gateway forwards). */
+  readonly group: string;
+  /** Metadata name of its TwingateGroup, or the slug used in access names for external groups. */
+  readonly slug: string;
+  /** `managed`: a TwingateGroup is rendered; `external`: it already exists (IdP-synced or built in) and is referenced by name. */
+  readonly kind: 'managed' | 'external';
+}
+
+export interface PlannedAccess {
+  /** Metadata name of the TwingateResourceAccess. */
+  readonly name: string;
+  /** Metadata name of the TwingateResource. */
+  readonly resource: string;
+  readonly group: PlannedGroup;
+}
+
+export interface PlannedBinding {
+  readonly name: string;
+  readonly group: string;
+  readonly role: string;
+}
+
+export interface AccessPlan {
+  readonly resources: readonly PlannedResource[];
+  /** Groups that are Twingate principals (gateway-only identities such as `twingate:authenticated` excluded). */
+  readonly groups: readonly PlannedGroup[];
+  /** Grants on app resources (twingate-operator component). */
+  readonly appAccess: readonly PlannedAccess[];
+  /** Grants on the Kubernetes resource, for every principal group with a `kubernetesRole` (access gateway component). */
+  readonly kubernetesAccess: readonly PlannedAccess[];
+  readonly bindings: readonly PlannedBinding[];
+}
+
+const isGatewayGroup = (g: string) => (GATEWAY_GROUPS as readonly string[]).includes(g);
+
+export function accessPlan(env: Environment): AccessPlan {
+  const tg = resolveTwingate(env);
+  const external = new Set<string>([...BUILTIN_GROUPS, ...tg.idpGroups]);
+  const groups = env.groups
+    .filter((g) => !isGatewayGroup(g))
+    .map((group): PlannedGroup => ({ group, slug: groupSlug(group), kind: external.has(group) ? 'external' : 'managed' }));
+  const byName = new Map(groups.map((g) => [g.group, g]));
+
+  const resources = exposedApps(env).map((app): PlannedResource => {
+    const spec = env.apps[app]!;
+    const ports = Object.values(spec.ports);
+    const servicePorts = (protocol: string) => [...new Set(ports.filter((p) => p.protocol === protocol).map((p) => p.servicePort ?? p.containerPort))].sort((a, b) => a - b);
+    return {
+      name: `${app}.${spec.namespace}`,
+      app,
+      displayName: `${app} (${env.cluster.name})`,
+      address: `${app}.${spec.namespace}.svc.${env.cluster.domain}`,
+      alias: appAlias(tg, app),
+      tcp: servicePorts('TCP'),
+      udp: servicePorts('UDP'),
+    };
+  });
+  const resourceOf = new Map(resources.map((r) => [r.app, r.name]));
+
+  const appAccess: PlannedAccess[] = [];
+  const kubernetesAccess: PlannedAccess[] = [];
+  const bindings: PlannedBinding[] = [];
+  for (const row of env.access) {
+    const group = byName.get(row.group);
+    if (group) {
+      for (const app of [...new Set(row.resources)].sort()) {
+        const resource = resourceOf.get(app)!;
+        appAccess.push({ name: `${resource}.${group.slug}`, resource, group });
+      }
+      if (row.kubernetesRole) kubernetesAccess.push({ name: `${KUBERNETES_RESOURCE}.${group.slug}`, resource: KUBERNETES_RESOURCE, group });
+    }
+    if (row.kubernetesRole) bindings.push({ name: `twingate-group-${groupSlug(row.group)}`, group: row.group, role: row.kubernetesRole });
+  }
+  const byObjectName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return {
+    resources,
+    groups,
+    appAccess: appAccess.sort(byObjectName),
+    kubernetesAccess: kubernetesAccess.sort(byObjectName),
+    bindings: bindings.sort(byObjectName),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The twingate-connector component (seed 000, option B): the plain `connector` Helm chart, for
+ * environments whose connectors are not operator-managed. The tokens come from AWS Secrets
+ * Manager through an ExternalSecret (`connector.existingSecret`); no token is ever in values.
+ */
+import type { Component } from '../lib/component';
+import { CONNECTOR_LABELS, type Environment, NAME_LABEL } from '../lib/environment';
+import { CONNECTOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
+import { externalSecret } from './external-secrets';
+import { twingateComponent } from './twingate-component';
+import type { ResourceRequirements } from './twingate-operator';
+
+/** The connector chart is only published as a classic Helm repository. */
+export const CONNECTOR_CHART_REPO = 'https://twingate.github.io/helm-charts';
+
+/** Keys the chart's Deployment reads from `existingSecret` (envFrom). */
+export const ACCESS_TOKEN_KEY = 'TWINGATE_ACCESS_TOKEN';
+export const REFRESH_TOKEN_KEY = 'TWINGATE_REFRESH_TOKEN';
+
+// ---------------------------------------------------------------------------------------------
+// Chart values (upstream values.yaml / values.schema.json of connector 0.1.35; only what we set)
+
+export interface ConnectorValues {
+  /**
+   * The chart labels pods `app.kubernetes.io/name: <nameOverride or "connector">`; overriding it
+   * gives chart connectors the same {@link CONNECTOR_LABELS} operator connectors get.
+   */
+  readonly nameOverride: string;
+  readonly connector: {
+    readonly network: string;
+    /** Secret with TWINGATE_ACCESS_TOKEN / TWINGATE_REFRESH_TOKEN; `accessToken`/`refreshToken` (values) are never set. */
+    readonly existingSecret: string;
+    readonly logLevel: 'error' | 'warning' | 'info' | 'debug';
+  };
+  readonly podSecurityContext: { readonly runAsNonRoot: true; readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
+  readonly resources: ResourceRequirements;
+}
+
+export function connectorValues(env: Environment): ConnectorValues {
+  const tg = resolveTwingate(env);
+  return {
+    nameOverride: CONNECTOR_LABELS[NAME_LABEL],
+    connector: { network: tg.network, existingSecret: tg.secrets.connectorSecret, logLevel: 'error' },
+    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    resources: { requests: { cpu: '50m', memory: '200Mi' }, limits: { memory: '512Mi' } },
+  };
+}
+
+export const twingateConnector: Component = twingateComponent({
+  name: 'twingate-connector',
+  wave: 2,
+  repoURL: CONNECTOR_CHART_REPO,
+  chart: 'connector',
+  releaseName: CONNECTOR_RELEASE,
+  values: connectorValues,
+  render(chart, env) {
+    const tg = resolveTwingate(env);
+    externalSecret(chart, {
+      name: tg.secrets.connectorSecret,
+      namespace: tg.namespace,
+      store: tg.secrets.store,
+      data: {
+        [ACCESS_TOKEN_KEY]: { path: tg.secrets.connectorTokensPath, property: ACCESS_TOKEN_KEY },
+        [REFRESH_TOKEN_KEY]: { path: tg.secrets.connectorTokensPath, property: REFRESH_TOKEN_KEY },
+      },
+    });
+  },
+});

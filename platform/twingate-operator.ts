@@ -1,0 +1,184 @@
+/**
+ * The twingate-operator component: the upstream `twingate-operator` chart (rendered by Argo CD,
+ * values typed below) plus what the operator reconciles: connectors (operator mode), one
+ * TwingateResource per exposed app Service, the TwingateGroups this platform owns, and one
+ * TwingateResourceAccess per (resource, group) of the access table. Its credentials come from
+ * AWS Secrets Manager through External Secrets.
+ *
+ * Fields the operator writes (`spec.id` everywhere, `spec.name` on connectors) are never
+ * rendered: a GitOps tool would fight the operator over them, and a Replace sync would drop
+ * the id (see docs/twingate.md).
+ */
+import {
+  TwingateConnector,
+  TwingateConnectorSpecImagePolicyProvider,
+} from '../imports/twingate-connector-twingate.com';
+import { TwingateGroup } from '../imports/twingate-group-twingate.com';
+import {
+  TwingateResource,
+  TwingateResourceSpecProtocolsTcpPolicy,
+  TwingateResourceSpecProtocolsUdpPolicy,
+} from '../imports/twingate-resource-twingate.com';
+import {
+  TwingateResourceAccess,
+  TwingateResourceAccessSpecPrincipalExternalRefType,
+} from '../imports/twingate-resourceaccess-twingate.com';
+import type { Construct } from 'constructs';
+import { COMMON_LABELS, type Component } from '../lib/component';
+import { CONNECTOR_LABELS, type Environment } from '../lib/environment';
+import { OPERATOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
+import { awsSecretStore, externalSecret } from './external-secrets';
+import { WAVES, crMetadata } from './sync-waves';
+import { type PlannedAccess, accessPlan } from './twingate-access';
+import { twingateComponent } from './twingate-component';
+
+/** Where the operator chart is published (OCI, without the scheme, as Argo CD wants it). */
+export const OPERATOR_CHART_REPO = 'ghcr.io/twingate/helmcharts';
+
+/** Keys of the operator's credentials Secret. */
+export const API_KEY_KEY = 'TWINGATE_API_KEY';
+export const REMOTE_NETWORK_ID_KEY = 'TWINGATE_REMOTE_NETWORK_ID';
+
+/**
+ * Connector image policy: the operator follows this semver range on a schedule (no `latest`,
+ * no Argo CD diff when the image moves). @default "^1.0.0", checked daily at 03:00 UTC
+ */
+export const CONNECTOR_IMAGE_POLICY = { provider: 'dockerhub', schedule: '0 3 * * *', version: '^1.0.0' } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Chart values (upstream values.yaml / values.schema.json of twingate-operator 2.0.0; only what we set)
+
+export interface SecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+export interface ResourceRequirements {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu?: string; readonly memory: string };
+}
+
+export interface TwingateOperatorValues {
+  /** Pins the pods' `app.kubernetes.io/name` (network policies select on it). */
+  readonly nameOverride: string;
+  readonly twingateOperator: {
+    /** Tenant slug (required by the schema). */
+    readonly network: string;
+    /** The API key (Read/Write/Provision) from an existing Secret; `apiKey` (a value) is never set. */
+    readonly existingAPIKeySecret: SecretKeyRef;
+    /** Exactly one of remoteNetworkId / remoteNetworkName / existingRemoteNetworkIdSecret. */
+    readonly existingRemoteNetworkIdSecret: SecretKeyRef;
+    readonly logFormat: 'json' | 'plain' | 'full';
+    /** Namespaces the operator watches (globs allowed); ours only. */
+    readonly namespaces: readonly string[];
+  };
+  /** The bundled gateway subchart stays off: the twingate-access-gateway component installs the gateway chart. */
+  readonly gateway: { readonly enabled: false };
+  readonly resources: ResourceRequirements;
+}
+
+export function operatorValues(env: Environment): TwingateOperatorValues {
+  const tg = resolveTwingate(env);
+  return {
+    nameOverride: OPERATOR_RELEASE,
+    twingateOperator: {
+      network: tg.network,
+      existingAPIKeySecret: { name: tg.secrets.operatorSecret, key: API_KEY_KEY },
+      existingRemoteNetworkIdSecret: { name: tg.secrets.operatorSecret, key: REMOTE_NETWORK_ID_KEY },
+      logFormat: 'json',
+      namespaces: [tg.namespace],
+    },
+    gateway: { enabled: false },
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const labels = { ...COMMON_LABELS, 'app.kubernetes.io/part-of': 'twingate' };
+
+/** Metadata names of the operator-managed connectors: `twingate-connector-1`, `-2`, ... */
+export function operatorConnectorNames(env: Environment): string[] {
+  const tg = resolveTwingate(env);
+  const replicas = tg.connectors.filter((c) => c.mode === 'operator').reduce((n, c) => n + c.replicas, 0);
+  return Array.from({ length: replicas }, (_, i) => `twingate-connector-${i + 1}`);
+}
+
+/** A TwingateResourceAccess: `groupRef` for groups we create, `principalExternalRef` for groups that already exist. */
+export function renderAccess(scope: Construct, a: PlannedAccess, namespace: string): TwingateResourceAccess {
+  return new TwingateResourceAccess(scope, `access-${a.name}`, {
+    metadata: crMetadata(a.name, namespace, WAVES.twingate, labels),
+    spec: {
+      resourceRef: { name: a.resource, namespace },
+      ...(a.group.kind === 'managed'
+        ? { groupRef: { name: a.group.slug, namespace } }
+        : { principalExternalRef: { type: TwingateResourceAccessSpecPrincipalExternalRefType.GROUP, name: a.group.group } }),
+    },
+  });
+}
+
+export const twingateOperator: Component = twingateComponent({
+  name: 'twingate-operator',
+  wave: 1,
+  repoURL: OPERATOR_CHART_REPO,
+  chart: 'twingate-operator',
+  releaseName: OPERATOR_RELEASE,
+  values: operatorValues,
+  render(chart, env) {
+    const tg = resolveTwingate(env);
+    const ns = tg.namespace;
+    const plan = accessPlan(env);
+
+    awsSecretStore(chart, { name: tg.secrets.store, region: tg.secrets.region, namespaces: [ns] });
+    externalSecret(chart, {
+      name: tg.secrets.operatorSecret,
+      namespace: ns,
+      store: tg.secrets.store,
+      data: { [API_KEY_KEY]: { path: tg.secrets.apiKeyPath }, [REMOTE_NETWORK_ID_KEY]: { path: tg.secrets.remoteNetworkIdPath } },
+    });
+
+    for (const name of operatorConnectorNames(env)) {
+      new TwingateConnector(chart, `connector-${name}`, {
+        metadata: crMetadata(name, ns, WAVES.twingate, labels),
+        spec: {
+          imagePolicy: { ...CONNECTOR_IMAGE_POLICY, provider: TwingateConnectorSpecImagePolicyProvider.DOCKERHUB },
+          hasStatusNotificationsEnabled: true,
+          podLabels: { ...CONNECTOR_LABELS },
+          // Spread connectors over nodes so one node loss keeps the network reachable.
+          podExtra: {
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...CONNECTOR_LABELS } } } },
+                ],
+              },
+            },
+          },
+        },
+      });
+    }
+
+    for (const r of plan.resources) {
+      new TwingateResource(chart, `resource-${r.name}`, {
+        metadata: crMetadata(r.name, ns, WAVES.twingate, labels),
+        spec: {
+          name: r.displayName,
+          address: r.address,
+          alias: r.alias,
+          protocols: {
+            allowIcmp: false,
+            tcp: { policy: TwingateResourceSpecProtocolsTcpPolicy.RESTRICTED, ports: r.tcp.map((p) => ({ start: p, end: p })) },
+            udp: { policy: TwingateResourceSpecProtocolsUdpPolicy.RESTRICTED, ports: r.udp.map((p) => ({ start: p, end: p })) },
+          },
+        },
+      });
+    }
+
+    for (const g of plan.groups.filter((x) => x.kind === 'managed')) {
+      new TwingateGroup(chart, `group-${g.slug}`, { metadata: crMetadata(g.slug, ns, WAVES.twingate, labels), spec: { name: g.group } });
+    }
+
+    for (const a of plan.appAccess) renderAccess(chart, a, ns);
+  },
+});

@@ -1,0 +1,137 @@
+/**
+ * The `twingate` block and its cross-checks: defaults, and bad input that must fail with one
+ * clear line naming the environment and field, exit 1, and an output tree left untouched
+ * (synth's `main` run in-process over a temporary environments directory).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as synth } from '../lib/cli/synth';
+import { type EnvironmentInput, validateEnvironment } from '../lib/environment';
+import { resolveTwingate } from '../lib/environment-twingate';
+import { readTree } from '../lib/output';
+import { baseInput, mustValidate } from './twingate-fixtures';
+
+/** [case, input, expected path, expected message fragment] */
+const BAD: [string, EnvironmentInput, string, RegExp][] = [
+  ['unknown group', baseInput({ access: [{ group: 'Nobody', resources: ['whoami'] }] }), 'access[0].group', /group "Nobody" is not declared in groups/],
+  ['resource for an unknown service', baseInput({ access: [{ group: 'Engineering', resources: ['grafana'] }] }), 'access[0].resources[0]', /unknown app "grafana"/],
+  [
+    'duplicate alias',
+    baseInput({ twingate: { network: 'acme', aliases: { whoami: 'kubernetes.test-eu.int' } } }),
+    'twingate.aliases.whoami',
+    /alias "kubernetes.test-eu.int" of app "whoami" is already used by twingate.gateway.alias/,
+  ],
+  [
+    'both connector modes on one remote network',
+    baseInput({
+      twingate: { network: 'acme', connectors: [{ mode: 'operator', replicas: 2 }, { mode: 'chart' }] },
+      components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
+    }),
+    'twingate.connectors[1].mode',
+    /remote network "test-eu" already has operator connectors .*not both/,
+  ],
+  [
+    'Everyone above view',
+    baseInput({ groups: ['Everyone'], access: [{ group: 'Everyone', resources: [], kubernetesRole: 'edit' }] }),
+    'access[0].kubernetesRole',
+    /"edit" for "Everyone" is above view/,
+  ],
+  [
+    'twingate:authenticated above view',
+    baseInput({ groups: ['twingate:authenticated'], access: [{ group: 'twingate:authenticated', kubernetesRole: 'cluster-admin' }] }),
+    'access[0].kubernetesRole',
+    /"cluster-admin" for "twingate:authenticated" is above view/,
+  ],
+  [
+    'gateway identity given resources',
+    baseInput({ groups: ['twingate:authenticated'], access: [{ group: 'twingate:authenticated', resources: ['whoami'] }] }),
+    'access[0].resources',
+    /gateway identity, not a Twingate group/,
+  ],
+  ['chart connectors without their component', baseInput({ twingate: { network: 'acme', connectors: [{ mode: 'chart' }] } }), 'components', /need the "twingate-connector" component/],
+  ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[1]', /"twingate-operator" needs a twingate block/],
+  ['undeclared IdP group', baseInput({ twingate: { network: 'acme', idpGroups: ['Okta Admins'] } }), 'twingate.idpGroups[0]', /"Okta Admins" is not declared/],
+  ['alias for an unknown app', baseInput({ twingate: { network: 'acme', aliases: { grafana: 'grafana.int' } } }), 'twingate.aliases.grafana', /unknown app "grafana"/],
+  ['chart connectors above one replica', baseInput({
+    twingate: { network: 'acme', connectors: [{ mode: 'chart', replicas: 2 }] },
+    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
+  }), 'twingate.connectors[0].replicas', /one Helm release/],
+  ['group names colliding as Kubernetes names', baseInput({ groups: ['Engineering', 'engineering'] }), 'groups[1]', /map to the same Kubernetes name "engineering"/],
+];
+
+describe('twingate environment block', () => {
+  it('fills defaults from the rest of the environment', () => {
+    const tg = resolveTwingate(mustValidate(baseInput()));
+    expect(tg.connectors).toEqual([{ remoteNetwork: 'test-eu', mode: 'operator', replicas: 1 }]);
+    expect(tg.gatewayAlias).toBe('kubernetes.test-eu.int');
+    expect(tg.kubernetesAddress).toBe('kubernetes.default.svc.cluster.local');
+    expect(tg.secrets).toMatchObject({ store: 'aws-secrets-manager', region: 'eu-west-2', apiKeyPath: 'zt-eks/test/twingate/api-key' });
+  });
+
+  it('allows operator and chart connectors on different remote networks', () => {
+    const env = mustValidate(
+      baseInput({
+        twingate: { network: 'acme', connectors: [{ mode: 'operator' }, { mode: 'chart', remoteNetwork: 'aws-network' }] },
+        components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
+      }),
+    );
+    expect(resolveTwingate(env).connectors.map((c) => `${c.remoteNetwork}:${c.mode}`)).toEqual(['test-eu:operator', 'aws-network:chart']);
+  });
+
+  it.each(BAD)('rejects %s with one problem at its field', (_case, input, path, message) => {
+    const result = validateEnvironment(input);
+    expect('problem' in result).toBe(true);
+    const { problem } = result as { problem: { path: string; message: string } };
+    expect(problem.path).toBe(path);
+    expect(problem.message).toMatch(message);
+    expect(problem.message).not.toContain('\n');
+  });
+});
+
+describe('pnpm synth with bad twingate input', () => {
+  let dir: string;
+  let envDir: string;
+  let outDir: string;
+  const write = (name: string, input: EnvironmentInput) =>
+    writeFileSync(join(envDir, `${name}.mjs`), `export default ${JSON.stringify({ ...input, name })};\n`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'twingate-synth-'));
+    envDir = join(dir, 'environments');
+    outDir = join(dir, 'dist');
+    mkdirSync(envDir);
+    write('good', baseInput());
+    const lines: string[] = [];
+    expect(await synth(['--environments', envDir, '--out', outDir], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('renders the good environment first (so "untouched" means something)', () => {
+    const files = [...readTree(outDir).keys()];
+    expect(files.some((f) => f.startsWith('good/twingate-operator/'))).toBe(true);
+    expect(files.some((f) => f.startsWith('good/twingate-access-gateway/'))).toBe(true);
+  });
+
+  let attempt = 0;
+  it.each(BAD.slice(0, 4))('%s: exit 1, one line, dist untouched', async (_case, input, path) => {
+    const before = readTree(outDir);
+    // A new file name each time: the module cache would otherwise hand back the previous file.
+    const name = `bad-${++attempt}`;
+    write(name, input);
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+      const code = await synth(['--environments', envDir, '--out', outDir], { out: (l) => out.push(l), err: (l) => err.push(l) });
+      expect(code).toBe(1);
+    } finally {
+      rmSync(join(envDir, `${name}.mjs`));
+    }
+    expect(err).toHaveLength(1);
+    expect(err[0]!.split('\n')).toHaveLength(1);
+    expect(err[0]!.startsWith(`error: environment ${name}: ${path}: `), err[0]).toBe(true);
+    expect(out).toEqual([]);
+    expect(readTree(outDir)).toEqual(before);
+  });
+});
