@@ -3,6 +3,7 @@
  * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
  */
 import { App, Chart } from 'cdk8s';
+import { accessFile } from '../analysis/access';
 import { componentsFor } from './components';
 import type { Environment } from './environment';
 import { type ApiObject, type RenderedFile, objectFile } from './output';
@@ -38,6 +39,8 @@ export function synthesize(envs: readonly Environment[]): SynthResult {
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));
   }
+  // The intent check (throws on a violation, before anything is written) and its access map.
+  for (const env of envs) files.push(accessFile(env, components.filter((c) => c.env === env.name).flatMap((c) => c.objects)));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.path === files[i - 1]!.path) throw new Error(`two objects render to ${files[i]!.path}`);
