@@ -119,8 +119,17 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
     for (const [s, t] of pairs(d.from, d.to)) {
       const missing = subtract(d.conns, between(s, t));
       if (!isEmpty(missing)) {
-        throw environmentError(env.name, `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (between ${endpointName(s)} and ${endpointName(t)})`);
+        throw environmentError(env.name, `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`);
       }
+    }
+  }
+
+  // DNS is declared for every owned namespace: every workload there must reach kube-dns.
+  for (const [s, t] of pairs(dns.from, dns.to)) {
+    const missing = subtract(DNS_CONNS, between(s, t));
+    if (!isEmpty(missing)) {
+      const i = env.namespaces.indexOf((s as Extract<Endpoint, { kind: 'workload' }>).workload.namespace);
+      throw environmentError(env.name, `namespaces[${i}]`, `DNS to ${KUBE_DNS.namespace} (${formatConns(missing)}) is blocked for ${endpointName(s)}`);
     }
   }
 

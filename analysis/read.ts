@@ -10,8 +10,10 @@ import type { SourcedObject } from './model';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
+/** Relative to the working directory when below it, else as given. */
 function display(path: string): string {
-  return relative(process.cwd(), path) || path;
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /** Manifest files under the given paths, sorted per argument; a missing path is a user error. */
@@ -55,14 +57,15 @@ function flatten(source: string, value: unknown, into: SourcedObject[]): void {
 /** Parses one file's text (YAML, possibly multi-document; JSON is YAML). */
 export function parseManifestText(source: string, text: string): SourcedObject[] {
   const out: SourcedObject[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const where = list.length > 1 ? `${source} (document ${i + 1})` : source;
     const error = doc.errors[0];
     if (error) {
       const line = error.linePos?.[0]?.line;
-      throw new UserError(`${where}: invalid YAML${line ? ` at line ${line}` : ''}: ${error.message.split('\n')[0]}`);
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new UserError(`${where}: invalid YAML${line ? ` at line ${line}` : ''}: ${message}`);
     }
     flatten(where, doc.toJS({ maxAliasCount: 1000 }), out);
   });
