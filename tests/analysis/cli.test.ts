@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,42 +20,13 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-const MANIFESTS = {
-  'apps.yaml': `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: "x:1", ports: [{name: http, containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec: {ports: [{port: 80}]}
----
-`,
-  'nested/list.json': JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'client', namespace: 'shop' }, spec: { template: { metadata: { labels: { app: 'client' } } } } },
-      {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name: 'web', namespace: 'shop' },
-        spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 'http' }] }] },
-      },
-    ],
-  }),
-  'README.md': '# not a manifest',
-};
+/** Multi-document YAML, a JSON List in a sub-directory, a Markdown file (ignored). */
+const FIXTURES = join(__dirname, '../fixtures/shop');
 
 describe('pnpm reach', () => {
   it('reads directories recursively (multi-document YAML, JSON Lists) and prints np-guard lines', async () => {
     const t = io();
-    expect(await main([tree(MANIFESTS)], t.io)).toBe(0);
+    expect(await main([FIXTURES], t.io)).toBe(0);
     expect(t.out.join('\n').split('\n')).toEqual([
       '0.0.0.0-255.255.255.255 => shop/client[Deployment] : All Connections',
       'shop/client[Deployment] => 0.0.0.0-255.255.255.255 : All Connections',
@@ -64,9 +36,8 @@ describe('pnpm reach', () => {
   });
 
   it('--json prints only a JSON array of {src, dst, conns}, sorted by src then dst', async () => {
-    const dir = tree(MANIFESTS);
     const t = io();
-    expect(await main(['--json', join(dir, 'apps.yaml'), join(dir, 'nested')], t.io)).toBe(0);
+    expect(await main(['--json', join(FIXTURES, 'apps.yaml'), join(FIXTURES, 'nested')], t.io)).toBe(0);
     expect(JSON.parse(t.out.join('\n'))).toEqual([
       { src: '0.0.0.0-255.255.255.255', dst: 'shop/client[Deployment]', conns: 'All Connections' },
       { src: 'shop/client[Deployment]', dst: '0.0.0.0-255.255.255.255', conns: 'All Connections' },
@@ -109,5 +80,24 @@ describe('pnpm reach', () => {
     expect(help).toMatch(/0 +analysis done/);
     expect(help).toMatch(/1 +user error/);
     expect(help).toMatch(/2 +internal error/);
+  });
+});
+
+describe('pnpm --silent reach as a process', () => {
+  const tsx = join(__dirname, '../../node_modules/.bin/tsx');
+  const cli = join(__dirname, '../../analysis/cli.ts');
+  const fixtures = FIXTURES;
+
+  it('prints the JSON array on stdout and exits 0', () => {
+    const r = spawnSync(tsx, [cli, '--json', fixtures], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toContainEqual({ src: 'shop/client[Deployment]', dst: 'shop/web[Deployment]', conns: ['TCP 8080'] });
+  });
+
+  it('exits 1 with one error line for a missing path', () => {
+    const r = spawnSync(tsx, [cli, join(fixtures, 'missing.yaml')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot read .*missing\.yaml: no such file or directory$/)]);
   });
 });

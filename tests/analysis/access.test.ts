@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { accessFile } from '../../analysis/access';
+import { loadEnvironment } from '../../lib/load';
+import { renderEnvironment } from '../../lib/synth';
+
+async function render(name: string) {
+  const env = await loadEnvironment(name);
+  return accessFile(env, renderEnvironment(env).flatMap((c) => c.objects));
+}
+
+describe('ACCESS.md', () => {
+  it('is written per environment, deterministically', async () => {
+    const a = await render('prod');
+    const b = await render('prod');
+    expect(a.path).toBe('prod/ACCESS.md');
+    expect(a.content).toBe(b.content);
+  });
+
+  it('has the connectivity matrix of the in-scope connections', async () => {
+    const lines = (await render('dev')).content.split('\n');
+    const header = lines.find((l) => l.startsWith('| from \\ to |'))!;
+    expect(header.split(' | ').slice(1)).toEqual([
+      '0.0.0.0-9.255.255.255,11.0.0.0-169.253.255.255,169.255.0.0-172.15.255.255,172.32.0.0-192.167.255.255,192.169.0.0-255.255.255.255',
+      'kube-system/coredns[Deployment]',
+      'whoami/whoami[Deployment] |',
+    ]);
+    expect(lines).toContain('| twingate/connector[Pod] | TCP 443,TCP 30000-31000 | TCP 53,UDP 53 | TCP 8080 |');
+    expect(lines).toContain('| whoami/whoami[Deployment] |  | TCP 53,UDP 53 |  |');
+  });
+
+  it('has a Mermaid flowchart with namespaces as subgraphs', async () => {
+    const content = (await render('dev')).content;
+    const chart = content.slice(content.indexOf('```mermaid'), content.indexOf('```', content.indexOf('```mermaid') + 3));
+    expect(chart).toContain('flowchart LR');
+    expect(chart).toContain('subgraph ns1["namespace twingate"]');
+    expect(chart).toContain('subgraph ns2["namespace whoami"]');
+    expect(chart).toContain('n2 -->|"TCP 8080"| n3');
+    expect(chart.match(/-->/g)).toHaveLength(4);
+  });
+
+  it('has the identity view: group -> resources -> ClusterRole via the access gateway', async () => {
+    const lines = (await render('prod')).content.split('\n');
+    expect(lines).toContain('| Engineering | whoami (whoami/whoami) | view |');
+    expect(lines).toContain('| SRE On-Call | whoami (whoami/whoami) | edit |');
+    expect(lines).toContain('| Platform Admins | whoami (whoami/whoami) | admin |');
+    expect(lines).toContain('  g2 -->|access gateway| k_edit["ClusterRole edit"]');
+  });
+
+  it('lists the blocked paths it proved closed', async () => {
+    const lines = (await render('staging')).content.split('\n');
+    expect(lines).toContain('| whoami/whoami | twingate/connector | apps never call back into the access path |');
+  });
+});
