@@ -69,7 +69,11 @@ export interface AnalyzeOptions {
 export function analyze(cluster: Cluster, options: AnalyzeOptions = {}): Analysis {
   const { workloads } = cluster;
   const byNamespace = new Map<string, number[]>();
-  workloads.forEach((w, i) => byNamespace.set(w.namespace, [...(byNamespace.get(w.namespace) ?? []), i]));
+  workloads.forEach((w, i) => {
+    const list = byNamespace.get(w.namespace);
+    if (list) list.push(i);
+    else byNamespace.set(w.namespace, [i]);
+  });
 
   const blocks = cluster.policies.flatMap((p) => [...p.ingressRules, ...p.egressRules]).flatMap((r) => r.peers ?? []);
   const ranges = splitAddressSpace([

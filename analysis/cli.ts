@@ -17,7 +17,7 @@ import { readManifests } from './read';
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  analysis done (the connections, possibly none, are on stdout)
-  1  user error: unreadable path, invalid YAML/JSON, an object the API server would reject, bad flags
+  1  user error: unreadable path, no manifest file, invalid YAML/JSON, an object the API server would reject, bad flags
   2  internal error (a bug; the stack trace is on stderr)`;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
