@@ -42,8 +42,8 @@ function matcher(env: Environment, peer: Peer): Matcher {
   const [ns, name] = peer.split('/') as [string, string];
   if (name === '*') return (e) => e.kind === 'workload' && e.workload.namespace === ns;
   const ref = [...declaredWorkloads(env), KUBE_DNS_WORKLOAD].find((w) => w.namespace === ns && w.name === name);
-  // Validation guarantees the reference for flows; a blocked path may name kube-system's coredns.
-  if (!ref) return () => false;
+  // Validation guarantees the reference; reaching this is a bug, not a user error.
+  if (!ref) throw new Error(`internal: unresolved workload ${peer} in environment ${env.name}`);
   return (e) => e.kind === 'workload' && e.workload.namespace === ns && hasLabels(e.workload.labels, ref.labels);
 }
 

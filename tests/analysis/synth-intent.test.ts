@@ -48,7 +48,7 @@ describe('synth proves the intent', () => {
     { from: 'twingate/connector', to: 'shop/web', port: 'http' },
     { from: 'shop/web', to: 'shop/api', port: 'grpc' },
   ],
-  blocked: [{ from: 'shop/api', to: 'shop/web' }],
+  blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
   groups: ['Engineering'],
   access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],`));
     expect(r.err).toEqual([]);
@@ -58,6 +58,7 @@ describe('synth proves the intent', () => {
     expect(access).toContain('| twingate/connector[Pod] | TCP 53,UDP 53 |  | TCP 8080 |');
     expect(access).toContain('| Engineering | web (shop/web) | view |');
     expect(access).toContain('  subgraph ns1["namespace shop"]');
+    expect(access).toContain('| 0.0.0.0/0 | shop/* | no ingress from outside |');
   });
 
   it('fails with one line and writes nothing when a declared-blocked path is a declared flow', async () => {
