@@ -56,17 +56,11 @@ describe('synth fails on a mutated network-policy component', () => {
     expect(await synthDev()).toEqual({ code: 0, err: [], written: true });
   });
 
-  it("a flow's ingress allow missing", async () => {
-    mutation.drop = 'whoami-allow-ingress-whoami-whoami-from-twingate-connector-tcp-8080';
-    expect(await synthDev()).toEqual({
-      code: 1,
-      err: ['error: environment dev: flows[0]: twingate/connector -> whoami/whoami : TCP 8080 is blocked (twingate/connector[Pod] => whoami/whoami[Deployment] lacks it)'],
-      written: false,
-    });
-  });
-
-  it("a flow's egress allow missing", async () => {
-    mutation.drop = 'twingate-allow-egress-twingate-connector-to-whoami-whoami-tcp-8080';
+  it.each([
+    ['ingress', 'whoami-allow-ingress-whoami-whoami-from-twingate-connector-tcp-8080'],
+    ['egress', 'twingate-allow-egress-twingate-connector-to-whoami-whoami-tcp-8080'],
+  ])("a flow's %s allow missing", async (_, construct) => {
+    mutation.drop = construct;
     expect(await synthDev()).toEqual({
       code: 1,
       err: ['error: environment dev: flows[0]: twingate/connector -> whoami/whoami : TCP 8080 is blocked (twingate/connector[Pod] => whoami/whoami[Deployment] lacks it)'],
