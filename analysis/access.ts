@@ -44,7 +44,8 @@ function flowchart(lines: readonly ConnectionLine[], namespaceOf: ReadonlyMap<st
 
 function identity(env: Environment): string[] {
   if (env.access.length === 0) return ['No access rows: no group reaches anything in this environment.'];
-  const rows = [...env.access].sort((a, b) => a.group.localeCompare(b.group));
+  // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
+  const rows = [...env.access].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   const app = (r: string) => `${r} (${env.apps[r]!.namespace}/${r})`;
   return [
     '| Twingate group | Twingate resources (apps) | Kubernetes ClusterRole via the access gateway |',
