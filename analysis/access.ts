@@ -43,9 +43,12 @@ function flowchart(lines: readonly ConnectionLine[], namespaceOf: ReadonlyMap<st
 }
 
 function identity(env: Environment): string[] {
-  if (env.access.length === 0) return ['No access rows: no group reaches anything in this environment.'];
-  // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
-  const rows = [...env.access].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  if (env.groups.length === 0) return ['No groups: nobody reaches anything in this environment through Twingate.'];
+  // Every declared group, with its access row or none. Code-unit order, not localeCompare: the
+  // output must not depend on the machine's locale.
+  const rows = [...env.groups]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((group) => env.access.find((r) => r.group === group) ?? { group, resources: [] as string[], kubernetesRole: undefined });
   const app = (r: string) => `${r} (${env.apps[r]!.namespace}/${r})`;
   return [
     '| Twingate group | Twingate resources (apps) | Kubernetes ClusterRole via the access gateway |',

@@ -46,6 +46,13 @@ describe('ACCESS.md', () => {
     expect(lines).toContain('  g2 -->|access gateway| k_edit["ClusterRole edit"]');
   });
 
+  it('shows a declared group without an access row as reaching nothing', async () => {
+    const env = await loadEnvironment('dev');
+    const file = accessFile({ ...env, groups: [...env.groups, 'Contractors'] }, renderEnvironment(env).flatMap((c) => c.objects));
+    const rows = file.content.split('\n').filter((l) => /^\| (Contractors|Engineering|Platform Admins) \|/.test(l));
+    expect(rows).toEqual(['| Contractors | none | none |', '| Engineering | whoami (whoami/whoami) | edit |', '| Platform Admins | whoami (whoami/whoami) | cluster-admin |']);
+  });
+
   it('lists the blocked paths it proved closed', async () => {
     const lines = (await render('staging')).content.split('\n');
     expect(lines).toContain('| whoami/whoami | twingate/connector | apps never call back into the access path |');
