@@ -3,6 +3,7 @@
  * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
  */
 import { App, Chart } from 'cdk8s';
+import { accessFile } from '../analysis/access';
 import { type ComponentMetadata, componentMetadata, metadataFiles } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
@@ -61,6 +62,8 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
     for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
     objects += argo.length;
   }
+  // The intent check (throws on a violation, before anything is written) and its access map.
+  for (const env of envs) files.push(accessFile(env, components.filter((c) => c.env === env.name).flatMap((c) => c.objects)));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.path === files[i - 1]!.path) throw new Error(`two objects render to ${files[i]!.path}`);

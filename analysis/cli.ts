@@ -1,0 +1,43 @@
+/**
+ * `pnpm --silent reach [--json] <dir-or-files...>`
+ *
+ * Prints the connections the NetworkPolicies in a set of manifests allow, in np-guard
+ * netpol-analyzer `list` conventions. Exit codes: 0 analysed (whatever the connections),
+ * 1 user error (unreadable path, invalid YAML, an object the API server would reject, bad
+ * flags), 2 internal error.
+ */
+import { Command } from 'commander';
+import { type Io, guard, processIo, runIfMain } from '../lib/cli/run';
+import { UserError } from '../lib/errors';
+import { analyze } from './analyze';
+import { connectionLines, formatJson, formatText } from './format';
+import { buildCluster } from './model';
+import { readManifests } from './read';
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  analysis done (the connections, possibly none, are on stdout)
+  1  user error: unreadable path, no manifest file, invalid YAML/JSON, an object the API server would reject, bad flags
+  2  internal error (a bug; the stack trace is on stderr)`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  return guard(io, async () => {
+    const program = new Command('reach')
+      .description('List the connections NetworkPolicies allow between the workloads of a set of manifests (np-guard `list` conventions)')
+      .argument('<paths...>', 'manifest files or directories (.yaml, .yml, .json; searched recursively)')
+      .option('--json', 'print a JSON array of {src, dst, conns} instead of lines', false)
+      .addHelpText('after', EXIT_CODES_HELP)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    program.parse(argv, { from: 'user' });
+    const opts = program.opts<{ json: boolean }>();
+    const objects = readManifests(program.args);
+    if (objects.length === 0) throw new UserError(`no manifests found in ${program.args.join(', ')}`);
+    const lines = connectionLines(analyze(buildCluster(objects)));
+    const text = opts.json ? formatJson(lines) : formatText(lines);
+    if (text) io.out(text);
+    return 0;
+  });
+}
+
+runIfMain(module, main);

@@ -1,0 +1,157 @@
+/**
+ * The environment's network intent, proven on what synth rendered: the analyzed reachability
+ * must equal the declared flows (plus DNS to kube-dns, implicitly declared for every owned
+ * namespace), and every declared-blocked path must stay closed.
+ *
+ * Scope: a connection is checked when at least one side is a workload in a namespace the
+ * platform owns. Traffic between namespaces the platform does not own (kube-system and the
+ * internet, say) is not the platform's to restrict; traffic from them into owned pods, or from
+ * owned pods to them, must be declared like any other.
+ */
+import { parseCidr } from '../lib/cidr';
+import { type Environment, type Flow, type Peer, type WorkloadRef, workloads as declaredWorkloads } from '../lib/environment';
+import { environmentError } from '../lib/errors';
+import type { ApiObject } from '../lib/output';
+import { KUBE_DNS } from '../platform/network-policy';
+import { type Analysis, type Connection, type Endpoint, analyze } from './analyze';
+import { type ConnSet, NO_CONNS, conns, formatConns, intersect, isEmpty, subtract, union } from './conns';
+import { type IpBlock, type Ipv4Range, blockContains, formatRange } from './ip';
+import { type SourcedObject, buildCluster } from './model';
+import { type Labels, matches } from './selectors';
+
+/** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
+export const KUBE_DNS_WORKLOAD: WorkloadRef = {
+  namespace: KUBE_DNS.namespace,
+  name: 'coredns',
+  labels: KUBE_DNS.labels,
+  ports: { dns: { containerPort: 53, protocol: 'UDP' }, 'dns-tcp': { containerPort: 53, protocol: 'TCP' } },
+};
+
+const DNS_CONNS = union(conns('UDP', 53), conns('TCP', 53));
+
+/** A flow side as a predicate over analysis endpoints. */
+type Matcher = (e: Endpoint) => boolean;
+
+const hasLabels = (have: Labels, want: Labels) => matches({ matchLabels: want, matchExpressions: [] }, have);
+
+function matcher(env: Environment, peer: Peer): Matcher {
+  if (typeof peer !== 'string') {
+    const block: IpBlock = { cidr: parseCidr(peer.cidr)!, except: peer.except.map((e) => parseCidr(e)!) };
+    return (e) => e.kind === 'range' && blockContains(block, e.range);
+  }
+  const [ns, name] = peer.split('/') as [string, string];
+  if (name === '*') return (e) => e.kind === 'workload' && e.workload.namespace === ns;
+  const ref = [...declaredWorkloads(env), KUBE_DNS_WORKLOAD].find((w) => w.namespace === ns && w.name === name);
+  // Validation guarantees the reference; reaching this is a bug, not a user error.
+  if (!ref) throw new Error(`internal: unresolved workload ${peer} in environment ${env.name}`);
+  return (e) => e.kind === 'workload' && e.workload.namespace === ns && hasLabels(e.workload.labels, ref.labels);
+}
+
+/** The connections a flow declares (a named port resolves on the destination workload). */
+export function flowConns(env: Environment, flow: Flow): ConnSet {
+  if (typeof flow.port === 'string') {
+    const [ns, name] = (flow.to as string).split('/') as [string, string];
+    const port = declaredWorkloads(env).find((w) => w.namespace === ns && w.name === name)!.ports[flow.port]!;
+    return conns(flow.protocol ?? port.protocol, port.containerPort);
+  }
+  return conns(flow.protocol ?? 'TCP', flow.port, flow.endPort ?? flow.port);
+}
+
+export function describePeer(p: Peer): string {
+  return typeof p === 'string' ? p : `${p.cidr}${p.except.length ? ` except ${p.except.join(',')}` : ''}`;
+}
+
+const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : formatRange(e.range));
+
+/** Pods synth does not render but the environment knows (operator-made, Helm-made, kube-dns). */
+function syntheticPods(env: Environment, objects: readonly ApiObject[]): SourcedObject[] {
+  const rendered = buildCluster(objects.map((object) => ({ source: 'rendered', object }))).workloads;
+  const missing = [...declaredWorkloads(env), KUBE_DNS_WORKLOAD].filter(
+    (ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)),
+  );
+  return missing.map((ref) => {
+    const containers = [{ name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) }];
+    const labels = { ...ref.labels };
+    // CoreDNS is a Deployment on EKS; operator-made pods (the Twingate connector) are bare pods.
+    const object =
+      ref === KUBE_DNS_WORKLOAD
+        ? { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: ref.name, namespace: ref.namespace }, spec: { template: { metadata: { labels }, spec: { containers } } } }
+        : { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: { containers } };
+    return { source: `synthetic ${ref.namespace}/${ref.name}`, object };
+  });
+}
+
+export interface IntentResult {
+  readonly analysis: Analysis;
+  /** Connections in scope (one side an owned workload), as analyzed. */
+  readonly connections: readonly Connection[];
+}
+
+/**
+ * Analyzes one environment's rendered objects and throws a one-line user error (naming the
+ * environment and the flow or blocked entry) when reachability differs from the intent.
+ */
+export function checkIntent(env: Environment, objects: readonly ApiObject[]): IntentResult {
+  const sourced: SourcedObject[] = [...objects.map((object) => ({ source: `environment ${env.name}`, object })), ...syntheticPods(env, objects)];
+  const cidrs: Ipv4Range[] = [...env.flows, ...env.blocked]
+    .flatMap((f) => [f.from, f.to])
+    .flatMap((p) => (typeof p === 'string' ? [] : [p.cidr, ...p.except].map((c) => parseCidr(c)!)));
+  const analysis = analyze(buildCluster(sourced), { boundaries: cidrs });
+  const owned = new Set(env.namespaces);
+  const isOwned = (e: Endpoint) => e.kind === 'workload' && owned.has(e.workload.namespace);
+  const connections = analysis.connections.filter((c) => isOwned(c.src) || isOwned(c.dst));
+
+  const endpoints: Endpoint[] = [...analysis.workloads.map((w) => ({ kind: 'workload' as const, workload: w })), ...analysis.ranges.map((r) => ({ kind: 'range' as const, range: r }))];
+  const key = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : `range:${e.range.start}`);
+  const analyzed = new Map(analysis.connections.map((c) => [`${key(c.src)}|${key(c.dst)}`, c.conns]));
+  const between = (s: Endpoint, d: Endpoint) => analyzed.get(`${key(s)}|${key(d)}`) ?? NO_CONNS;
+  const pairs = (from: Matcher, to: Matcher) => {
+    const srcs = endpoints.filter(from);
+    const dsts = endpoints.filter(to);
+    return srcs.flatMap((s) => dsts.filter((d) => key(d) !== key(s) && (s.kind === 'workload' || d.kind === 'workload')).map((d) => [s, d] as const));
+  };
+
+  const dns = { from: (e: Endpoint) => isOwned(e), to: matcher(env, `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`), conns: DNS_CONNS };
+  const declared = [...env.flows.map((f) => ({ from: matcher(env, f.from), to: matcher(env, f.to), conns: flowConns(env, f) })), dns];
+
+  for (const [i, flow] of env.flows.entries()) {
+    const d = declared[i]!;
+    for (const [s, t] of pairs(d.from, d.to)) {
+      const missing = subtract(d.conns, between(s, t));
+      if (!isEmpty(missing)) {
+        throw environmentError(env.name, `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`);
+      }
+    }
+  }
+
+  // DNS is declared for every owned namespace: every workload there must reach kube-dns.
+  for (const [s, t] of pairs(dns.from, dns.to)) {
+    const missing = subtract(DNS_CONNS, between(s, t));
+    if (!isEmpty(missing)) {
+      const i = env.namespaces.indexOf((s as Extract<Endpoint, { kind: 'workload' }>).workload.namespace);
+      throw environmentError(env.name, `namespaces[${i}]`, `DNS to ${KUBE_DNS.namespace} (${formatConns(missing)}) is blocked for ${endpointName(s)}`);
+    }
+  }
+
+  for (const [i, b] of env.blocked.entries()) {
+    const from = matcher(env, b.from);
+    const to = matcher(env, b.to);
+    for (const [s, t] of pairs(from, to)) {
+      const exempt = dns.from(s) && dns.to(t) ? DNS_CONNS : NO_CONNS;
+      const open = subtract(between(s, t), exempt);
+      if (!isEmpty(open)) {
+        throw environmentError(env.name, `blocked[${i}]`, `${describePeer(b.from)} -> ${describePeer(b.to)} is open (${endpointName(s)} => ${endpointName(t)} : ${formatConns(open)})`);
+      }
+    }
+  }
+
+  for (const c of connections) {
+    let allowed = NO_CONNS;
+    for (const d of declared) if (d.from(c.src) && d.to(c.dst)) allowed = union(allowed, d.conns);
+    const extra = subtract(c.conns, intersect(c.conns, allowed));
+    if (!isEmpty(extra)) {
+      throw environmentError(env.name, 'flows', `the rendered NetworkPolicies allow ${endpointName(c.src)} => ${endpointName(c.dst)} : ${formatConns(extra)} which no flow declares`);
+    }
+  }
+  return { analysis, connections };
+}

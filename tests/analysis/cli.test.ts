@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../analysis/cli';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'reach-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+/** Multi-document YAML, a JSON List in a sub-directory, a Markdown file (ignored). */
+const FIXTURES = join(__dirname, '../fixtures/shop');
+
+describe('pnpm reach', () => {
+  it('reads directories recursively (multi-document YAML, JSON Lists) and prints np-guard lines', async () => {
+    const t = io();
+    expect(await main([FIXTURES], t.io)).toBe(0);
+    expect(t.out.join('\n').split('\n')).toEqual([
+      '0.0.0.0-255.255.255.255 => shop/client[Deployment] : All Connections',
+      'shop/client[Deployment] => 0.0.0.0-255.255.255.255 : All Connections',
+      'shop/client[Deployment] => shop/web[Deployment] : TCP 8080',
+    ]);
+    expect(t.err).toEqual([]);
+  });
+
+  it('--json prints only a JSON array of {src, dst, conns}, sorted by src then dst', async () => {
+    const t = io();
+    expect(await main(['--json', join(FIXTURES, 'apps.yaml'), join(FIXTURES, 'nested')], t.io)).toBe(0);
+    expect(JSON.parse(t.out.join('\n'))).toEqual([
+      { src: '0.0.0.0-255.255.255.255', dst: 'shop/client[Deployment]', conns: 'All Connections' },
+      { src: 'shop/client[Deployment]', dst: '0.0.0.0-255.255.255.255', conns: 'All Connections' },
+      { src: 'shop/client[Deployment]', dst: 'shop/web[Deployment]', conns: ['TCP 8080'] },
+    ]);
+  });
+
+  it.each([
+    [['/no/such/dir'], /^error: cannot read \/no\/such\/dir: no such file or directory$/],
+    [[], /error: missing required argument 'paths'/],
+  ])('exit 1 with one line for %j', async (argv, message) => {
+    const t = io();
+    expect(await main(argv, t.io)).toBe(1);
+    expect(t.err).toHaveLength(1);
+    expect(t.err[0]).toMatch(message);
+  });
+
+  it('exit 1 naming the file and line for invalid YAML', async () => {
+    const t = io();
+    const dir = tree({ 'bad.yaml': 'kind: Pod\nmetadata: {name: [\n' });
+    expect(await main([dir], t.io)).toBe(1);
+    expect(t.err).toHaveLength(1);
+    expect(t.err[0]).toMatch(/^error: .*bad\.yaml: invalid YAML at line \d+: /);
+  });
+
+  it('exit 1 naming the file, policy and field for a policy the API server would reject', async () => {
+    const t = io();
+    const dir = tree({
+      'np.yaml': 'kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, protocol: ICMP}]}]\n',
+    });
+    expect(await main([dir], t.io)).toBe(1);
+    expect(t.err).toEqual([expect.stringMatching(/^error: .*np\.yaml: NetworkPolicy n\/p: spec\.ingress\[0\]\.ports\[0\]\.protocol: "ICMP" is not one of "TCP", "UDP", "SCTP"$/)]);
+  });
+
+  it('documents its exit codes in --help', async () => {
+    const t = io();
+    expect(await main(['--help'], t.io)).toBe(0);
+    const help = t.out.join('\n');
+    expect(help).toContain('Exit codes:');
+    expect(help).toMatch(/0 +analysis done/);
+    expect(help).toMatch(/1 +user error/);
+    expect(help).toMatch(/2 +internal error/);
+  });
+});
+
+describe('pnpm --silent reach as a process', () => {
+  const tsx = join(__dirname, '../../node_modules/.bin/tsx');
+  const cli = join(__dirname, '../../analysis/cli.ts');
+  const fixtures = FIXTURES;
+
+  it('prints the JSON array on stdout and exits 0', () => {
+    const r = spawnSync(tsx, [cli, '--json', fixtures], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toContainEqual({ src: 'shop/client[Deployment]', dst: 'shop/web[Deployment]', conns: ['TCP 8080'] });
+  });
+
+  it('exits 1 with one error line for a missing path', () => {
+    const r = spawnSync(tsx, [cli, join(fixtures, 'missing.yaml')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: cannot read .*missing\.yaml: no such file or directory$/)]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The intent check: the three committed environments pass, and mutations of the rendered
+ * objects (a flow's policy missing, an extra allow, a broken default) fail with the exact
+ * one-line message.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkIntent } from '../../analysis/intent';
+import type { Environment } from '../../lib/environment';
+import { loadEnvironment, loadEnvironments } from '../../lib/load';
+import type { ApiObject } from '../../lib/output';
+import { renderEnvironment } from '../../lib/synth';
+
+const rendered = (env: Environment) => renderEnvironment(env).flatMap((c) => c.objects);
+const netpol = (namespace: string, name: string, spec: Record<string, unknown>): ApiObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+
+describe('intent of the committed environments', () => {
+  it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
+    const envs = await loadEnvironments();
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    for (const env of envs) {
+      const { connections } = checkIntent(env, rendered(env));
+      const text = connections.map((c) => `${c.src.kind === 'workload' ? c.src.workload.id : 'external'} => ${c.dst.kind === 'workload' ? c.dst.workload.id : 'external'}`);
+      expect(new Set(text), env.name).toEqual(
+        new Set([
+          'twingate/connector[Pod] => whoami/whoami[Deployment]',
+          'twingate/connector[Pod] => kube-system/coredns[Deployment]',
+          'whoami/whoami[Deployment] => kube-system/coredns[Deployment]',
+          'twingate/connector[Pod] => external',
+          'twingate/connector[Pod] => twingate/gateway[Pod]',
+          'twingate/gateway[Pod] => kube-system/coredns[Deployment]',
+          'twingate/gateway[Pod] => external',
+          'twingate/operator[Pod] => kube-system/coredns[Deployment]',
+          'twingate/operator[Pod] => external',
+        ]),
+      );
+    }
+  });
+});
+
+describe('mutations of the rendered objects', () => {
+  const objects = async () => {
+    const env = await loadEnvironment('dev');
+    return { env, objs: rendered(env) };
+  };
+
+  it('a flow whose ingress allow is missing is blocked', async () => {
+    const { env, objs } = await objects();
+    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name.startsWith('allow-ingress-whoami-whoami-from-twingate-connector')));
+    expect(mutated.length).toBe(objs.length - 1);
+    expect(() => checkIntent(env, mutated)).toThrow(
+      'environment dev: flows[0]: twingate/connector -> whoami/whoami : TCP 8080 is blocked (twingate/connector[Pod] => whoami/whoami[Deployment] lacks it)',
+    );
+  });
+
+  it('a flow whose egress allow is missing is blocked, named with the range that lacks it', async () => {
+    const { env, objs } = await objects();
+    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name.includes('tcp-443')));
+    expect(() => checkIntent(env, mutated)).toThrow(
+      'environment dev: flows[1]: twingate/connector -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16 : TCP 443 is blocked (twingate/connector[Pod] => 0.0.0.0-9.255.255.255 lacks it)',
+    );
+  });
+
+  it('an extra ingress allow is a connection no flow declares', async () => {
+    const { env, objs } = await objects();
+    const extra = netpol('whoami', 'extra', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 9090 }] }] });
+    expect(() => checkIntent(env, [...objs, extra])).toThrow(
+      'environment dev: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 9090 which no flow declares',
+    );
+  });
+
+  it('an extra allow from outside the cluster is a connection no flow declares', async () => {
+    const { env, objs } = await objects();
+    const extra = netpol('twingate', 'extra', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }] });
+    expect(() => checkIntent(env, [...objs, extra])).toThrow(
+      'environment dev: flows: the rendered NetworkPolicies allow 203.0.113.0-203.0.113.255 => twingate/connector[Pod] : All Connections which no flow declares',
+    );
+  });
+
+  it('an extra allow that opens a declared-blocked path names the blocked entry', async () => {
+    const { env, objs } = await objects();
+    const extra = netpol('whoami', 'extra', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 80 }] }] });
+    expect(() => checkIntent(env, [...objs, extra])).toThrow('environment dev: blocked[0]: whoami/whoami -> kube-system/* is open (whoami/whoami[Deployment] => kube-system/coredns[Deployment] : TCP 80)');
+  });
+
+  it('DNS to kube-dns is declared for every owned namespace', async () => {
+    const { env, objs } = await objects();
+    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns-egress' && o.metadata.namespace === 'whoami'));
+    expect(() => checkIntent(env, mutated)).toThrow('environment dev: namespaces[1]: DNS to kube-system (TCP 53,UDP 53) is blocked for whoami/whoami[Deployment]');
+  });
+
+  it('removing a default deny that other policies make redundant changes nothing (policies are unions)', async () => {
+    const { env, objs } = await objects();
+    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny' && o.metadata.namespace === 'whoami'));
+    expect(() => checkIntent(env, mutated)).not.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * End to end: `pnpm synth` with environments in a temporary directory. An intent violation
+ * fails with one line naming the environment and entry, and writes nothing; a passing
+ * environment gets its ACCESS.md.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/synth';
+
+const LIB = resolve(__dirname, '../../lib/environment');
+
+function environment(body: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'intent-envs-'));
+  writeFileSync(
+    join(dir, 'lab.ts'),
+    `import { defineEnvironment } from ${JSON.stringify(LIB)};
+export default defineEnvironment({
+  name: 'lab',
+  aws: { region: 'eu-west-2' },
+  cluster: { name: 'lab', kubernetesVersion: '1.31' },
+  network: { vpcCidr: '10.30.0.0/16', podCidr: '10.30.0.0/16', serviceCidr: '172.20.0.0/16' },
+  namespaces: ['twingate', 'shop'],
+  twingate: { network: 'acme' },
+  apps: {
+    web: { namespace: 'shop', image: 'traefik/whoami:v1.10.3', ports: { http: { containerPort: 8080 } } },
+    api: { namespace: 'shop', image: 'traefik/whoami:v1.10.3', ports: { grpc: { containerPort: 9000 } } },
+  },
+  ${body}
+});
+`,
+  );
+  return dir;
+}
+
+async function synth(envDir: string) {
+  const out = join(mkdtempSync(join(tmpdir(), 'intent-out-')), 'dist');
+  const lines: string[] = [];
+  const err: string[] = [];
+  const code = await main(['--environments', envDir, '--out', out], { out: (l) => lines.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('synth proves the intent', () => {
+  it('passes and writes ACCESS.md with the declared flows', async () => {
+    const r = await synth(environment(`flows: [
+    { from: 'twingate/connector', to: 'shop/web', port: 'http' },
+    { from: 'shop/web', to: 'shop/api', port: 'grpc' },
+  ],
+  blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
+  groups: ['Engineering'],
+  access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],`));
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
+    expect(access).toContain('| shop/web[Deployment] | TCP 53,UDP 53 | TCP 9000 |  |');
+    expect(access).toContain('| twingate/connector[Pod] | TCP 53,UDP 53 |  | TCP 8080 |');
+    expect(access).toContain('| Engineering | web (shop/web) | view |');
+    expect(access).toContain('  subgraph ns1["namespace shop"]');
+    expect(access).toContain('| 0.0.0.0/0 | shop/* | no ingress from outside |');
+  });
+
+  it('fails with one line and writes nothing when a declared-blocked path is a declared flow', async () => {
+    const r = await synth(environment(`flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
+  blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: 'shop/web', to: 'shop/api', reason: 'contradiction' }],`));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual(['error: environment lab: blocked[1]: shop/web -> shop/api is open (shop/web[Deployment] => shop/api[Deployment] : TCP 9000)']);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('fails when the network-policy component is off: the environment is open', async () => {
+    const r = await synth(environment(`components: [],
+  flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
+  blocked: [{ from: 'shop/api', to: 'shop/web', reason: 'callbacks are not allowed' }],`));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual(['error: environment lab: blocked[0]: shop/api -> shop/web is open (shop/api[Deployment] => shop/web[Deployment] : All Connections)']);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('fails naming a connection no flow declares when nothing is declared blocked', async () => {
+    const r = await synth(environment(`components: [], flows: [],`));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual(['error: environment lab: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => shop/api[Deployment] : All Connections which no flow declares']);
+    expect(existsSync(r.out)).toBe(false);
+  });
+});
