@@ -11,6 +11,9 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 /** An IAM role ARN in any partition; paths allowed. */
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** Retention periods offered for the logs (CloudWatch accepts only fixed values). */
+const RETENTION_DAYS: readonly number[] = [30, 90, 180, 365];
+
 const instanceType = z
   .string()
   .refine((s) => INSTANCE_TYPE.test(s), { error: (i) => `${show(i.input)} is not an EC2 instance type like "m7i.large"` });
@@ -73,7 +76,10 @@ export const infraSchema = z.strictObject({
   /** @default 1 EC2 connector (t3.micro), 2 cluster connectors */
   connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro', cluster: 2 }),
   /** Retention of VPC flow logs and EKS control-plane logs, in days. @default 90 */
-  logRetentionDays: z.union([z.literal(30), z.literal(90), z.literal(180), z.literal(365)]).default(90),
+  logRetentionDays: z
+    .number()
+    .refine((n) => RETENTION_DAYS.includes(n), { error: (i) => `${show(i.input)} is not one of ${RETENTION_DAYS.join(', ')}` })
+    .default(90),
 });
 
 export type InfraSettings = z.output<typeof infraSchema>;

@@ -78,7 +78,7 @@ export function exposeApiEndpoint(ctx: Context, tg: TwingateObjects, endpoint: p
     'api-endpoint',
     {
       name: `${ctx.env.name} EKS API (${ctx.env.cluster.name})`,
-      address: endpoint.apply((url) => new URL(url).hostname),
+      address: endpoint.apply((url) => url.replace(/^https:\/\//, '').replace(/\/.*$/, '')),
       remoteNetworkId: tg.awsNetwork.id,
       protocols: { allowIcmp: false, tcp: { policy: 'RESTRICTED', ports: ['443'] }, udp: { policy: 'DENY_ALL' } },
       accessGroups,

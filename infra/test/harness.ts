@@ -1,72 +1,16 @@
 /**
- * Pulumi mocks for the infra tests: no engine, no CLI, no provider plugins. Every registered
- * resource is recorded with its inputs, so tests assert on what the program asked AWS and
- * Twingate for. Import this module before anything that imports the program (setMocks must
- * run first), and build environments through {@link build}, which waits for every
- * registration and resolves the outputs (an assertion inside an un-awaited `apply` would pass
- * without running).
+ * Builds environments under the Pulumi mocks of ./mocks and hands tests the recorded
+ * resources and fully resolved outputs. {@link build} waits for every registration and
+ * resolves outputs, because an assertion inside an un-awaited `apply` would pass without running.
  */
+// First: the mocks must be installed before the program's modules load.
+import { FAKE_SECRET_MARK, type Recorded, recorded } from './mocks';
 import * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
+import { buildInfra } from '../src/build';
 
-export interface Recorded {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider: string;
-}
-
-/** Fake token values the mocked Twingate provider returns; they must never reach a plain output. */
-export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
-export const ACCOUNT = '123456789012';
-
-const recorded: Recorded[] = [];
-
-function computed(a: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
-  const [pkg, mod] = a.type.split(':') as [string, string];
-  const service = mod.split('/')[0];
-  const base: Record<string, unknown> = { name: a.inputs.name ?? a.name };
-  if (pkg === 'aws') base.arn = `arn:aws:${service}:mock-region:${ACCOUNT}:${a.type.split(':')[2]!.toLowerCase()}/${a.inputs.name ?? a.name}`;
-  switch (a.type) {
-    case 'aws:eks/cluster:Cluster':
-      return { ...base, endpoint: `https://0123456789ABCDEF.gr7.mock-region.eks.amazonaws.com` };
-    case 'aws:ec2/launchTemplate:LaunchTemplate':
-      return { ...base, latestVersion: 1 };
-    case 'aws:kms/key:Key':
-      return { ...base, keyId: `key-${a.name}` };
-    case 'twingate:index/twingateConnectorTokens:TwingateConnectorTokens':
-      return { accessToken: `${FAKE_SECRET_MARK}access-${a.name}`, refreshToken: `${FAKE_SECRET_MARK}refresh-${a.name}` };
-    default:
-      return base;
-  }
-}
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (a) => {
-      recorded.push({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? '' });
-      return { id: `${a.name}-id`, state: { ...computed(a), ...a.inputs } };
-    },
-    call: (a) => {
-      switch (a.token) {
-        case 'aws:index/getAvailabilityZones:getAvailabilityZones':
-          return { names: ['mock-1a', 'mock-1b', 'mock-1c', 'mock-1d', 'mock-1e', 'mock-1f'], id: 'zones' };
-        case 'aws:index/getPartition:getPartition':
-          return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
-        case 'aws:ssm/getParameter:getParameter':
-          return { name: a.inputs.name, value: 'ami-0123456789abcdef0', id: a.inputs.name };
-        case 'twingate:index/getTwingateGroups:getTwingateGroups':
-          return { id: 'groups', groups: [{ id: `group-${a.inputs.name}`, name: a.inputs.name, isActive: true, type: 'MANUAL' }] };
-        default:
-          throw new Error(`unmocked call ${a.token}`);
-      }
-    },
-  },
-  'zt-eks-infra',
-  'test',
-  false, // not a preview: apply() callbacks run
-);
+export { ACCOUNT, FAKE_SECRET_MARK, type Recorded } from './mocks';
 
 /** Waits until the program has no registration or call in flight (internal SDK hook). */
 async function settle(): Promise<void> {
@@ -117,7 +61,6 @@ export interface Built {
 export const FAKE_OPERATOR_KEY = `${FAKE_SECRET_MARK}operator-api-key`;
 
 export async function build(env: Environment): Promise<Built> {
-  const { buildInfra } = await import('../src/build');
   const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY) });
   const secretOutputs: string[] = [];
   const resolved = await resolveDeep(outputs, '', secretOutputs);
