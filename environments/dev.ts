@@ -23,7 +23,7 @@ export default defineEnvironment({
     owner: 'platform-team',
     availabilityZones: 2,
     nodes: { instanceTypes: ['t3.large'], min: 1, desired: 2, max: 3, diskGiB: 30 },
-    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 1 },
+    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 },
     logRetentionDays: 30,
   },
 });

@@ -26,7 +26,7 @@ export default defineEnvironment({
     natPerZone: true,
     nodes: { instanceTypes: ['m7i.xlarge', 'm6i.xlarge'], min: 3, desired: 3, max: 9, diskGiB: 100 },
     adminRoleArns: ['arn:aws:iam::111122223333:role/platform-break-glass'],
-    connectors: { ec2: 2, ec2InstanceType: 't3.small', cluster: 2 },
+    connectors: { ec2: 2, ec2InstanceType: 't3.small', cluster: 0 },
     logRetentionDays: 365,
   },
 });

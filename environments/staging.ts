@@ -23,6 +23,6 @@ export default defineEnvironment({
     owner: 'platform-team',
     availabilityZones: 3,
     nodes: { instanceTypes: ['m7i.large'], min: 2, desired: 2, max: 4 },
-    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 2 },
+    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 1 },
   },
 });

@@ -30,7 +30,7 @@ describe('environment infra block', () => {
       natPerZone: false,
       nodes: { instanceTypes: ['m7i.large'], min: 2, desired: 2, max: 4, diskGiB: 50 },
       adminRoleArns: [],
-      connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 2 },
+      connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 },
       logRetentionDays: 90,
     });
   });

@@ -40,7 +40,7 @@ export interface InfraOutputs {
     privateSubnetIds: pulumi.Output<string>[];
   };
   readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
-  readonly secrets: { operator: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
+  readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
   readonly twingate: { network: string; awsNetworkId: pulumi.Output<string>; eksNetworkId: pulumi.Output<string>; apiEndpointResourceId: pulumi.Output<string> };
   readonly connectorHostIds: pulumi.Output<string>[];
 }
@@ -51,21 +51,19 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const key = secretsKey(ctx);
   const tg = buildTwingate(ctx);
 
-  const operator = storeSecret(ctx, key, 'twingate-operator', secretNames.operator(env), 'Twingate operator: API key and its remote network', {
-    TWINGATE_API_KEY: pulumi.secret(inputs.operatorApiKey),
-    REMOTE_NETWORK_ID: tg.eksNetwork.id,
-  });
+  const apiKey = storeSecret(ctx, key, 'twingate-api-key', secretNames.apiKey(env), 'Twingate operator API key', pulumi.secret(inputs.operatorApiKey));
+  const remoteNetworkId = storeSecret(ctx, key, 'twingate-remote-network-id', secretNames.remoteNetworkId(env), 'Remote network the operator provisions into (eks-network)', tg.eksNetwork.id);
   const clusterConnectors = tg.clusterConnectors.map((c, i) =>
-    storeSecret(ctx, key, `eks-connector-${i + 1}`, secretNames.clusterConnector(env, i), 'Tokens of an in-cluster Twingate connector (eks-network)', c.tokens),
+    storeSecret(ctx, key, `eks-connector-${i + 1}`, secretNames.clusterConnectorTokens(env, i), 'Tokens of an in-cluster Twingate connector (eks-network)', c.tokens),
   );
   const ec2Connectors = tg.ec2Connectors.map((c, i) =>
-    storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2Connector(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
+    storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2ConnectorTokens(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
   );
 
   const { cluster, nodeRole } = buildCluster(ctx, net);
   const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
-  const esoRole = buildExternalSecretsAccess(ctx, cluster, [operator, ...clusterConnectors], key);
+  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
 
   const ref = (s: { name: string; secret: { arn: pulumi.Output<string> } }): SecretRef => ({ name: s.name, arn: s.secret.arn });
   return {
@@ -81,7 +79,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       privateSubnetIds: net.privateSubnets.map((s) => s.id),
     },
     roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
-    secrets: { operator: ref(operator), clusterConnectors: clusterConnectors.map(ref), ec2Connectors: ec2Connectors.map(ref) },
+    secrets: { apiKey: ref(apiKey), remoteNetworkId: ref(remoteNetworkId), clusterConnectors: clusterConnectors.map(ref), ec2Connectors: ec2Connectors.map(ref) },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
     connectorHostIds: hosts.map((h) => h.id),
   };

@@ -62,15 +62,20 @@ export function buildNetwork(ctx: Context): Network {
     { vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: ctx.tags('public') },
     opts,
   );
-  const publicSubnets = plan.map(
-    (p, i) =>
-      new aws.ec2.Subnet(
-        `public-${i}`,
-        { vpcId: vpc.id, cidrBlock: p.public, availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: ctx.tags(`public-${i}`, { 'kubernetes.io/role/elb': '1' }) },
+  // Only private subnets carry a load-balancer role tag (internal): no internet-facing load
+  // balancer has anywhere to go, the public subnets exist for NAT alone.
+  const subnets = (kind: 'public' | 'private', routes: (i: number) => aws.ec2.RouteTable) =>
+    plan.map((p, i) => {
+      const lbRole: Record<string, string> = kind === 'private' ? { 'kubernetes.io/role/internal-elb': '1' } : {};
+      const subnet = new aws.ec2.Subnet(
+        `${kind}-${i}`,
+        { vpcId: vpc.id, cidrBlock: p[kind], availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: ctx.tags(`${kind}-${i}`, lbRole) },
         opts,
-      ),
-  );
-  publicSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`public-${i}`, { subnetId: s.id, routeTableId: publicRoutes.id }, opts));
+      );
+      new aws.ec2.RouteTableAssociation(`${kind}-${i}`, { subnetId: subnet.id, routeTableId: routes(i).id }, opts);
+      return subnet;
+    });
+  const publicSubnets = subnets('public', () => publicRoutes);
 
   const natCount = infra.natPerZone ? plan.length : 1;
   const nats = publicSubnets.slice(0, natCount).map((s, i) => {
@@ -86,15 +91,7 @@ export function buildNetwork(ctx: Context): Network {
         opts,
       ),
   );
-  const privateSubnets = plan.map(
-    (p, i) =>
-      new aws.ec2.Subnet(
-        `private-${i}`,
-        { vpcId: vpc.id, cidrBlock: p.private, availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: ctx.tags(`private-${i}`, { 'kubernetes.io/role/internal-elb': '1' }) },
-        opts,
-      ),
-  );
-  privateSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`private-${i}`, { subnetId: s.id, routeTableId: privateRoutes[i]!.id }, opts));
+  const privateSubnets = subnets('private', (i) => privateRoutes[i]!);
 
   buildFlowLogs(ctx, vpc);
 

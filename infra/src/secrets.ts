@@ -23,19 +23,19 @@ export function secretsKey(ctx: Context): aws.kms.Key {
   return key;
 }
 
-/** A JSON secret (one key per environment variable the consumer reads). */
+/** A plain-string secret, or a JSON one (keys sorted) when given an object. */
 export function storeSecret(
   ctx: Context,
   key: aws.kms.Key,
   logicalName: string,
   name: string,
   description: string,
-  value: pulumi.Input<Record<string, pulumi.Input<string>>>,
+  value: pulumi.Input<string> | pulumi.Input<Record<string, pulumi.Input<string>>>,
 ): StoredSecret {
   const secret = new aws.secretsmanager.Secret(logicalName, { name, description, kmsKeyId: key.arn, tags: ctx.tags(logicalName) }, ctx.opts);
   new aws.secretsmanager.SecretVersion(
     logicalName,
-    { secretId: secret.id, secretString: pulumi.secret(pulumi.output(value).apply((v) => JSON.stringify(v, Object.keys(v).sort()))) },
+    { secretId: secret.id, secretString: pulumi.secret(pulumi.output(value).apply((v) => (typeof v === 'string' ? v : JSON.stringify(v, Object.keys(v).sort())))) },
     ctx.opts,
   );
   return { name, secret };

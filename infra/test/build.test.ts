@@ -1,15 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, builtEnvironments } from './harness';
+import { describe, expect, it } from 'vitest';
 import { secretNames } from '../../lib/cloud-names';
 import { loadEnvironment } from '../../lib/load';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
-import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built, buildAll } from './harness';
 import * as pulumi from '@pulumi/pulumi';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 /**
  * Resource types AWS does not tag (associations, attachments, inline policies, secret
@@ -62,9 +60,9 @@ describe('buildInfra', () => {
       ]),
     );
     expect(shape).toEqual({
-      dev: { zones: 2, nats: 1, ec2: 1, cluster: 1 },
-      staging: { zones: 3, nats: 1, ec2: 1, cluster: 2 },
-      prod: { zones: 3, nats: 3, ec2: 2, cluster: 2 },
+      dev: { zones: 2, nats: 1, ec2: 1, cluster: 0 },
+      staging: { zones: 3, nats: 1, ec2: 1, cluster: 1 },
+      prod: { zones: 3, nats: 3, ec2: 2, cluster: 0 },
     });
   });
 
@@ -75,7 +73,8 @@ describe('buildInfra', () => {
       expect(o.cluster).toEqual({ name: b.env.cluster.name, endpoint: expect.stringMatching(/^https:\/\//), arn: expect.stringContaining(':cluster/'), version: b.env.cluster.kubernetesVersion });
       expect(o.network).toMatchObject({ vpcId: 'vpc-id', vpcCidr: b.env.network.vpcCidr, podCidr: b.env.network.podCidr, serviceCidr: b.env.network.serviceCidr });
       expect(o.roles.externalSecrets).toMatch(new RegExp(`role/${b.env.name}-external-secrets$`));
-      expect(o.secrets.operator).toEqual({ name: secretNames.operator(b.env), arn: expect.stringContaining(secretNames.operator(b.env)) });
+      expect(o.secrets.apiKey).toEqual({ name: secretNames.apiKey(b.env), arn: expect.stringContaining(secretNames.apiKey(b.env)) });
+      expect(o.secrets.remoteNetworkId.name).toBe(secretNames.remoteNetworkId(b.env));
       expect(o.twingate).toEqual({ network: b.env.twingate!.network, awsNetworkId: 'aws-network-id', eksNetworkId: 'eks-network-id', apiEndpointResourceId: 'api-endpoint-id' });
     }
   });

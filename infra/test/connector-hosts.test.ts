@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { FAKE_SECRET_MARK, builtEnvironments } from './harness';
+import { describe, expect, it } from 'vitest';
 import { secretNames } from '../../lib/cloud-names';
-import { FAKE_SECRET_MARK, type Built, buildAll } from './harness';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 const INSTANCE = 'aws:ec2/instance:Instance';
 
@@ -38,7 +36,7 @@ describe('EC2 connector hosts', () => {
     for (const b of built) {
       b.of(INSTANCE).forEach((h, i) => {
         const userData: string = h.inputs.userData;
-        expect(userData).toContain(`--secret-id '${secretNames.ec2Connector(b.env, i)}'`);
+        expect(userData).toContain(`--secret-id '${secretNames.ec2ConnectorTokens(b.env, i)}'`);
         expect(userData).toContain(`TWINGATE_NETWORK='${b.env.twingate!.network}'`);
         expect(userData).not.toContain(FAKE_SECRET_MARK);
       });
@@ -56,7 +54,7 @@ describe('EC2 connector hosts', () => {
         expect(policy.Statement[0]).toEqual({
           Effect: 'Allow',
           Action: 'secretsmanager:GetSecretValue',
-          Resource: expect.stringMatching(new RegExp(`:secret/${secretNames.ec2Connector(b.env, i)}$`)),
+          Resource: expect.stringMatching(new RegExp(`:secret/${secretNames.ec2ConnectorTokens(b.env, i)}$`)),
         });
         expect(policy.Statement[1].Condition.StringEquals['kms:ViaService']).toBe(`secretsmanager.${b.env.aws.region}.amazonaws.com`);
       });

@@ -2,12 +2,13 @@
  * One environment definition drives both layers: a network change made in one place reaches
  * the VPC and the EKS cluster (infra) and the rendered NetworkPolicies (charts).
  */
+// First: installs the Pulumi mocks before the program's modules load.
+import { build } from './harness';
 import { describe, expect, it } from 'vitest';
 import { contains, parseCidr } from '../../lib/cidr';
 import { type EnvironmentInput, validateEnvironment } from '../../lib/environment';
 import { loadEnvironment } from '../../lib/load';
 import { renderEnvironment } from '../../lib/synth';
-import { build } from './harness';
 
 /**
  * The dev environment with a new network block, written once, and a flow to a database in

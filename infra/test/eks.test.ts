@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { builtEnvironments } from './harness';
+import { describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_LOGS } from '../src/eks';
-import { type Built, buildAll } from './harness';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 const CLUSTER = 'aws:eks/cluster:Cluster';
 const ADDON = 'aws:eks/addon:Addon';

@@ -6,6 +6,7 @@
 // First: the mocks must be installed before the program's modules load.
 import { FAKE_SECRET_MARK, type Recorded, recorded } from './mocks';
 import * as pulumi from '@pulumi/pulumi';
+import { beforeAll } from 'vitest';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
@@ -82,12 +83,21 @@ export async function build(env: Environment): Promise<Built> {
   };
 }
 
-/** Builds every environment of environments/, once per test file. */
+/** Builds every environment of environments/ (in order, so registrations do not interleave). */
 export async function buildAll(): Promise<Built[]> {
   const envs = await loadEnvironments();
   const out: Built[] = [];
   for (const env of envs) out.push(await build(env));
   return out;
+}
+
+/** Every environment, built once before the file's tests run; the array fills in `beforeAll`. */
+export function builtEnvironments(): readonly Built[] {
+  const built: Built[] = [];
+  beforeAll(async () => {
+    built.push(...(await buildAll()));
+  });
+  return built;
 }
 
 /** A Pulumi secret as it arrives in mock inputs: a signature-tagged wrapper. */

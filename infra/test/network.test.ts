@@ -1,12 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { builtEnvironments } from './harness';
+import { describe, expect, it } from 'vitest';
 import { contains, parseCidr } from '../../lib/cidr';
 import { INTERFACE_ENDPOINTS } from '../src/network';
-import { type Built, buildAll } from './harness';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 const SUBNET = 'aws:ec2/subnet:Subnet';
 const SG = 'aws:ec2/securityGroup:SecurityGroup';
@@ -27,6 +25,9 @@ describe('network', () => {
         expect(contains(vpc, parseCidr(s.inputs.cidrBlock)!), `${b.env.name} ${s.name}`).toBe(true);
         // No subnet hands out public addresses: NAT gateways get Elastic IPs explicitly.
         expect(s.inputs.mapPublicIpOnLaunch, `${b.env.name} ${s.name}`).toBe(false);
+        // No internet-facing load balancer can be placed: only internal ones, in private subnets.
+        expect(s.inputs.tags['kubernetes.io/role/elb'], s.name).toBeUndefined();
+        expect(s.inputs.tags['kubernetes.io/role/internal-elb']).toBe(s.name.startsWith('private-') ? '1' : undefined);
       }
     }
   });

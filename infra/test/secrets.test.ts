@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { FAKE_OPERATOR_KEY, builtEnvironments, isSecretInput } from './harness';
+import { describe, expect, it } from 'vitest';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../lib/cloud-names';
-import { type Built, buildAll, isSecretInput } from './harness';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 const SECRET = 'aws:secretsmanager/secret:Secret';
 const VERSION = 'aws:secretsmanager/secretVersion:SecretVersion';
@@ -15,9 +13,10 @@ describe('Secrets Manager', () => {
     for (const b of built) {
       const { cluster, ec2 } = b.env.infra!.connectors;
       const expected = [
-        secretNames.operator(b.env),
-        ...Array.from({ length: cluster }, (_, i) => secretNames.clusterConnector(b.env, i)),
-        ...Array.from({ length: ec2 }, (_, i) => secretNames.ec2Connector(b.env, i)),
+        secretNames.apiKey(b.env),
+        secretNames.remoteNetworkId(b.env),
+        ...Array.from({ length: cluster }, (_, i) => secretNames.clusterConnectorTokens(b.env, i)),
+        ...Array.from({ length: ec2 }, (_, i) => secretNames.ec2ConnectorTokens(b.env, i)),
       ];
       const secrets = b.of(SECRET);
       expect(secrets.map((s) => s.inputs.name).sort()).toEqual(expected.sort());
@@ -26,18 +25,21 @@ describe('Secrets Manager', () => {
     }
   });
 
-  it('writes every secret value as a Pulumi secret, with the keys its consumer reads', () => {
+  it('writes every secret value as a Pulumi secret, in the form its consumer reads', () => {
     for (const b of built) {
       const versions = b.of(VERSION);
       expect(versions).toHaveLength(b.of(SECRET).length);
       for (const v of versions) {
         expect(isSecretInput(v.inputs.secretString), v.name).toBe(true);
-        const keys = Object.keys(JSON.parse(v.inputs.secretString.value));
-        expect(keys).toEqual(v.name === 'twingate-operator' ? ['REMOTE_NETWORK_ID', 'TWINGATE_API_KEY'] : ['TWINGATE_ACCESS_TOKEN', 'TWINGATE_REFRESH_TOKEN']);
+        if (/-connector-\d+$/.test(v.name)) {
+          expect(Object.keys(JSON.parse(v.inputs.secretString.value)), v.name).toEqual(['TWINGATE_ACCESS_TOKEN', 'TWINGATE_REFRESH_TOKEN']);
+        }
       }
-      // The operator provisions into eks-network: its remote network id travels with the key.
-      expect(JSON.parse(b.one(VERSION, 'twingate-operator').inputs.secretString.value).REMOTE_NETWORK_ID).toBe('eks-network-id');
+      expect(b.one(VERSION, 'twingate-api-key').inputs.secretString.value).toBe(FAKE_OPERATOR_KEY);
+      // The operator provisions into eks-network.
+      expect(b.one(VERSION, 'twingate-remote-network-id').inputs.secretString.value).toBe('eks-network-id');
     }
+    expect(built.find((b) => b.env.name === 'staging')!.of(VERSION).map((v) => v.name)).toContain('eks-connector-1');
   });
 });
 
@@ -57,15 +59,16 @@ describe('External Secrets through Pod Identity', () => {
     }
   });
 
-  it('reads exactly the secrets the charts reference (operator, in-cluster connectors), never EC2 host tokens', () => {
+  it('reads exactly the secrets the charts reference (operator key, network id, chart connectors), never EC2 host tokens', () => {
     for (const b of built) {
       const policy = JSON.parse(b.one('aws:iam/rolePolicy:RolePolicy', 'external-secrets-inline').inputs.policy);
       const read = policy.Statement[0];
       expect(read.Action).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
       const names = read.Resource.map((arn: string) => arn.split(':secret/')[1]);
       expect(names).toEqual([
-        secretNames.operator(b.env),
-        ...Array.from({ length: b.env.infra!.connectors.cluster }, (_, i) => secretNames.clusterConnector(b.env, i)),
+        secretNames.apiKey(b.env),
+        secretNames.remoteNetworkId(b.env),
+        ...Array.from({ length: b.env.infra!.connectors.cluster }, (_, i) => secretNames.clusterConnectorTokens(b.env, i)),
       ]);
     }
   });

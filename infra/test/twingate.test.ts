@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+// First: installs the Pulumi mocks before the program's modules load.
+import { builtEnvironments } from './harness';
+import { describe, expect, it } from 'vitest';
 import { API_ENDPOINT_ROLES } from '../src/twingate';
-import { type Built, buildAll } from './harness';
 
-let built: Built[];
-beforeAll(async () => {
-  built = await buildAll();
-});
+const built = builtEnvironments();
 
 const NETWORK = 'twingate:index/twingateRemoteNetwork:TwingateRemoteNetwork';
 const CONNECTOR = 'twingate:index/twingateConnector:TwingateConnector';
