@@ -88,10 +88,13 @@ describe('buildInfra', () => {
     }
   });
 
-  it('fails with one line when an environment has no infra block', async () => {
+  it('fails with one line when an environment has no infra or twingate block', async () => {
     const env = await loadEnvironment('dev');
     expect(() => buildInfra({ ...env, infra: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
       /^environment dev: infra: is required to build the cloud \(owner, nodes, \.\.\.; see lib\/environment-infra\.ts\)$/,
+    );
+    expect(() => buildInfra({ ...env, twingate: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
+      /^environment dev: twingate: is required to build the cloud \(the Twingate network of the connectors\)$/,
     );
   });
 });
