@@ -4,17 +4,17 @@
  * resolves outputs, because an assertion inside an un-awaited `apply` would pass without running.
  */
 // First: the mocks must be installed before the program's modules load.
-import { FAKE_SECRET_MARK, type Recorded, recorded } from './mocks';
+import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll } from 'vitest';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
 
-export { ACCOUNT, FAKE_SECRET_MARK, type Recorded } from './mocks';
+export { ACCOUNT, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
 
 /** Waits until the program has no registration or call in flight (internal SDK hook). */
-async function settle(): Promise<void> {
+export async function settle(): Promise<void> {
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
   if (typeof runtime.waitForRPCs !== 'function') throw new Error('@pulumi/pulumi no longer exposes runtime.waitForRPCs; update the test harness');
   await runtime.waitForRPCs();
@@ -58,8 +58,6 @@ export interface Built {
   one(type: string, name: string): Recorded;
 }
 
-/** A fake the operator API key input; obviously not a key. */
-export const FAKE_OPERATOR_KEY = `${FAKE_SECRET_MARK}operator-api-key`;
 
 export async function build(env: Environment): Promise<Built> {
   const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY) });

@@ -63,6 +63,10 @@ pulumi.runtime.setMocks(
     },
   },
   'zt-eks-infra',
-  'test',
+  'dev', // the entry point (src/index.ts) builds the environment named like the stack
   false, // not a preview: apply() callbacks run
 );
+
+/** A fake operator API key, obviously not a key; what `pulumi config set --secret` would hold. */
+export const FAKE_OPERATOR_KEY = `${FAKE_SECRET_MARK}operator-api-key`;
+pulumi.runtime.setConfig('zt-eks-infra:twingateOperatorApiKey', FAKE_OPERATOR_KEY);
