@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { secretNames } from '../../lib/cloud-names';
 import { loadEnvironment } from '../../lib/load';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
-import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built } from './harness';
+import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built, typeToken } from './harness';
 
 /**
  * Resource types AWS does not tag (associations, attachments, inline policies, secret
  * versions, aliases), and providers. Everything else must carry the required tags.
  */
-const UNTAGGABLE = new Set([
-  'pulumi:providers:aws',
-  'pulumi:providers:twingate',
-  'aws:ec2/routeTableAssociation:RouteTableAssociation',
-  'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
-  'aws:iam/rolePolicy:RolePolicy',
-  'aws:secretsmanager/secretVersion:SecretVersion',
-  'aws:kms/alias:Alias',
-  'aws:eks/accessPolicyAssociation:AccessPolicyAssociation',
-]);
+const UNTAGGABLE = new Set(
+  [
+    'pulumi:providers:aws',
+    'pulumi:providers:twingate',
+    aws.ec2.RouteTableAssociation,
+    aws.iam.RolePolicyAttachment,
+    aws.iam.RolePolicy,
+    aws.secretsmanager.SecretVersion,
+    aws.kms.Alias,
+    aws.eks.AccessPolicyAssociation,
+  ].map(typeToken),
+);
 
 /** Runs against every environment built once by infra.test.ts. */
 export function buildSuite(built: readonly Built[]): void {
@@ -30,9 +33,9 @@ export function buildSuite(built: readonly Built[]): void {
 
     it('tags every AWS resource with environment, owner and managed-by', () => {
       for (const b of built) {
-        const aws = b.resources.filter((r) => r.type.startsWith('aws:') && !UNTAGGABLE.has(r.type));
-        expect(aws.length).toBeGreaterThan(50);
-        for (const r of aws) {
+        const taggable = b.resources.filter((r) => r.type.startsWith('aws:') && !UNTAGGABLE.has(r.type));
+        expect(taggable.length).toBeGreaterThan(50);
+        for (const r of taggable) {
           expect(r.inputs.tags, `${b.env.name} ${r.type} ${r.name}`).toMatchObject({
             environment: b.env.name,
             owner: b.env.infra!.owner,
@@ -40,7 +43,7 @@ export function buildSuite(built: readonly Built[]): void {
           });
         }
         // What the nodes and volumes get at launch, too.
-        for (const spec of b.one('aws:ec2/launchTemplate:LaunchTemplate', 'eks-nodes').inputs.tagSpecifications) {
+        for (const spec of b.one(aws.ec2.LaunchTemplate, 'eks-nodes').inputs.tagSpecifications) {
           expect(Object.keys(spec.tags)).toEqual(expect.arrayContaining([...REQUIRED_TAG_KEYS]));
         }
       }
@@ -52,8 +55,8 @@ export function buildSuite(built: readonly Built[]): void {
           b.env.name,
           {
             zones: b.outputs.network.zones.length,
-            nats: b.of('aws:ec2/natGateway:NatGateway').length,
-            ec2: b.of('aws:ec2/instance:Instance').length,
+            nats: b.of(aws.ec2.NatGateway).length,
+            ec2: b.of(aws.ec2.Instance).length,
             cluster: b.outputs.secrets.clusterConnectors.length,
           },
         ]),

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
 import { secretNames } from '../../lib/cloud-names';
 import { FAKE_SECRET_MARK, type Built } from './harness';
-
-const INSTANCE = 'aws:ec2/instance:Instance';
 
 /** Runs against every environment built once by infra.test.ts. */
 export function connectorHostsSuite(built: readonly Built[]): void {
   describe('EC2 connector hosts', () => {
     it('run one per configured connector, spread over the private subnets, with no public address', () => {
       for (const b of built) {
-        const hosts = b.of(INSTANCE);
+        const hosts = b.of(aws.ec2.Instance);
         expect(hosts).toHaveLength(b.env.infra!.connectors.ec2);
         hosts.forEach((h, i) => {
           expect(h.inputs.associatePublicIpAddress, h.name).toBe(false);
@@ -19,12 +18,12 @@ export function connectorHostsSuite(built: readonly Built[]): void {
           expect(h.inputs.keyName).toBeUndefined();
         });
       }
-      expect(new Set(built.find((b) => b.env.name === 'prod')!.of(INSTANCE).map((h) => h.inputs.subnetId)).size).toBe(2);
+      expect(new Set(built.find((b) => b.env.name === 'prod')!.of(aws.ec2.Instance).map((h) => h.inputs.subnetId)).size).toBe(2);
     });
 
     it('require IMDSv2 with hop limit 1 and encrypt the root volume', () => {
       for (const b of built) {
-        for (const h of b.of(INSTANCE)) {
+        for (const h of b.of(aws.ec2.Instance)) {
           expect(h.inputs.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
           expect(h.inputs.rootBlockDevice.encrypted).toBe(true);
         }
@@ -33,7 +32,7 @@ export function connectorHostsSuite(built: readonly Built[]): void {
 
     it('read their tokens from Secrets Manager at boot: user data names the secret and holds no token', () => {
       for (const b of built) {
-        b.of(INSTANCE).forEach((h, i) => {
+        b.of(aws.ec2.Instance).forEach((h, i) => {
           const userData: string = h.inputs.userData;
           expect(userData).toContain(`--secret-id '${secretNames.ec2ConnectorTokens(b.env, i)}'`);
           expect(userData).toContain(`TWINGATE_NETWORK='${b.env.twingate!.network}'`);
@@ -44,12 +43,12 @@ export function connectorHostsSuite(built: readonly Built[]): void {
 
     it('have a least-privilege role: SSM core, and read access to their own secret only', () => {
       for (const b of built) {
-        b.of(INSTANCE).forEach((_, i) => {
+        b.of(aws.ec2.Instance).forEach((_, i) => {
           const roleName = `${b.env.name}-aws-connector-${i + 1}`;
-          expect(b.one('aws:iam/instanceProfile:InstanceProfile', `aws-connector-${i + 1}`).inputs.role).toBe(roleName);
-          const managed = b.of('aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.inputs.role === roleName);
+          expect(b.one(aws.iam.InstanceProfile, `aws-connector-${i + 1}`).inputs.role).toBe(roleName);
+          const managed = b.of(aws.iam.RolePolicyAttachment).filter((a) => a.inputs.role === roleName);
           expect(managed.map((a) => a.inputs.policyArn)).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
-          const policy = JSON.parse(b.one('aws:iam/rolePolicy:RolePolicy', `aws-connector-${i + 1}-inline`).inputs.policy);
+          const policy = JSON.parse(b.one(aws.iam.RolePolicy, `aws-connector-${i + 1}-inline`).inputs.policy);
           expect(policy.Statement[0]).toEqual({
             Effect: 'Allow',
             Action: 'secretsmanager:GetSecretValue',

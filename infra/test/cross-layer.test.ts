@@ -5,6 +5,7 @@
 // First: installs the Pulumi mocks before the program's modules load.
 import { build } from './harness';
 import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
 import { contains, parseCidr } from '../../lib/cidr';
 import { type EnvironmentInput, validateEnvironment } from '../../lib/environment';
 import { loadEnvironment } from '../../lib/load';
@@ -33,9 +34,9 @@ describe('one definition, both layers', () => {
     const env = await withNetwork(network);
 
     const infra = await build(env);
-    expect(infra.one('aws:ec2/vpc:Vpc', 'vpc').inputs.cidrBlock).toBe('10.99.0.0/16');
-    for (const s of infra.of('aws:ec2/subnet:Subnet')) expect(contains(parseCidr('10.99.0.0/16')!, parseCidr(s.inputs.cidrBlock)!)).toBe(true);
-    expect(infra.one('aws:eks/cluster:Cluster', 'cluster').inputs.kubernetesNetworkConfig.serviceIpv4Cidr).toBe('172.31.0.0/16');
+    expect(infra.one(aws.ec2.Vpc, 'vpc').inputs.cidrBlock).toBe('10.99.0.0/16');
+    for (const s of infra.of(aws.ec2.Subnet)) expect(contains(parseCidr('10.99.0.0/16')!, parseCidr(s.inputs.cidrBlock)!)).toBe(true);
+    expect(infra.one(aws.eks.Cluster, 'cluster').inputs.kubernetesNetworkConfig.serviceIpv4Cidr).toBe('172.31.0.0/16');
     expect(infra.outputs.network).toMatchObject(network);
 
     const policies = renderEnvironment(env)

@@ -46,6 +46,17 @@ export async function resolveDeep(value: unknown, path = '', secrets: string[] =
   return value;
 }
 
+/** A resource class of a provider SDK, or a type token such as `pulumi:providers:aws`. */
+export type ResourceType = string | (abstract new (...args: never[]) => pulumi.Resource);
+
+/** The type token of a resource class (generated SDK classes carry it as `__pulumiType`). */
+export function typeToken(type: ResourceType): string {
+  if (typeof type === 'string') return type;
+  const token = (type as unknown as { __pulumiType?: unknown }).__pulumiType;
+  if (typeof token !== 'string') throw new Error(`${type.name} has no __pulumiType`);
+  return token;
+}
+
 export interface Built {
   readonly env: Environment;
   /** The program's outputs, fully resolved. */
@@ -54,8 +65,9 @@ export interface Built {
   readonly secretOutputs: string[];
   /** Resources of this environment only (its providers, and resources created with them). */
   readonly resources: Recorded[];
-  of(type: string): Recorded[];
-  one(type: string, name: string): Recorded;
+  /** Resources of a type: a resource class (`aws.eks.Cluster`) or a type token. */
+  of(type: ResourceType): Recorded[];
+  one(type: ResourceType, name: string): Recorded;
 }
 
 
@@ -72,9 +84,9 @@ export async function build(env: Environment): Promise<Built> {
     outputs: resolved,
     secretOutputs,
     resources,
-    of: (type) => resources.filter((r) => r.type === type),
+    of: (type) => resources.filter((r) => r.type === typeToken(type)),
     one: (type, name) => {
-      const found = resources.filter((r) => r.type === type && r.name === name);
+      const found = resources.filter((r) => r.type === typeToken(type) && r.name === name);
       if (found.length !== 1) throw new Error(`${env.name}: ${found.length} ${type} named ${name}`);
       return found[0]!;
     },

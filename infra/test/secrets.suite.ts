@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../lib/cloud-names';
 import { FAKE_OPERATOR_KEY, type Built, isSecretInput } from './harness';
-
-const SECRET = 'aws:secretsmanager/secret:Secret';
-const VERSION = 'aws:secretsmanager/secretVersion:SecretVersion';
 
 /** Runs against every environment built once by infra.test.ts. */
 export function secretsSuite(built: readonly Built[]): void {
@@ -17,35 +15,35 @@ export function secretsSuite(built: readonly Built[]): void {
           ...Array.from({ length: cluster }, (_, i) => secretNames.clusterConnectorTokens(b.env, i)),
           ...Array.from({ length: ec2 }, (_, i) => secretNames.ec2ConnectorTokens(b.env, i)),
         ];
-        const secrets = b.of(SECRET);
+        const secrets = b.of(aws.secretsmanager.Secret);
         expect(secrets.map((s) => s.inputs.name).sort()).toEqual(expected.sort());
         for (const s of secrets) expect(s.inputs.kmsKeyId).toMatch(/:key\/secrets$/);
-        expect(b.one('aws:kms/key:Key', 'secrets').inputs.enableKeyRotation).toBe(true);
+        expect(b.one(aws.kms.Key, 'secrets').inputs.enableKeyRotation).toBe(true);
       }
     });
 
     it('writes every secret value as a Pulumi secret, in the form its consumer reads', () => {
       for (const b of built) {
-        const versions = b.of(VERSION);
-        expect(versions).toHaveLength(b.of(SECRET).length);
+        const versions = b.of(aws.secretsmanager.SecretVersion);
+        expect(versions).toHaveLength(b.of(aws.secretsmanager.Secret).length);
         for (const v of versions) {
           expect(isSecretInput(v.inputs.secretString), v.name).toBe(true);
           if (/-connector-\d+$/.test(v.name)) {
             expect(Object.keys(JSON.parse(v.inputs.secretString.value)), v.name).toEqual(['TWINGATE_ACCESS_TOKEN', 'TWINGATE_REFRESH_TOKEN']);
           }
         }
-        expect(b.one(VERSION, 'twingate-api-key').inputs.secretString.value).toBe(FAKE_OPERATOR_KEY);
+        expect(b.one(aws.secretsmanager.SecretVersion, 'twingate-api-key').inputs.secretString.value).toBe(FAKE_OPERATOR_KEY);
         // The operator provisions into eks-network.
-        expect(b.one(VERSION, 'twingate-remote-network-id').inputs.secretString.value).toBe('eks-network-id');
+        expect(b.one(aws.secretsmanager.SecretVersion, 'twingate-remote-network-id').inputs.secretString.value).toBe('eks-network-id');
       }
-      expect(built.find((b) => b.env.name === 'staging')!.of(VERSION).map((v) => v.name)).toContain('eks-connector-1');
+      expect(built.find((b) => b.env.name === 'staging')!.of(aws.secretsmanager.SecretVersion).map((v) => v.name)).toContain('eks-connector-1');
     });
   });
 
   describe('External Secrets through Pod Identity', () => {
     it('binds the controller service account to its role', () => {
       for (const b of built) {
-        const [assoc, ...rest] = b.of('aws:eks/podIdentityAssociation:PodIdentityAssociation');
+        const [assoc, ...rest] = b.of(aws.eks.PodIdentityAssociation);
         expect(rest).toEqual([]);
         expect(assoc!.inputs).toMatchObject({
           clusterName: b.env.cluster.name,
@@ -53,14 +51,14 @@ export function secretsSuite(built: readonly Built[]): void {
           serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
           roleArn: expect.stringContaining(`role/${b.env.name}-external-secrets`),
         });
-        const trust = JSON.parse(b.one('aws:iam/role:Role', 'external-secrets').inputs.assumeRolePolicy);
+        const trust = JSON.parse(b.one(aws.iam.Role, 'external-secrets').inputs.assumeRolePolicy);
         expect(trust.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]);
       }
     });
 
     it('reads exactly the secrets the charts reference (operator key, network id, chart connectors), never EC2 host tokens', () => {
       for (const b of built) {
-        const policy = JSON.parse(b.one('aws:iam/rolePolicy:RolePolicy', 'external-secrets-inline').inputs.policy);
+        const policy = JSON.parse(b.one(aws.iam.RolePolicy, 'external-secrets-inline').inputs.policy);
         const read = policy.Statement[0];
         expect(read.Action).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']);
         const names = read.Resource.map((arn: string) => arn.split(':secret/')[1]);
@@ -75,7 +73,7 @@ export function secretsSuite(built: readonly Built[]): void {
     it('uses no "*" resource in any inline policy (only the streams of a known log group)', () => {
       let checked = 0;
       for (const b of built) {
-        for (const p of b.of('aws:iam/rolePolicy:RolePolicy')) {
+        for (const p of b.of(aws.iam.RolePolicy)) {
           for (const s of JSON.parse(p.inputs.policy).Statement) {
             for (const r of [s.Resource].flat() as string[]) {
               checked++;
