@@ -3,8 +3,9 @@
  * from encrypted stack configuration, and the stack outputs are buildInfra's.
  */
 // First: installs the Pulumi mocks (stack "dev", config set) before the program's modules load.
-import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, resolveDeep, settle } from './harness';
+import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, resolveDeep, settle, typeToken } from './harness';
 import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
 import { recorded } from './mocks';
 
 describe('src/index.ts', () => {
@@ -19,7 +20,7 @@ describe('src/index.ts', () => {
     expect(secrets).toEqual([]);
     expect(JSON.stringify(outputs)).not.toContain(FAKE_SECRET_MARK);
     await settle();
-    const apiKey = recorded.find((r) => r.type === 'aws:secretsmanager/secretVersion:SecretVersion' && r.name === 'twingate-api-key');
+    const apiKey = recorded.find((r) => r.type === typeToken(aws.secretsmanager.SecretVersion) && r.name === 'twingate-api-key');
     expect(apiKey?.inputs.secretString.value).toBe(FAKE_OPERATOR_KEY);
   });
 });
