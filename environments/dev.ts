@@ -23,4 +23,11 @@ export default defineEnvironment({
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'edit' },
     { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'cluster-admin' },
   ],
+  infra: {
+    owner: 'platform-team',
+    availabilityZones: 2,
+    nodes: { instanceTypes: ['t3.large'], min: 1, desired: 2, max: 3, diskGiB: 30 },
+    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 },
+    logRetentionDays: 30,
+  },
 });

@@ -24,4 +24,13 @@ export default defineEnvironment({
     { group: 'SRE On-Call', resources: ['whoami'], kubernetesRole: 'edit' },
     { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
   ],
+  infra: {
+    owner: 'platform-team',
+    availabilityZones: 3,
+    natPerZone: true,
+    nodes: { instanceTypes: ['m7i.xlarge', 'm6i.xlarge'], min: 3, desired: 3, max: 9, diskGiB: 100 },
+    adminRoleArns: ['arn:aws:iam::111122223333:role/platform-break-glass'],
+    connectors: { ec2: 2, ec2InstanceType: 't3.small', cluster: 0 },
+    logRetentionDays: 365,
+  },
 });

@@ -24,4 +24,10 @@ export default defineEnvironment({
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
     { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
   ],
+  infra: {
+    owner: 'platform-team',
+    availabilityZones: 3,
+    nodes: { instanceTypes: ['m7i.large'], min: 2, desired: 2, max: 4 },
+    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 1 },
+  },
 });

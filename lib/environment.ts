@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { contains, isCidr, overlaps, parseCidr } from './cidr';
+import { infraSchema } from './environment-infra';
 import { checkTwingate, twingateSchema, twingateWorkloads } from './environment-twingate';
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +194,8 @@ export const environmentSchema = z.strictObject({
   access: z.array(access).default([]),
   /** Twingate tenant, connectors, gateway and secrets (see `./environment-twingate`). */
   twingate: twingateSchema.optional(),
+  /** Cloud settings only the Pulumi program reads (`infra/`); see environment-infra.ts. */
+  infra: infraSchema.optional(),
   /** Platform components switched on. @default ["network-policy"] */
   components: z.array(z.enum(PLATFORM_COMPONENTS)).default(['network-policy']),
   /** Pinned upstream chart versions, overriding {@link CHART_DEFAULTS}. */

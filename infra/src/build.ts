@@ -1,0 +1,86 @@
+/**
+ * The whole cloud of one environment, from its definition. `index.ts` calls this for the
+ * stack's environment; the tests call it for every environment under Pulumi mocks.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { secretNames } from '../../lib/cloud-names';
+import type { Environment } from '../../lib/environment';
+import { buildConnectorHosts } from './connector-hosts';
+import { createContext } from './context';
+import { buildCluster } from './eks';
+import { buildNetwork } from './network';
+import { secretsKey, storeSecret } from './secrets';
+import { buildTwingate, exposeApiEndpoint } from './twingate';
+import { buildExternalSecretsAccess } from './workload-iam';
+
+export interface InfraInputs {
+  /**
+   * The Twingate API key the operator uses (Read, Write & Provision). Twingate has no API to
+   * mint one, so it comes from encrypted stack configuration; it must be a Pulumi secret.
+   */
+  readonly operatorApiKey: pulumi.Output<string>;
+}
+
+export interface SecretRef {
+  readonly name: string;
+  readonly arn: pulumi.Output<string>;
+}
+
+/** Stack outputs, in the shape the charts and the bootstrap consume. None is secret. */
+export interface InfraOutputs {
+  readonly environment: string;
+  readonly region: string;
+  readonly cluster: { name: pulumi.Output<string>; endpoint: pulumi.Output<string>; arn: pulumi.Output<string>; version: string };
+  readonly network: {
+    vpcId: pulumi.Output<string>;
+    vpcCidr: string;
+    podCidr: string;
+    serviceCidr: string;
+    zones: pulumi.Output<string>[];
+    privateSubnetIds: pulumi.Output<string>[];
+  };
+  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
+  readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
+  readonly twingate: { network: string; awsNetworkId: pulumi.Output<string>; eksNetworkId: pulumi.Output<string>; apiEndpointResourceId: pulumi.Output<string> };
+  readonly connectorHostIds: pulumi.Output<string>[];
+}
+
+export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs {
+  const ctx = createContext(env);
+  const net = buildNetwork(ctx);
+  const key = secretsKey(ctx);
+  const tg = buildTwingate(ctx);
+
+  const apiKey = storeSecret(ctx, key, 'twingate-api-key', secretNames.apiKey(env), 'Twingate operator API key', pulumi.secret(inputs.operatorApiKey));
+  const remoteNetworkId = storeSecret(ctx, key, 'twingate-remote-network-id', secretNames.remoteNetworkId(env), 'Remote network the operator provisions into (eks-network)', tg.eksNetwork.id);
+  const clusterConnectors = tg.clusterConnectors.map((c, i) =>
+    storeSecret(ctx, key, `eks-connector-${i + 1}`, secretNames.clusterConnectorTokens(env, i), 'Tokens of an in-cluster Twingate connector (eks-network)', c.tokens),
+  );
+  const ec2Connectors = tg.ec2Connectors.map((c, i) =>
+    storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2ConnectorTokens(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
+  );
+
+  const { cluster, nodeRole } = buildCluster(ctx, net);
+  const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
+  const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
+  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
+
+  const ref = (s: { name: string; secret: { arn: pulumi.Output<string> } }): SecretRef => ({ name: s.name, arn: s.secret.arn });
+  return {
+    environment: env.name,
+    region: env.aws.region,
+    cluster: { name: cluster.name, endpoint: cluster.endpoint, arn: cluster.arn, version: env.cluster.kubernetesVersion },
+    network: {
+      vpcId: net.vpc.id,
+      vpcCidr: env.network.vpcCidr,
+      podCidr: env.network.podCidr,
+      serviceCidr: env.network.serviceCidr,
+      zones: net.zones,
+      privateSubnetIds: net.privateSubnets.map((s) => s.id),
+    },
+    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
+    secrets: { apiKey: ref(apiKey), remoteNetworkId: ref(remoteNetworkId), clusterConnectors: clusterConnectors.map(ref), ec2Connectors: ec2Connectors.map(ref) },
+    twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
+    connectorHostIds: hosts.map((h) => h.id),
+  };
+}

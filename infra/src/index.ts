@@ -1,0 +1,23 @@
+/**
+ * Pulumi entry point: the stack name is the environment name (`pulumi stack select dev`), and
+ * everything else comes from `environments/<name>.ts`, the file the charts read too.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { UserError } from '../../lib/errors';
+import { loadEnvironment } from '../../lib/load';
+import { buildInfra } from './build';
+
+async function main() {
+  try {
+    const env = await loadEnvironment(pulumi.getStack());
+    const config = new pulumi.Config();
+    return buildInfra(env, { operatorApiKey: config.requireSecret('twingateOperatorApiKey') });
+  } catch (e) {
+    // RunError prints its message without a stack trace: a user error stays one line.
+    if (e instanceof UserError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+}
+
+// Pulumi exports the resolved object's properties as the stack outputs.
+export = main();

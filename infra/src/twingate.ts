@@ -1,0 +1,88 @@
+/**
+ * Twingate cloud objects (seed 000). Two remote networks, because a connector answers for
+ * every resource of its network: `aws-network` holds the EC2 connector hosts that reach VPC
+ * addresses such as the private EKS API endpoint; `eks-network` holds the in-cluster
+ * connectors that resolve `*.cluster.local`. With one network Twingate may send a cluster DNS
+ * name to an EC2 connector, which cannot resolve it.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as twingate from '@twingate/pulumi-twingate';
+import type { Context } from './context';
+
+/** Kubernetes roles whose groups may also reach the API endpoint through the EC2 connectors. */
+export const API_ENDPOINT_ROLES: readonly string[] = ['admin', 'cluster-admin'];
+
+/** The keys the connector chart's `existingSecret` and the host boot script read. */
+export type ConnectorTokenValues = { TWINGATE_ACCESS_TOKEN: string; TWINGATE_REFRESH_TOKEN: string };
+
+export interface ConnectorTokens {
+  readonly connectorName: pulumi.Output<string>;
+  /** Secret. */
+  readonly tokens: pulumi.Output<ConnectorTokenValues>;
+}
+
+export interface TwingateObjects {
+  readonly provider: twingate.Provider;
+  readonly awsNetwork: twingate.TwingateRemoteNetwork;
+  readonly eksNetwork: twingate.TwingateRemoteNetwork;
+  readonly ec2Connectors: ConnectorTokens[];
+  readonly clusterConnectors: ConnectorTokens[];
+}
+
+export function buildTwingate(ctx: Context): TwingateObjects {
+  const { env, infra } = ctx;
+  // The API token comes from TWINGATE_API_TOKEN in the environment of `pulumi up`, never from git.
+  const provider = new twingate.Provider(`twingate-${env.name}`, { network: ctx.twingateNetwork });
+  const opts = { provider };
+  const network = (role: 'aws' | 'eks') =>
+    new twingate.TwingateRemoteNetwork(`${role}-network`, { name: `${env.name}-${role}-network`, location: 'AWS' }, opts);
+  const awsNetwork = network('aws');
+  const eksNetwork = network('eks');
+
+  const connectors = (role: 'aws' | 'eks', remote: twingate.TwingateRemoteNetwork, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const name = `${role}-connector-${i + 1}`;
+      const connector = new twingate.TwingateConnector(name, { name: `${env.name}-${name}`, remoteNetworkId: remote.id, statusUpdatesEnabled: true }, opts);
+      const tokens = new twingate.TwingateConnectorTokens(name, { connectorId: connector.id }, opts);
+      return {
+        connectorName: connector.name,
+        // The provider marks tokens secret; wrap again so that holds whatever the engine does.
+        tokens: pulumi.secret(pulumi.all([tokens.accessToken, tokens.refreshToken]).apply(([a, r]): ConnectorTokenValues => ({ TWINGATE_ACCESS_TOKEN: a, TWINGATE_REFRESH_TOKEN: r }))),
+      };
+    });
+
+  return {
+    provider,
+    awsNetwork,
+    eksNetwork,
+    ec2Connectors: connectors('aws', awsNetwork, infra.connectors.ec2),
+    clusterConnectors: connectors('eks', eksNetwork, infra.connectors.cluster),
+  };
+}
+
+/**
+ * The private API endpoint as a Twingate resource in `aws-network`, HTTPS only, for the groups
+ * whose access row grants an admin role (break-glass `kubectl` with IAM credentials; everyone
+ * else goes through the access gateway the charts render).
+ */
+export function exposeApiEndpoint(ctx: Context, tg: TwingateObjects, endpoint: pulumi.Output<string>): twingate.TwingateResource {
+  const opts = { provider: tg.provider };
+  const groups = ctx.env.access.filter((row) => row.kubernetesRole && API_ENDPOINT_ROLES.includes(row.kubernetesRole)).map((row) => row.group);
+  const accessGroups = groups.map((name) =>
+    twingate.getTwingateGroupsOutput({ name }, opts).groups.apply((found) => {
+      if (found.length !== 1) throw new Error(`environment ${ctx.env.name}: access: Twingate group ${JSON.stringify(name)} matched ${found.length} groups, expected 1`);
+      return { groupId: found[0]!.id };
+    }),
+  );
+  return new twingate.TwingateResource(
+    'api-endpoint',
+    {
+      name: `${ctx.env.name} EKS API (${ctx.env.cluster.name})`,
+      address: endpoint.apply((url) => url.replace(/^https:\/\//, '').replace(/\/.*$/, '')),
+      remoteNetworkId: tg.awsNetwork.id,
+      protocols: { allowIcmp: false, tcp: { policy: 'RESTRICTED', ports: ['443'] }, udp: { policy: 'DENY_ALL' } },
+      accessGroups,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { secretNames } from '../../lib/cloud-names';
+import { loadEnvironment } from '../../lib/load';
+import { buildInfra } from '../src/build';
+import { REQUIRED_TAG_KEYS } from '../src/tags';
+import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built, typeToken } from './harness';
+
+/**
+ * Resource types AWS does not tag (associations, attachments, inline policies, secret
+ * versions, aliases), and providers. Everything else must carry the required tags.
+ */
+const UNTAGGABLE = new Set(
+  [
+    'pulumi:providers:aws',
+    'pulumi:providers:twingate',
+    aws.ec2.RouteTableAssociation,
+    aws.iam.RolePolicyAttachment,
+    aws.iam.RolePolicy,
+    aws.secretsmanager.SecretVersion,
+    aws.kms.Alias,
+    aws.eks.AccessPolicyAssociation,
+  ].map(typeToken),
+);
+
+/** Runs against every environment built once by infra.test.ts. */
+export function buildSuite(built: readonly Built[]): void {
+  describe('buildInfra', () => {
+    it('builds every environment', () => {
+      expect(built.map((b) => b.env.name)).toEqual(['dev', 'prod', 'staging']);
+    });
+
+    it('tags every AWS resource with environment, owner and managed-by', () => {
+      for (const b of built) {
+        const taggable = b.resources.filter((r) => r.type.startsWith('aws:') && !UNTAGGABLE.has(r.type));
+        expect(taggable.length).toBeGreaterThan(50);
+        for (const r of taggable) {
+          expect(r.inputs.tags, `${b.env.name} ${r.type} ${r.name}`).toMatchObject({
+            environment: b.env.name,
+            owner: b.env.infra!.owner,
+            'managed-by': 'pulumi',
+          });
+        }
+        // What the nodes and volumes get at launch, too.
+        for (const spec of b.one(aws.ec2.LaunchTemplate, 'eks-nodes').inputs.tagSpecifications) {
+          expect(Object.keys(spec.tags)).toEqual(expect.arrayContaining([...REQUIRED_TAG_KEYS]));
+        }
+      }
+    });
+
+    it('follows the per-environment definitions: zones, NAT, sizes, connector counts', () => {
+      const shape = Object.fromEntries(
+        built.map((b) => [
+          b.env.name,
+          {
+            zones: b.outputs.network.zones.length,
+            nats: b.of(aws.ec2.NatGateway).length,
+            ec2: b.of(aws.ec2.Instance).length,
+            cluster: b.outputs.secrets.clusterConnectors.length,
+          },
+        ]),
+      );
+      expect(shape).toEqual({
+        dev: { zones: 2, nats: 1, ec2: 1, cluster: 0 },
+        staging: { zones: 3, nats: 1, ec2: 1, cluster: 1 },
+        prod: { zones: 3, nats: 3, ec2: 2, cluster: 0 },
+      });
+    });
+
+    it('outputs what the charts consume, in their shape', () => {
+      for (const b of built) {
+        const o = b.outputs;
+        expect(o.environment).toBe(b.env.name);
+        expect(o.cluster).toEqual({ name: b.env.cluster.name, endpoint: expect.stringMatching(/^https:\/\//), arn: expect.stringContaining(':cluster/'), version: b.env.cluster.kubernetesVersion });
+        expect(o.network).toMatchObject({ vpcId: 'vpc-id', vpcCidr: b.env.network.vpcCidr, podCidr: b.env.network.podCidr, serviceCidr: b.env.network.serviceCidr });
+        expect(o.roles.externalSecrets).toMatch(new RegExp(`role/${b.env.name}-external-secrets$`));
+        expect(o.secrets.apiKey).toEqual({ name: secretNames.apiKey(b.env), arn: expect.stringContaining(secretNames.apiKey(b.env)) });
+        expect(o.secrets.remoteNetworkId.name).toBe(secretNames.remoteNetworkId(b.env));
+        expect(o.twingate).toEqual({ network: b.env.twingate!.network, awsNetworkId: 'aws-network-id', eksNetworkId: 'eks-network-id', apiEndpointResourceId: 'api-endpoint-id' });
+      }
+    });
+
+    it('has no secret value in any plain output, and no secret-marked output at all', () => {
+      for (const b of built) {
+        expect(b.secretOutputs).toEqual([]);
+        const text = JSON.stringify(b.outputs);
+        expect(text).not.toContain(FAKE_SECRET_MARK);
+        expect(text).not.toContain(FAKE_OPERATOR_KEY);
+      }
+    });
+
+    it('fails with one line when an environment has no infra or twingate block', async () => {
+      const env = await loadEnvironment('dev');
+      expect(() => buildInfra({ ...env, infra: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
+        /^environment dev: infra: is required to build the cloud \(owner, nodes, \.\.\.; see lib\/environment-infra\.ts\)$/,
+      );
+      expect(() => buildInfra({ ...env, twingate: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
+        /^environment dev: twingate: is required to build the cloud \(the Twingate network of the connectors\)$/,
+      );
+    });
+  });
+}

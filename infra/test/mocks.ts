@@ -1,0 +1,72 @@
+/**
+ * Pulumi mocks for the infra tests: no engine, no CLI, no provider plugins. Every registered
+ * resource is recorded with its inputs, so tests assert on what the program asked AWS and
+ * Twingate for. This module must be evaluated before the program's modules: the harness
+ * imports it first.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly provider: string;
+}
+
+/** Fake token values the mocked Twingate provider returns; they must never reach a plain output. */
+export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
+export const ACCOUNT = '123456789012';
+
+/** Every resource registered in this test file, in order. */
+export const recorded: Recorded[] = [];
+
+function computed(a: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const [pkg, mod] = a.type.split(':') as [string, string];
+  const service = mod.split('/')[0];
+  const base: Record<string, unknown> = { name: a.inputs.name ?? a.name };
+  if (pkg === 'aws') base.arn = `arn:aws:${service}:mock-region:${ACCOUNT}:${a.type.split(':')[2]!.toLowerCase()}/${a.inputs.name ?? a.name}`;
+  switch (a.type) {
+    case 'aws:eks/cluster:Cluster':
+      return { ...base, endpoint: `https://0123456789ABCDEF.gr7.mock-region.eks.amazonaws.com` };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { ...base, latestVersion: 1 };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { ...base, arn: `arn:aws:logs:mock-region:${ACCOUNT}:log-group:${a.inputs.name}` };
+    case 'aws:kms/key:Key':
+      return { ...base, keyId: `key-${a.name}` };
+    case 'twingate:index/twingateConnectorTokens:TwingateConnectorTokens':
+      return { accessToken: `${FAKE_SECRET_MARK}access-${a.name}`, refreshToken: `${FAKE_SECRET_MARK}refresh-${a.name}` };
+    default:
+      return base;
+  }
+}
+
+pulumi.runtime.setMocks(
+  {
+    newResource: (a) => {
+      recorded.push({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? '' });
+      return { id: `${a.name}-id`, state: { ...computed(a), ...a.inputs } };
+    },
+    call: (a) => {
+      switch (a.token) {
+        case 'aws:index/getAvailabilityZones:getAvailabilityZones':
+          return { names: ['mock-1a', 'mock-1b', 'mock-1c', 'mock-1d', 'mock-1e', 'mock-1f'], id: 'zones' };
+        case 'aws:index/getPartition:getPartition':
+          return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
+        case 'aws:ssm/getParameter:getParameter':
+          return { name: a.inputs.name, value: 'ami-0123456789abcdef0', id: a.inputs.name };
+        case 'twingate:index/getTwingateGroups:getTwingateGroups':
+          return { id: 'groups', groups: [{ id: `group-${a.inputs.name}`, name: a.inputs.name, isActive: true, type: 'MANUAL' }] };
+        default:
+          throw new Error(`unmocked call ${a.token}`);
+      }
+    },
+  },
+  'zt-eks-infra',
+  'dev', // the entry point (src/index.ts) builds the environment named like the stack
+  false, // not a preview: apply() callbacks run
+);
+
+/** A fake operator API key, obviously not a key; what `pulumi config set --secret` would hold. */
+export const FAKE_OPERATOR_KEY = `${FAKE_SECRET_MARK}operator-api-key`;
+pulumi.runtime.setConfig('zt-eks-infra:twingateOperatorApiKey', FAKE_OPERATOR_KEY);

@@ -1,0 +1,86 @@
+/**
+ * The `infra` block of an environment: settings only the Pulumi program (`infra/`) reads. Charts
+ * never look here; what both layers need (region, cluster name, CIDRs) stays in the main schema.
+ */
+import { z } from 'zod';
+
+const show = (value: unknown) => JSON.stringify(value);
+
+/** EC2 instance type such as `m7i.large` or `t3.micro`. */
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** An IAM role ARN in any partition; paths allowed. */
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** Retention periods offered for the logs (CloudWatch accepts only fixed values). */
+const RETENTION_DAYS: readonly number[] = [30, 90, 180, 365];
+
+const instanceType = z
+  .string()
+  .refine((s) => INSTANCE_TYPE.test(s), { error: (i) => `${show(i.input)} is not an EC2 instance type like "m7i.large"` });
+
+const roleArn = z
+  .string()
+  .refine((s) => ROLE_ARN.test(s), { error: (i) => `${show(i.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` });
+
+const count = (min: number, max: number) =>
+  z.number().refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: (i) => `${show(i.input)} is not a whole number from ${min} to ${max}` });
+
+const nodes = z
+  .strictObject({
+    /** Instance types of the managed node group, first preferred. */
+    instanceTypes: z.array(instanceType).min(1),
+    /** @default 2 */
+    min: count(0, 100).default(2),
+    /** @default 2 */
+    desired: count(0, 100).default(2),
+    /** @default 4 */
+    max: count(1, 100).default(4),
+    /** Encrypted root volume size in GiB. @default 50 */
+    diskGiB: count(20, 2000).default(50),
+  })
+  .superRefine((n, ctx) => {
+    if (n.min > n.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `${n.min} is above max ${n.max}` });
+    else if (n.desired < n.min || n.desired > n.max) {
+      ctx.addIssue({ code: 'custom', path: ['desired'], message: `${n.desired} is not between min ${n.min} and max ${n.max}` });
+    }
+  });
+
+const connectors = z.strictObject({
+  /**
+   * EC2 connector hosts in the `aws-network` remote network; they carry the traffic to the
+   * private EKS API endpoint (seed 000). Spread over the availability zones. @default 1
+   */
+  ec2: count(1, 6).default(1),
+  /** @default "t3.micro" */
+  ec2InstanceType: instanceType.default('t3.micro'),
+  /**
+   * Connectors registered in the `eks-network` remote network for the plain connector chart
+   * (seed 000 option B); infra creates them and stores their tokens in Secrets Manager. With
+   * the operator (option A) the operator registers its own connectors: leave 0. @default 0
+   */
+  cluster: count(0, 6).default(0),
+});
+
+export const infraSchema = z.strictObject({
+  /** Value of the `owner` tag on every AWS resource (a team or a mailbox). */
+  owner: z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 256, { error: (i) => `${show(i.input)} is not an owner tag value` }),
+  /** Availability zones the VPC spans, one private and one public subnet each. @default 3 */
+  availabilityZones: count(2, 6).default(3),
+  /** One NAT gateway per availability zone (survives an AZ outage) instead of one in total. @default false */
+  natPerZone: z.boolean().default(false),
+  nodes,
+  /**
+   * Break-glass IAM roles that get cluster-admin through EKS access entries. People normally
+   * reach the cluster through Twingate and the access gateway, not through these. @default []
+   */
+  adminRoleArns: z.array(roleArn).default([]),
+  /** @default 1 EC2 connector (t3.micro), no chart connector */
+  connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 }),
+  /** Retention of VPC flow logs and EKS control-plane logs, in days. @default 90 */
+  logRetentionDays: z
+    .number()
+    .refine((n) => RETENTION_DAYS.includes(n), { error: (i) => `${show(i.input)} is not one of ${RETENTION_DAYS.join(', ')}` })
+    .default(90),
+});
+
+export type InfraSettings = z.output<typeof infraSchema>;
