@@ -3,18 +3,10 @@
  * workloads with a realistic mix of policies (default deny, DNS egress, per-app allows by
  * label, by namespace, by named port, port ranges, ipBlocks with except, matchExpressions).
  */
+import { mulberry32 } from '../lib/prng';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of generated inputs (see lib/prng.ts). */
+export const rng = mulberry32;
 
 export interface GenerateOptions {
   readonly seed: number;

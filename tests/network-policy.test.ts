@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Environment, type EnvironmentInput, NAME_LABEL, validateEnvironment, workloads } from '../lib/environment';
+import { mulberry32 } from '../lib/prng';
 import { ALLOW_DNS, DEFAULT_DENY, KUBE_DNS } from '../platform/network-policy';
 import { environments, objectsOf } from './helpers';
 
@@ -127,20 +128,8 @@ describe('network-policy on the committed environments', () => {
 // ---------------------------------------------------------------------------------------------
 // Generated environments: the same contract over random apps, namespaces and flows.
 
-/** Small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generatedEnvironment(seed: number): EnvironmentInput {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const namespaces = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, i) => `ns${i}`);
   const apps: NonNullable<EnvironmentInput['apps']> = {};

@@ -5,18 +5,8 @@
  */
 import { type Environment, type EnvironmentInput, KUBERNETES_ROLES, validateEnvironment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
+import { mulberry32 } from '../lib/prng';
 import { renderEnvironment } from '../lib/synth';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A minimal valid environment with Twingate on; tests override what they probe. */
 export function baseInput(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
