@@ -322,8 +322,23 @@ function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
 }
 
 function crossCheck(env: Environment): Problem | undefined {
-  const problems = [...checkNetwork(env), ...checkNamespaces(env), ...checkFlows(env), ...checkIdentity(env), ...checkTwingate(env)];
+  const problems = [...checkNetwork(env), ...checkNamespaces(env), ...checkFlows(env), ...checkIdentity(env), ...checkTwingate(env), ...checkLayers(env)];
   return problems[0];
+}
+
+/**
+ * Infra and charts must agree where one creates what the other reads: chart-mode connectors
+ * read tokens that infra registers and stores, one secret per connector.
+ */
+function* checkLayers(env: Environment): Generator<Problem> {
+  if (!env.infra || !env.twingate) return;
+  const chart = env.twingate.connectors.filter((c) => c.mode === 'chart').length;
+  if (env.infra.connectors.cluster !== chart) {
+    yield {
+      path: 'infra.connectors.cluster',
+      message: `${env.infra.connectors.cluster} does not match the ${chart} chart-mode connector(s) in twingate.connectors (infra creates their tokens)`,
+    };
+  }
 }
 
 function* checkNetwork(env: Environment): Generator<Problem> {

@@ -44,6 +44,7 @@ const CASES: [string, Mutation, string][] = [
   ['chart version range', (e) => (e.charts.connector = '^0.1.0'), 'error: environment dev: charts.connector: "^0.1.0" is not a pinned chart version (x.y.z)'],
   ['except outside its CIDR', (e) => (e.flows[1].to = { cidr: '203.0.113.0/24', except: ['198.51.100.0/24'] }), 'error: environment dev: flows[1].to.except[0]: "198.51.100.0/24" is not inside "203.0.113.0/24"'],
   ['endPort below port', (e) => (e.flows[2].endPort = 20000), 'error: environment dev: flows[2].endPort: 20000 is below port 30000'],
+  ['chart connectors without their tokens in infra', (e) => (e.twingate.connectors = [{ mode: 'chart', replicas: 1 }]) && (e.components = [...e.components, 'twingate-connector']), 'error: environment dev: infra.connectors.cluster: 0 does not match the 1 chart-mode connector(s) in twingate.connectors (infra creates their tokens)'],
   ['duplicate flow', (e) => e.flows.splice(1, 0, clone(e.flows[0])), 'error: environment dev: flows[1]: duplicates an earlier flow'],
 ];
 
