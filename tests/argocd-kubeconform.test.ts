@@ -12,9 +12,9 @@ import { main as validate } from '../lib/cli/validate';
 import { toYaml } from '../lib/output';
 import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
 import { argoObjects, clusters, loadEnvs, reader, synthTree } from './argocd-helpers';
-import { SHARED } from './helpers';
+import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from './helpers';
 
-const SCHEMAS = process.env.KUBECONFORM_SCHEMAS ?? join(SHARED, 'kubeconform-schemas');
+const SCHEMAS = KUBECONFORM_SCHEMAS;
 let dir: string;
 
 async function run(root: string) {
@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('Argo CD objects under kubeconform -strict', () => {
+describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -strict', () => {
   it('dist/argocd and every generated Application (plain and multi-source) are valid', async () => {
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);

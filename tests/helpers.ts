@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { Io } from '../lib/cli/run';
+import { findKubeconform } from '../lib/cli/validate';
 import type { Environment } from '../lib/environment';
 import { loadEnvironments } from '../lib/load';
 import type { ApiObject } from '../lib/output';
@@ -61,3 +62,10 @@ export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export const SHARED =
   process.env.SHARED ?? [join(REPO, '..', 'shared'), join(REPO, '..', '..', 'shared')].find((d) => existsSync(d)) ?? join(REPO, '..', 'shared');
 export const skipWithoutShared = !process.env.CI && !existsSync(SHARED);
+
+/**
+ * Suites that run kubeconform over the offline schemas skip on a developer machine without the
+ * binary or the schemas (`pnpm validate` is the command for that), never under CI.
+ */
+export const KUBECONFORM_SCHEMAS = process.env.KUBECONFORM_SCHEMAS ?? join(SHARED, 'kubeconform-schemas');
+export const skipWithoutKubeconform = !process.env.CI && (!findKubeconform() || !existsSync(KUBECONFORM_SCHEMAS));

@@ -3,17 +3,16 @@
  * their Helm sources, sync waves for a one-sync fresh install, and kubeconform strict over the
  * committed dist/ with the upstream CRD schemas.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findKubeconform, main as validate } from '../lib/cli/validate';
+import { main as validate } from '../lib/cli/validate';
 import { PLATFORM } from '../lib/components';
 import { REPO_ROOT, loadEnvironments } from '../lib/load';
 import { renderEnvironment } from '../lib/synth';
-import { SHARED } from './helpers';
+import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from './helpers';
 import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../platform/sync-waves';
 
-const SCHEMAS = process.env.KUBECONFORM_SCHEMAS ?? join(SHARED, 'kubeconform-schemas');
+const SCHEMAS = KUBECONFORM_SCHEMAS;
 const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1)$/;
 
 describe('Twingate delivery', () => {
@@ -56,7 +55,7 @@ describe('Twingate delivery', () => {
     }
   });
 
-  it.skipIf(!process.env.CI && (!findKubeconform() || !existsSync(SCHEMAS)))('kubeconform -strict passes on dist/ (1.28 and newest, CRDs included)', async () => {
+  it.skipIf(skipWithoutKubeconform)('kubeconform -strict passes on dist/ (1.28 and newest, CRDs included)', async () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await validate([join(REPO_ROOT, 'dist'), '--schemas', SCHEMAS], { out: (l) => out.push(l), err: (l) => err.push(l) });
