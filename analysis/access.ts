@@ -4,9 +4,9 @@
  * (Twingate group -> resources -> Kubernetes role through the access gateway).
  */
 import type { Environment } from '../lib/environment';
-import type { ApiObject, RenderedFile } from '../lib/output';
+import type { RenderedFile } from '../lib/output';
 import { type ConnectionLine, connectionLines, connsText } from './format';
-import { checkIntent, describePeer } from './intent';
+import { type IntentResult, describePeer } from './intent';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -66,9 +66,9 @@ function identity(env: Environment): string[] {
   ];
 }
 
-/** Checks the intent of one environment (throws on a violation) and renders its ACCESS.md. */
-export function accessFile(env: Environment, objects: readonly ApiObject[]): RenderedFile {
-  const { analysis, connections } = checkIntent(env, objects);
+/** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
+export function accessFile(env: Environment, proof: IntentResult): RenderedFile {
+  const { analysis, connections } = proof;
   const lines = connectionLines({ ...analysis, connections });
   const namespaceOf = new Map(analysis.workloads.map((w) => [w.id, w.namespace]));
   const blocked = env.blocked.map((b) => `| ${cell(describePeer(b.from))} | ${cell(describePeer(b.to))} | ${cell(b.reason ?? '')} |`);

@@ -9,10 +9,11 @@
  * owned pods to them, must be declared like any other.
  */
 import { parseCidr } from '../lib/cidr';
-import { type Environment, type Flow, type Peer, type WorkloadRef, workloads as declaredWorkloads } from '../lib/environment';
+import { KUBE_DNS } from '../lib/cluster';
+import type { WorkloadRef } from '../lib/component';
+import { type Environment, type Peer, type ResolvedFlow, describePeer } from '../lib/environment';
 import { environmentError } from '../lib/errors';
 import type { ApiObject } from '../lib/output';
-import { KUBE_DNS } from '../platform/network-policy';
 import { type Analysis, type Connection, type Endpoint, analyze } from './analyze';
 import { type ConnSet, NO_CONNS, conns, formatConns, intersect, isEmpty, subtract, union } from './conns';
 import { type IpBlock, type Ipv4Range, blockContains, formatRange } from './ip';
@@ -41,32 +42,25 @@ function matcher(env: Environment, peer: Peer): Matcher {
   }
   const [ns, name] = peer.split('/') as [string, string];
   if (name === '*') return (e) => e.kind === 'workload' && e.workload.namespace === ns;
-  const ref = [...declaredWorkloads(env), KUBE_DNS_WORKLOAD].find((w) => w.namespace === ns && w.name === name);
+  const ref = [...env.workloads, KUBE_DNS_WORKLOAD].find((w) => w.namespace === ns && w.name === name);
   // Validation guarantees the reference; reaching this is a bug, not a user error.
   if (!ref) throw new Error(`internal: unresolved workload ${peer} in environment ${env.name}`);
   return (e) => e.kind === 'workload' && e.workload.namespace === ns && hasLabels(e.workload.labels, ref.labels);
 }
 
-/** The connections a flow declares (a named port resolves on the destination workload). */
-export function flowConns(env: Environment, flow: Flow): ConnSet {
-  if (typeof flow.port === 'string') {
-    const [ns, name] = (flow.to as string).split('/') as [string, string];
-    const port = declaredWorkloads(env).find((w) => w.namespace === ns && w.name === name)!.ports[flow.port]!;
-    return conns(flow.protocol ?? port.protocol, port.containerPort);
-  }
-  return conns(flow.protocol ?? 'TCP', flow.port, flow.endPort ?? flow.port);
+/** The connections a flow declares (resolved when the environment was validated). */
+export function flowConns(flow: ResolvedFlow): ConnSet {
+  return conns(flow.ports.protocol, flow.ports.port, flow.ports.endPort ?? flow.ports.port);
 }
 
-export function describePeer(p: Peer): string {
-  return typeof p === 'string' ? p : `${p.cidr}${p.except.length ? ` except ${p.except.join(',')}` : ''}`;
-}
+export { describePeer };
 
 const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : formatRange(e.range));
 
 /** Pods synth does not render but the environment knows (operator-made, Helm-made, kube-dns). */
 function syntheticPods(env: Environment, objects: readonly ApiObject[]): SourcedObject[] {
   const rendered = buildCluster(objects.map((object) => ({ source: 'rendered', object }))).workloads;
-  const missing = [...declaredWorkloads(env), KUBE_DNS_WORKLOAD].filter(
+  const missing = [...env.workloads, KUBE_DNS_WORKLOAD].filter(
     (ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)),
   );
   return missing.map((ref) => {
@@ -112,14 +106,14 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
   };
 
   const dns = { from: (e: Endpoint) => isOwned(e), to: matcher(env, `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`), conns: DNS_CONNS };
-  const declared = [...env.flows.map((f) => ({ from: matcher(env, f.from), to: matcher(env, f.to), conns: flowConns(env, f) })), dns];
+  const declared = [...env.flows.map((f) => ({ from: matcher(env, f.from), to: matcher(env, f.to), conns: flowConns(f) })), dns];
 
   for (const [i, flow] of env.flows.entries()) {
     const d = declared[i]!;
     for (const [s, t] of pairs(d.from, d.to)) {
       const missing = subtract(d.conns, between(s, t));
       if (!isEmpty(missing)) {
-        throw environmentError(env.name, `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`);
+        throw environmentError(env.name, flow.origin ? `component ${flow.origin}: flows` : `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`);
       }
     }
   }

@@ -21,7 +21,7 @@ export function appComponent(appName: string): Component {
 
       new k8s.KubeServiceAccount(chart, 'service-account', { metadata, automountServiceAccountToken: false });
 
-      const ports = Object.entries(app.ports).sort(([a], [b]) => a.localeCompare(b));
+      const ports = Object.entries(app.ports).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       new k8s.KubeDeployment(chart, 'deployment', {
         metadata,
         spec: {
@@ -46,7 +46,7 @@ export function appComponent(appName: string): Component {
                   imagePullPolicy: 'IfNotPresent',
                   ...(app.args.length ? { args: app.args } : {}),
                   ...(Object.keys(app.env).length
-                    ? { env: Object.entries(app.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })) }
+                    ? { env: Object.entries(app.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })) }
                     : {}),
                   ports: ports.map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })),
                   resources: {

@@ -5,11 +5,9 @@
  * `$values` file). Everything an Application needs that a folder name cannot carry is here, so
  * the ApplicationSet template stays generic and no list of components exists anywhere.
  */
-import type { Component, HelmSource } from '../lib/component';
+import type { Component, GroupKind, HelmSource, OperatorField } from '../lib/component';
 import type { Environment } from '../lib/environment';
 import { type ApiObject, GENERATED_HEADER, type RenderedFile, sortKeys, toYaml } from '../lib/output';
-import { type ChartFacts, type GroupKind, chartFacts } from './charts';
-import { OPERATOR_WRITTEN_FIELDS } from './operator-fields';
 
 export const METADATA_FILE = 'component.json';
 export const VALUES_FILE = 'values.yaml';
@@ -68,12 +66,12 @@ export function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
 }
 
 /** Cluster-scoped kinds a component puts in the cluster: rendered objects plus its chart's. */
-export function clusterKinds(objects: readonly ApiObject[], facts: ChartFacts | undefined): GroupKind[] {
+export function clusterKinds(objects: readonly ApiObject[], chartKinds: readonly GroupKind[] = []): GroupKind[] {
   const kinds = new Map<string, GroupKind>();
   for (const o of objects) {
     if (!o.metadata.namespace) kinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, { group: groupOf(o.apiVersion), kind: o.kind });
   }
-  for (const k of facts?.clusterKinds ?? []) kinds.set(`${k.group}/${k.kind}`, k);
+  for (const k of chartKinds) kinds.set(`${k.group}/${k.kind}`, k);
   return [...kinds.values()];
 }
 
@@ -89,20 +87,19 @@ export function clusterKinds(objects: readonly ApiObject[], facts: ChartFacts | 
  *   another Application (the dry run would fail until that one has synced);
  * - `RespectIgnoreDifferences=true` with the operator-written fields of the kinds it renders.
  */
-export function componentMetadata(env: Environment, component: Component, objects: readonly ApiObject[]): ComponentMetadata {
-  const helm = component.helm?.(env);
-  const facts = helm ? chartFacts(helm) : undefined;
+export function componentMetadata(env: Environment, component: Component, objects: readonly ApiObject[], operatorFields: readonly OperatorField[] = []): ComponentMetadata {
+  const chart = component.chart;
   const owned = component.namespace?.(env);
   const used = objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n).sort();
   const namespace = owned ?? used[0] ?? env.namespaces[0]!;
 
-  const crdGroups = new Set<string>(facts?.crdGroups ?? []);
+  const crdGroups = new Set<string>([...(chart?.crdGroups ?? []), ...(component.providesCrds ?? [])]);
   for (const o of objects) {
     if (o.kind === 'CustomResourceDefinition') crdGroups.add(String((o.spec as { group?: string } | undefined)?.group ?? ''));
   }
   const customGroups = new Set(objects.filter(isCustomResource).map((o) => groupOf(o.apiVersion)));
   const kinds = new Set(objects.map((o) => `${groupOf(o.apiVersion)}/${o.kind}`));
-  const ignoreDifferences = OPERATOR_WRITTEN_FIELDS.filter((f) => kinds.has(`${f.group}/${f.kind}`) || crdGroups.has(f.group)).map((f) => ({
+  const ignoreDifferences = operatorFields.filter((f) => kinds.has(`${f.group}/${f.kind}`) || crdGroups.has(f.group)).map((f) => ({
     group: f.group,
     kind: f.kind,
     jqPathExpressions: [...f.jqPathExpressions],
@@ -125,7 +122,7 @@ export function componentMetadata(env: Environment, component: Component, object
     wave: component.wave ?? 0,
     syncOptions,
     ignoreDifferences,
-    helm: helm ? { repoURL: helm.repoURL, chart: helm.chart, version: helm.version, releaseName: helm.releaseName } : null,
+    helm: chart ? { repoURL: chart.repoURL, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName } : null,
   };
 }
 

@@ -3,7 +3,7 @@
  * workloads with a realistic mix of policies (default deny, DNS egress, per-app allows by
  * label, by namespace, by named port, port ranges, ipBlocks with except, matchExpressions).
  */
-import { mulberry32 } from '../lib/prng';
+import { mulberry32 } from '../tests/support/prng';
 
 /** The seeded PRNG of generated inputs (see lib/prng.ts). */
 export const rng = mulberry32;

@@ -1,20 +1,14 @@
-import { defineEnvironment } from '../lib/environment';
-import { connectorEgress, standardBlocked, twingatePlatformFlows, whoami } from './_shared';
-
-const network = { vpcCidr: '10.10.0.0/16', podCidr: '10.10.0.0/16', serviceCidr: '172.20.0.0/16' };
+import { defineEnvironment } from '../platform/registry';
+import { standardBlocked, whoami, whoamiFlows } from './_shared';
 
 export default defineEnvironment({
   name: 'dev',
   aws: { region: 'eu-west-2' },
   cluster: { name: 'dev-eu', kubernetesVersion: '1.31' },
-  network,
+  network: { vpcCidr: '10.10.0.0/16', podCidr: '10.10.0.0/16', serviceCidr: '172.20.0.0/16' },
   namespaces: ['twingate', 'whoami'],
   apps: { whoami: whoami(1) },
-  flows: [
-    { from: 'twingate/connector', to: 'whoami/whoami', port: 'http', description: 'people reach whoami through Twingate' },
-    ...connectorEgress,
-    ...twingatePlatformFlows(network),
-  ],
+  flows: whoamiFlows,
   blocked: standardBlocked,
   twingate: { network: 'acme' },
   components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
@@ -27,7 +21,7 @@ export default defineEnvironment({
     owner: 'platform-team',
     availabilityZones: 2,
     nodes: { instanceTypes: ['t3.large'], min: 1, desired: 2, max: 3, diskGiB: 30 },
-    connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 },
+    connectors: { ec2: 1, ec2InstanceType: 't3.micro' },
     logRetentionDays: 30,
   },
 });

@@ -1,22 +1,16 @@
-import { defineEnvironment } from '../lib/environment';
-import { connectorEgress, standardBlocked, twingatePlatformFlows, whoami } from './_shared';
-
-const network = { vpcCidr: '10.20.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '172.20.0.0/16' };
+import { defineEnvironment } from '../platform/registry';
+import { standardBlocked, whoami, whoamiFlows } from './_shared';
 
 export default defineEnvironment({
   name: 'prod',
   aws: { region: 'eu-west-2' },
   cluster: { name: 'prod-eu', kubernetesVersion: '1.31' },
-  network,
+  network: { vpcCidr: '10.20.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '172.20.0.0/16' },
   namespaces: ['twingate', 'whoami'],
   apps: { whoami: whoami(2) },
-  flows: [
-    { from: 'twingate/connector', to: 'whoami/whoami', port: 'http', description: 'people reach whoami through Twingate' },
-    ...connectorEgress,
-    ...twingatePlatformFlows(network),
-  ],
+  flows: whoamiFlows,
   blocked: standardBlocked,
-  twingate: { network: 'acme', connectors: [{ mode: 'operator', replicas: 2 }], gateway: { replicas: 2 } },
+  twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 2 }, gateway: { replicas: 2 } },
   components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
   groups: ['Engineering', 'Platform Admins', 'SRE On-Call'],
   access: [
@@ -30,7 +24,7 @@ export default defineEnvironment({
     natPerZone: true,
     nodes: { instanceTypes: ['m7i.xlarge', 'm6i.xlarge'], min: 3, desired: 3, max: 9, diskGiB: 100 },
     adminRoleArns: ['arn:aws:iam::111122223333:role/platform-break-glass'],
-    connectors: { ec2: 2, ec2InstanceType: 't3.small', cluster: 0 },
+    connectors: { ec2: 2, ec2InstanceType: 't3.small' },
     logRetentionDays: 365,
   },
 });

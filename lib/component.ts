@@ -1,26 +1,93 @@
+/**
+ * The component contract. A component is one folder under `platform/` (or the app factory in
+ * `apps/`), one directory of `dist/<env>/` and one Argo CD Application, and it declares
+ * everything about itself here: its namespace, the upstream chart it installs, the pods it runs
+ * (for the network model), the flows those pods need, the CRDs it provides, what it requires,
+ * the fields an operator writes back, and its own block of environment settings. Every list
+ * the rest of the platform needs (valid names, chart pins, Argo CD kinds, workloads,
+ * dependency checks) is derived from the registry of components, never typed twice.
+ *
+ * This file is core: it imports no component.
+ */
 import type { Chart } from 'cdk8s';
-import type { Environment } from './environment';
+import type { z } from 'zod';
+import type { Environment, FlowInput, Problem, Protocol } from './environment';
+
+/** Labels stamped on every object the platform renders. */
+export const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'zt-eks-gitops' } as const;
+
+/** An API group and kind; the group is `""` for the core group. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** A workload flows can name: apps, plus the pods of enabled platform components. */
+export interface WorkloadRef {
+  readonly namespace: string;
+  readonly name: string;
+  /** Labels that select the workload's pods (within its namespace). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Named ports the workload listens on. */
+  readonly ports: Readonly<Record<string, { readonly containerPort: number; readonly protocol: Protocol }>>;
+}
 
 /**
- * An upstream Helm chart that Argo CD renders in the cluster (charts are not reachable at
- * synth time). The component's rendered manifests and these values travel together in one
- * multi-source Application.
+ * A field an operator writes into the `spec` of objects this project renders. Argo CD must not
+ * treat it as drift (selfHeal would fight the operator) nor overwrite it on sync, so it becomes
+ * an `ignoreDifferences` entry with `RespectIgnoreDifferences=true`.
  */
-export interface HelmSource {
+export interface OperatorField extends GroupKind {
+  /** jq paths into the object, as Argo CD's `jqPathExpressions` take them. */
+  readonly jqPathExpressions: readonly string[];
+  /** Why the field changes outside git. */
+  readonly why: string;
+}
+
+/** An upstream Helm chart a component installs, with the facts Argo CD needs about it. */
+export interface ChartSpec<V extends object = object> {
   /** Chart repository URL (`https://...`) or OCI registry without the `oci://` scheme, as Argo CD expects. */
   readonly repoURL: string;
+  /** Chart name; also the key of the environment's `charts` overrides. */
   readonly chart: string;
-  /** Pinned chart version (from the environment's `charts`). */
+  /** The pinned version used unless the environment's `charts` overrides it. */
   readonly version: string;
   readonly releaseName: string;
   /** Typed values; never a secret value (reference existing Secrets instead). */
+  values(env: Environment): V;
+  /** Cluster-scoped kinds the chart renders with these values (the AppProject must allow them). @default [] */
+  readonly clusterKinds?: readonly GroupKind[];
+  /** API groups of the CRDs the chart installs. @default [] */
+  readonly crdGroups?: readonly string[];
+}
+
+/** An upstream chart resolved for one environment (the version pinned there). */
+export interface HelmSource {
+  readonly repoURL: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly releaseName: string;
   readonly values: Readonly<Record<string, unknown>>;
 }
 
 /**
- * A component is one directory of `dist/<env>/` and one Argo CD Application: a function from
- * the environment to API objects in a chart. Components read the environment; they never
- * validate it (that happened when it was loaded).
+ * A block of environment settings a component owns, under `key` at the top level of an
+ * environment file. `resolve` turns the parsed block into the view renderers read (defaults
+ * that depend on the rest of the environment filled in), once, at validation; `check` yields
+ * cross-checks with field paths. Several components may share one block (the three Twingate
+ * components share `twingate`): the block is an object, and the registry deduplicates it.
+ */
+export interface SettingsBlock<S extends z.ZodType = z.ZodType, R = z.output<S>> {
+  readonly key: string;
+  readonly schema: S;
+  resolve(parsed: z.output<S>, env: Environment): R;
+  check?(env: Environment): Iterable<Problem>;
+}
+
+/**
+ * A component is a function from the environment to API objects in a chart, plus what it
+ * declares about itself. Components read the environment; they never validate it (that
+ * happened when it was loaded).
  */
 export interface Component {
   /** Directory name under `dist/<env>/`; a DNS label. */
@@ -29,15 +96,46 @@ export interface Component {
   render(chart: Chart, env: Environment): void;
   /** The namespace the component installs into (its Argo CD Application's destination namespace). */
   namespace?(env: Environment): string;
-  /** The upstream chart this component installs, if any. */
-  helm?(env: Environment): HelmSource;
+  /** The upstream chart this component installs. */
+  readonly chart?: ChartSpec;
   /**
    * Ordering intent between components on a fresh cluster, lower first: rendered into
-   * component.json and onto the Application as its sync wave. Generated Applications do not
-   * honour waves by themselves; docs/argocd.md ("Ordering") says what does. @default 0
+   * component.json and onto the Application as its sync wave. @default 0
    */
   readonly wave?: number;
+  /**
+   * When the component is rendered without being listed in the environment's `components`:
+   * `always` (e.g. namespaces), or a predicate over the environment (a fact stated elsewhere in
+   * it, e.g. chart-mode connectors). Listing such a component is an error. @default never
+   */
+  readonly enabled?: 'always' | ((env: Environment) => boolean);
+  /** The settings block it reads; an environment that enables the component must have it. */
+  readonly settings?: SettingsBlock<z.ZodType, unknown>;
+  /** Components that must be enabled with this one (CRDs, secret stores it uses). @default [] */
+  readonly requires?: readonly string[];
+  /** Components that cannot be enabled with this one. @default [] */
+  readonly conflicts?: readonly string[];
+  /** Pods it runs that flows may name (`<namespace>/<name>`), as selected by their labels. */
+  workloads?(env: Environment): readonly WorkloadRef[];
+  /**
+   * Flows its pods need (API server, internet, DNS beyond kube-dns, ...). They join the
+   * environment's declared flows: rendered as NetworkPolicies, proven, listed in ACCESS.md.
+   */
+  flows?(env: Environment): readonly FlowInput[];
+  /** API groups of the CustomResourceDefinitions it delivers (chart CRDs included). @default [] */
+  readonly providesCrds?: readonly string[];
+  /** Fields an operator writes into objects of this component (ignoreDifferences). @default [] */
+  readonly operatorFields?: readonly OperatorField[];
 }
 
-/** Labels stamped on every object the platform renders. */
-export const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'zt-eks-gitops' } as const;
+/** The resolved settings block of a component's environment; a missing block is a programming error. */
+export function settingsOf<R>(env: Environment, block: SettingsBlock<z.ZodType, R>): R {
+  const value = env.settings[block.key];
+  if (value === undefined) throw new Error(`internal: environment ${env.name} has no ${block.key} block`);
+  return value as R;
+}
+
+/** The resolved settings block, or undefined when the environment has none. */
+export function maybeSettingsOf<R>(env: Environment, block: SettingsBlock<z.ZodType, R>): R | undefined {
+  return env.settings[block.key] as R | undefined;
+}

@@ -53,12 +53,6 @@ const connectors = z.strictObject({
   ec2: count(1, 6).default(1),
   /** @default "t3.micro" */
   ec2InstanceType: instanceType.default('t3.micro'),
-  /**
-   * Connectors registered in the `eks-network` remote network for the plain connector chart
-   * (seed 000 option B); infra creates them and stores their tokens in Secrets Manager. With
-   * the operator (option A) the operator registers its own connectors: leave 0. @default 0
-   */
-  cluster: count(0, 6).default(0),
 });
 
 export const infraSchema = z.strictObject({
@@ -74,8 +68,11 @@ export const infraSchema = z.strictObject({
    * reach the cluster through Twingate and the access gateway, not through these. @default []
    */
   adminRoleArns: z.array(roleArn).default([]),
-  /** @default 1 EC2 connector (t3.micro), no chart connector */
-  connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 }),
+  /**
+   * EC2 connector hosts. In-cluster chart connectors are not counted here: infra registers one
+   * exactly when `twingate.connectors.mode` is "chart". @default 1 EC2 connector (t3.micro)
+   */
+  connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro' }),
   /** Retention of VPC flow logs and EKS control-plane logs, in days. @default 90 */
   logRetentionDays: z
     .number()

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { contains, isCidr, overlaps, parseCidr } from './cidr';
 import { infraSchema } from './environment-infra';
-import { checkTwingate, twingateSchema, twingateWorkloads } from './environment-twingate';
+import type { Component, SettingsBlock, WorkloadRef } from './component';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -129,7 +129,7 @@ const blocked = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Identity and components
+// Identity
 
 const groupName = z
   .string()
@@ -146,22 +146,16 @@ const access = z.strictObject({
   kubernetesRole: z.enum(KUBERNETES_ROLES).optional(),
 });
 
-/** Platform components an environment can switch on (apps are components of their own). */
-export const PLATFORM_COMPONENTS = ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'] as const;
-export type PlatformComponentName = (typeof PLATFORM_COMPONENTS)[number];
-
-/** Upstream Helm charts and their default pinned versions. */
-export const CHART_DEFAULTS = {
-  'twingate-operator': '2.0.0',
-  gateway: '1.0.0',
-  connector: '0.1.35',
-} as const;
-export type ChartName = keyof typeof CHART_DEFAULTS;
+const chartVersion = z.string().refine((s) => SEMVER.test(s), { error: (i) => `${show(i.input)} is not a pinned chart version (x.y.z)` });
 
 // ---------------------------------------------------------------------------------------------
 // The environment
 
-export const environmentSchema = z.strictObject({
+/**
+ * The fields every environment has. Component settings blocks (e.g. `twingate`) join them at
+ * the top level: {@link environmentSchema} builds the whole schema from the registry.
+ */
+export const baseShape = {
   name: dnsLabel,
   aws: z.strictObject({
     region: z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` }),
@@ -192,39 +186,73 @@ export const environmentSchema = z.strictObject({
   /** Identity-provider (Twingate) group names used by `access`. */
   groups: z.array(groupName).default([]),
   access: z.array(access).default([]),
-  /** Twingate tenant, connectors, gateway and secrets (see `./environment-twingate`). */
-  twingate: twingateSchema.optional(),
   /** Cloud settings only the Pulumi program reads (`infra/`); see environment-infra.ts. */
   infra: infraSchema.optional(),
-  /** Platform components switched on. @default ["network-policy"] */
-  components: z.array(z.enum(PLATFORM_COMPONENTS)).default(['network-policy']),
-  /** Pinned upstream chart versions, overriding {@link CHART_DEFAULTS}. */
-  charts: z
-    .partialRecord(
-      z.enum(Object.keys(CHART_DEFAULTS) as [ChartName, ...ChartName[]]),
-      z.string().refine((s) => SEMVER.test(s), { error: (i) => `${show(i.input)} is not a pinned chart version (x.y.z)` }),
-    )
-    .default({}),
-});
+  /** Platform components switched on (names from the registry). @default ["network-policy"] */
+  components: z.array(z.string()).default(['network-policy']),
+  /** Pinned upstream chart versions, overriding each component's default. */
+  charts: z.record(z.string(), chartVersion).default({}),
+};
 
-/** What an environment file passes to {@link defineEnvironment}. */
-export type EnvironmentInput = z.input<typeof environmentSchema>;
-type Parsed = z.output<typeof environmentSchema>;
+const baseSchema = z.strictObject(baseShape);
+type Parsed = z.output<typeof baseSchema>;
+/** The fields every environment file may set, without component settings blocks. */
+export type BaseEnvironmentInput = z.input<typeof baseSchema>;
+export type FlowInput = z.input<typeof flow>;
 export type AppSpec = Parsed['apps'][string];
 export type Flow = Parsed['flows'][number];
 export type Blocked = Parsed['blocked'][number];
 export type Peer = Flow['from'];
 export type AccessRow = Parsed['access'][number];
 
-/** A validated environment, with defaults filled in. */
-export interface Environment extends Omit<Parsed, 'charts'> {
-  /** Every chart with its pinned version (defaults merged). */
-  readonly charts: Record<ChartName, string>;
+/** A flow endpoint, resolved once against the environment's workloads. */
+export type Endpoint =
+  | { readonly kind: 'workload'; readonly workload: WorkloadRef }
+  | { readonly kind: 'namespace'; readonly namespace: string }
+  | { readonly kind: 'cidr'; readonly cidr: string; readonly except: readonly string[] };
+
+/** A flow with its ends and port resolved; `origin` names the component that needs it, if any. */
+export interface ResolvedFlow extends Flow {
+  readonly source: Endpoint;
+  readonly destination: Endpoint;
+  /** Numeric port (a named port resolves to the destination's container port) and protocol. */
+  readonly ports: { readonly protocol: Protocol; readonly port: number; readonly endPort?: number };
+  readonly origin?: string;
 }
 
-/** Identity function that gives environment files type checking and completion. */
-export function defineEnvironment(input: EnvironmentInput): EnvironmentInput {
-  return input;
+/** A validated environment, with defaults filled in and references resolved. */
+export interface Environment extends Omit<Parsed, 'charts' | 'flows' | 'components'> {
+  /** Every chart of the registry with its pinned version (defaults merged). */
+  readonly charts: Readonly<Record<string, string>>;
+  /** Enabled platform components, listed or enabled by another fact of the environment, in registry order. */
+  readonly components: readonly string[];
+  /** Declared flows, then the flows enabled components need, all resolved. */
+  readonly flows: readonly ResolvedFlow[];
+  /** Apps and the pods of enabled platform components. */
+  readonly workloads: readonly WorkloadRef[];
+  /** Resolved settings blocks of components, by key (read them with `settingsOf`). */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Builds the environment schema: the base fields plus each component's settings block at the
+ * top level (optional; a component that needs its block says so when enabled).
+ */
+export function environmentSchema(components: readonly Component[]) {
+  const blocks = settingsBlocks(components);
+  return z.strictObject({ ...baseShape, ...Object.fromEntries(blocks.map((b) => [b.key, b.schema.optional()])) });
+}
+
+/** The distinct settings blocks of a component list, in order. */
+export function settingsBlocks(components: readonly Component[]): SettingsBlock<z.ZodType, unknown>[] {
+  const blocks: SettingsBlock<z.ZodType, unknown>[] = [];
+  for (const c of components) {
+    if (!c.settings) continue;
+    const same = blocks.find((b) => b.key === c.settings!.key);
+    if (same && same !== c.settings) throw new Error(`internal: two settings blocks named ${c.settings.key}`);
+    if (!same) blocks.push(c.settings);
+  }
+  return blocks;
 }
 
 export interface Problem {
@@ -258,57 +286,154 @@ function zodProblem(issue: z.core.$ZodIssue): Problem {
   return { path, message: issue.message };
 }
 
-/**
- * Validates one environment: the schema first, then cross-references. Returns the first
- * problem (users fix one line at a time) or the environment with defaults filled in.
- */
-export function validateEnvironment(input: unknown): { env: Environment } | { problem: Problem } {
-  const parsed = environmentSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
-  const env: Environment = { ...parsed.data, charts: { ...CHART_DEFAULTS, ...parsed.data.charts } };
-  const problem = crossCheck(env);
-  return problem ? { problem } : { env };
-}
-
-/** A workload flows can name: apps, plus platform workloads of enabled components. */
-export interface WorkloadRef {
-  readonly namespace: string;
-  readonly name: string;
-  /** Labels that select the workload's pods (within its namespace). */
-  readonly labels: Readonly<Record<string, string>>;
-  /** Named ports the workload listens on. */
-  readonly ports: Readonly<Record<string, { containerPort: number; protocol: Protocol }>>;
-}
-
 /** The label every workload's pods carry and every policy selects on. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
 
 /**
- * Pod labels of the Twingate connector, whichever way it is deployed: operator-managed
- * connectors get them through `TwingateConnector.spec.podLabels`, chart connectors through the
- * chart's `nameOverride` (its pods carry `app.kubernetes.io/name: <nameOverride>`).
+ * Validates one environment against a component catalogue (the registry): the schema first,
+ * then the components (names, dependencies, settings blocks), then cross-references. Returns
+ * the first problem (users fix one line at a time) or the resolved environment.
  */
-export const CONNECTOR_LABELS = { [NAME_LABEL]: 'twingate-connector' } as const;
+export function validateEnvironment(input: unknown, catalogue: readonly Component[]): { env: Environment } | { problem: Problem } {
+  const parsed = environmentSchema(catalogue).safeParse(input, { reportInput: true });
+  if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
+  const data = parsed.data as Parsed & Record<string, unknown>;
+  const base: Environment = { ...data, flows: [], components: [], charts: {}, workloads: [], settings: {} };
 
-/**
- * Platform workloads known from the environment's own settings. The Twingate connector,
- * operator and access gateway are known as soon as `twingate` is configured: their flows are
- * part of the environment's network intent whichever component renders their pods.
- */
-export function platformWorkloads(env: Pick<Environment, 'twingate'>): WorkloadRef[] {
-  if (!env.twingate) return [];
-  const { namespace } = env.twingate;
-  return [{ namespace, name: 'connector', labels: CONNECTOR_LABELS, ports: {} }, ...twingateWorkloads(namespace)];
-}
+  for (const name of Object.keys(data.apps)) {
+    // An app is a component of its own: it would share the platform component's dist/ directory.
+    if (catalogue.some((c) => c.name === name)) return { problem: { path: `apps.${name}`, message: `${show(name)} is the name of a platform component; choose another app name` } };
+  }
+  const chartProblem = checkCharts(data.charts, catalogue);
+  if (chartProblem) return { problem: chartProblem };
+  const charts = Object.fromEntries(catalogue.filter((c) => c.chart).map((c) => [c.chart!.chart, data.charts[c.chart!.chart] ?? c.chart!.version]));
 
-export function workloads(env: Pick<Environment, 'apps' | 'twingate'>): WorkloadRef[] {
-  const apps = Object.entries(env.apps).map(([name, a]) => ({
+  // Settings first: `enabled` predicates and workloads read them.
+  const settings: Record<string, unknown> = {};
+  let env: Environment = { ...base, charts };
+  for (const block of settingsBlocks(catalogue)) {
+    if (data[block.key] !== undefined) settings[block.key] = block.resolve(data[block.key], env);
+  }
+  env = { ...env, settings };
+
+  const enabled = enabledComponents(env, data.components, catalogue);
+  if ('problem' in enabled) return enabled;
+  const components = enabled.components;
+  env = { ...env, components: components.map((c) => c.name) };
+  for (const c of components) {
+    if (c.settings && settings[c.settings.key] === undefined) {
+      const i = data.components.indexOf(c.name);
+      return { problem: { path: i >= 0 ? `components[${i}]` : 'components', message: `${show(c.name)} needs a ${c.settings.key} block` } };
+    }
+  }
+
+  const appWorkloads: WorkloadRef[] = Object.entries(data.apps).map(([name, a]) => ({
     namespace: a.namespace,
     name,
     labels: { [NAME_LABEL]: name },
     ports: Object.fromEntries(Object.entries(a.ports).map(([n, p]) => [n, { containerPort: p.containerPort, protocol: p.protocol }])),
   }));
-  return [...apps, ...platformWorkloads(env)];
+  env = { ...env, workloads: [...appWorkloads, ...components.flatMap((c) => c.workloads?.(env) ?? [])] };
+
+  const declared = [...crossCheck(env, data.flows)];
+  if (declared[0]) return { problem: declared[0] };
+  const flows: ResolvedFlow[] = data.flows.map((f) => resolveFlow(env, f));
+  for (const c of components) {
+    for (const [i, input] of (c.flows?.(env) ?? []).entries()) {
+      const f = flow.parse(input);
+      const problem = [...checkFlow(env.workloads, f, `component ${c.name}: flows[${i}]`)][0];
+      // A component's own flow naming nothing is a bug in the component, not in the environment.
+      if (problem) throw new Error(`internal: ${problem.path}: ${problem.message}`);
+      flows.push(resolveFlow(env, f, c.name));
+    }
+  }
+  env = { ...env, flows };
+  const dup = duplicate(flows, (f) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]));
+  if (dup >= 0) {
+    const f = flows[dup]!;
+    return { problem: { path: f.origin ? `flows` : `flows[${dup}]`, message: f.origin ? `${describeFlow(f)} is already declared by component ${f.origin}; remove it` : 'duplicates an earlier flow' } };
+  }
+
+  for (const block of settingsBlocks(catalogue)) {
+    if (settings[block.key] === undefined) continue;
+    const problem = [...(block.check?.(env) ?? [])][0];
+    if (problem) return { problem };
+  }
+  return { env };
+}
+
+function checkCharts(charts: Readonly<Record<string, string>>, catalogue: readonly Component[]): Problem | undefined {
+  const known = catalogue.filter((c) => c.chart).map((c) => c.chart!.chart);
+  for (const name of Object.keys(charts)) {
+    if (!known.includes(name)) return { path: `charts[${show(name)}]`, message: `unknown chart (known: ${known.map(show).join(', ')})` };
+  }
+  return undefined;
+}
+
+/** Listed components plus those enabled by the environment itself, in catalogue order, with their dependencies checked. */
+function enabledComponents(env: Environment, listed: readonly string[], catalogue: readonly Component[]): { components: Component[] } | { problem: Problem } {
+  const switchable = catalogue.filter((c) => c.enabled === undefined).map((c) => c.name);
+  for (const [i, name] of listed.entries()) {
+    const c = catalogue.find((x) => x.name === name);
+    if (!c) return { problem: { path: `components[${i}]`, message: `${show(name)} is not one of ${switchable.map(show).join(', ')}` } };
+    if (c.enabled === 'always') return { problem: { path: `components[${i}]`, message: `${show(name)} is always rendered; remove it` } };
+    if (c.enabled) return { problem: { path: `components[${i}]`, message: `${show(name)} is enabled by the environment's settings (see docs); remove it` } };
+    if (listed.indexOf(name) !== i) return { problem: { path: `components[${i}]`, message: `${show(name)} is listed twice` } };
+  }
+  const on = (c: Component) => {
+    if (c.enabled === 'always') return true;
+    if (typeof c.enabled === 'function') return !!c.settings && env.settings[c.settings.key] === undefined ? false : c.enabled(env);
+    return listed.includes(c.name);
+  };
+  const components = catalogue.filter(on);
+  const names = components.map((c) => c.name);
+  const where = (name: string) => (listed.includes(name) ? `components[${listed.indexOf(name)}]` : 'components');
+  for (const c of components) {
+    for (const r of c.requires ?? []) {
+      if (!names.includes(r)) return { problem: { path: where(c.name), message: `${show(c.name)} needs ${show(r)}` } };
+    }
+    for (const x of c.conflicts ?? []) {
+      if (names.includes(x)) return { problem: { path: where(c.name), message: `${show(c.name)} cannot be enabled with ${show(x)}` } };
+    }
+  }
+  return { components };
+}
+
+/** The workloads an environment knows: apps and the pods of its enabled platform components. */
+export function workloads(env: Pick<Environment, 'workloads'>): readonly WorkloadRef[] {
+  return env.workloads;
+}
+
+/** `from -> to : port`, as flows are shown to people. */
+export function describeFlow(f: Pick<Flow, 'from' | 'to' | 'port' | 'endPort'>): string {
+  return `${describePeer(f.from)} -> ${describePeer(f.to)} : ${f.port}${f.endPort ? `-${f.endPort}` : ''}`;
+}
+
+export function describePeer(p: Peer): string {
+  return typeof p === 'string' ? p : `${p.cidr}${p.except.length ? ` except ${p.except.join(',')}` : ''}`;
+}
+
+function endpoint(known: readonly WorkloadRef[], p: Peer): Endpoint {
+  if (typeof p !== 'string') return { kind: 'cidr', cidr: p.cidr, except: p.except };
+  const [namespace, name] = p.split('/') as [string, string];
+  if (name === '*') return { kind: 'namespace', namespace };
+  const workload = known.find((w) => w.namespace === namespace && w.name === name);
+  // Validation guarantees the reference; reaching this is a bug, not a user error.
+  if (!workload) throw new Error(`internal: unresolved workload ${p}`);
+  return { kind: 'workload', workload };
+}
+
+function resolveFlow(env: Environment, f: Flow, origin?: string): ResolvedFlow {
+  const source = endpoint(env.workloads, f.from);
+  const destination = endpoint(env.workloads, f.to);
+  let ports: ResolvedFlow['ports'];
+  if (typeof f.port === 'string') {
+    const named = (destination as Extract<Endpoint, { kind: 'workload' }>).workload.ports[f.port]!;
+    ports = { protocol: f.protocol ?? named.protocol, port: named.containerPort };
+  } else {
+    ports = { protocol: f.protocol ?? 'TCP', port: f.port, ...(f.endPort !== undefined ? { endPort: f.endPort } : {}) };
+  }
+  return { ...f, source, destination, ports, ...(origin ? { origin } : {}) };
 }
 
 function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
@@ -321,24 +446,11 @@ function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
   return -1;
 }
 
-function crossCheck(env: Environment): Problem | undefined {
-  const problems = [...checkNetwork(env), ...checkNamespaces(env), ...checkFlows(env), ...checkIdentity(env), ...checkTwingate(env), ...checkLayers(env)];
-  return problems[0];
-}
-
-/**
- * Infra and charts must agree where one creates what the other reads: chart-mode connectors
- * read tokens that infra registers and stores, one secret per connector.
- */
-function* checkLayers(env: Environment): Generator<Problem> {
-  if (!env.infra || !env.twingate) return;
-  const chart = env.twingate.connectors.filter((c) => c.mode === 'chart').length;
-  if (env.infra.connectors.cluster !== chart) {
-    yield {
-      path: 'infra.connectors.cluster',
-      message: `${env.infra.connectors.cluster} does not match the ${chart} chart-mode connector(s) in twingate.connectors (infra creates their tokens)`,
-    };
-  }
+function* crossCheck(env: Environment, flows: readonly Flow[]): Generator<Problem> {
+  yield* checkNetwork(env);
+  yield* checkNamespaces(env);
+  yield* checkFlows(env, flows);
+  yield* checkIdentity(env);
 }
 
 function* checkNetwork(env: Environment): Generator<Problem> {
@@ -376,9 +488,6 @@ function* checkNamespaces(env: Environment): Generator<Problem> {
       yield { path: `apps.${name}.ports.${Object.keys(a.ports)[serviceDup]}.servicePort`, message: `service port ${Object.values(a.ports)[serviceDup]!.servicePort ?? Object.values(a.ports)[serviceDup]!.containerPort} is used by two ports` };
     }
   }
-  if (env.twingate && !declared.has(env.twingate.namespace)) {
-    yield { path: 'twingate.namespace', message: `namespace ${show(env.twingate.namespace)} is not declared in namespaces` };
-  }
 }
 
 /**
@@ -400,40 +509,41 @@ function resolvePeer(known: readonly WorkloadRef[], p: Peer): WorkloadRef | 'nam
     : `unknown workload ${show(p)} (not an app or platform workload of this environment)`;
 }
 
-function* checkFlows(env: Environment): Generator<Problem> {
-  const known = workloads(env);
-  for (const [i, f] of env.flows.entries()) {
-    const from = resolvePeer(known, f.from);
-    if (typeof from === 'string' && from !== 'namespace' && from !== 'cidr') yield { path: `flows[${i}].from`, message: from };
-    const to = resolvePeer(known, f.to);
-    if (typeof to === 'string' && to !== 'namespace' && to !== 'cidr') yield { path: `flows[${i}].to`, message: to };
-    if (from === 'cidr' && to === 'cidr') yield { path: `flows[${i}]`, message: 'a flow needs a workload or namespace at one end at least' };
-    if (typeof f.port === 'string') {
-      if (typeof to !== 'object') {
-        yield { path: `flows[${i}].port`, message: `named port ${show(f.port)} needs a workload destination; use a number` };
-      } else if (!to.ports[f.port]) {
-        const names = Object.keys(to.ports);
-        yield { path: `flows[${i}].port`, message: `${show(f.to)} has no port named ${show(f.port)}${names.length ? ` (it has ${names.map(show).join(', ')})` : ''}` };
-      }
-      if (f.endPort !== undefined) yield { path: `flows[${i}].endPort`, message: 'endPort needs a numeric port' };
-    } else if (f.endPort !== undefined && f.endPort < f.port) {
-      yield { path: `flows[${i}].endPort`, message: `${f.endPort} is below port ${f.port}` };
-    }
-    if (typeof f.from !== 'string' || typeof f.to !== 'string') {
-      const block = typeof f.from !== 'string' ? f.from : (f.to as Exclude<Peer, string>);
-      const outer = parseCidr(block.cidr)!;
-      const bad = block.except.findIndex((e) => !contains(outer, parseCidr(e)!));
-      const side = typeof f.from !== 'string' ? 'from' : 'to';
-      if (bad >= 0) yield { path: `flows[${i}].${side}.except[${bad}]`, message: `${show(block.except[bad])} is not inside ${show(block.cidr)}` };
-    }
-  }
-  const dup = duplicate(env.flows, (f) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]));
+function* checkFlows(env: Environment, flows: readonly Flow[]): Generator<Problem> {
+  for (const [i, f] of flows.entries()) yield* checkFlow(env.workloads, f, `flows[${i}]`);
+  const dup = duplicate(flows, (f) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]));
   if (dup >= 0) yield { path: `flows[${dup}]`, message: 'duplicates an earlier flow' };
   for (const [i, b] of env.blocked.entries()) {
     for (const side of ['from', 'to'] as const) {
-      const r = resolvePeer(known, b[side]);
+      const r = resolvePeer(env.workloads, b[side]);
       if (typeof r === 'string' && r !== 'namespace' && r !== 'cidr') yield { path: `blocked[${i}].${side}`, message: r };
     }
+  }
+}
+
+function* checkFlow(known: readonly WorkloadRef[], f: Flow, path: string): Generator<Problem> {
+  const from = resolvePeer(known, f.from);
+  if (typeof from === 'string' && from !== 'namespace' && from !== 'cidr') yield { path: `${path}.from`, message: from };
+  const to = resolvePeer(known, f.to);
+  if (typeof to === 'string' && to !== 'namespace' && to !== 'cidr') yield { path: `${path}.to`, message: to };
+  if (from === 'cidr' && to === 'cidr') yield { path, message: 'a flow needs a workload or namespace at one end at least' };
+  if (typeof f.port === 'string') {
+    if (typeof to !== 'object') {
+      yield { path: `${path}.port`, message: `named port ${show(f.port)} needs a workload destination; use a number` };
+    } else if (!to.ports[f.port]) {
+      const names = Object.keys(to.ports);
+      yield { path: `${path}.port`, message: `${show(f.to)} has no port named ${show(f.port)}${names.length ? ` (it has ${names.map(show).join(', ')})` : ''}` };
+    }
+    if (f.endPort !== undefined) yield { path: `${path}.endPort`, message: 'endPort needs a numeric port' };
+  } else if (f.endPort !== undefined && f.endPort < f.port) {
+    yield { path: `${path}.endPort`, message: `${f.endPort} is below port ${f.port}` };
+  }
+  if (typeof f.from !== 'string' || typeof f.to !== 'string') {
+    const block = typeof f.from !== 'string' ? f.from : (f.to as Exclude<Peer, string>);
+    const outer = parseCidr(block.cidr)!;
+    const bad = block.except.findIndex((e) => !contains(outer, parseCidr(e)!));
+    const side = typeof f.from !== 'string' ? 'from' : 'to';
+    if (bad >= 0) yield { path: `${path}.${side}.except[${bad}]`, message: `${show(block.except[bad])} is not inside ${show(block.cidr)}` };
   }
 }
 

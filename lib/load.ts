@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Environment, validateEnvironment } from './environment';
+import { validate } from '../platform/registry';
+import type { Environment } from './environment';
 import { UserError, environmentError } from './errors';
 
 export const REPO_ROOT = resolve(__dirname, '..');
@@ -38,7 +39,7 @@ export async function loadEnvironmentFile(file: string): Promise<Environment> {
   if (value === undefined) {
     throw environmentError(stem, '', `${relative(process.cwd(), file)} has no default export (export default defineEnvironment({...}))`);
   }
-  const result = validateEnvironment(value);
+  const result = validate(value);
   const name = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : stem;
   if ('problem' in result) throw environmentError(name, result.problem.path, result.problem.message);
   if (result.env.name !== stem) {

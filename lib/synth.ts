@@ -4,11 +4,12 @@
  */
 import { App, Chart } from 'cdk8s';
 import { accessFile } from '../analysis/access';
+import { checkIntent } from '../analysis/intent';
 import { type ComponentMetadata, componentMetadata, metadataFiles } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
+import { PLATFORM, componentsFor } from '../platform/registry';
 import type { Component, HelmSource } from './component';
-import { componentsFor as registry } from './components';
 import type { Environment } from './environment';
 import { type ApiObject, type RenderedFile, objectFile } from './output';
 
@@ -24,8 +25,8 @@ export interface RenderedComponent {
 export interface SynthOptions {
   /** Also render `argocd/` (AppProjects, ApplicationSets, root); only when `envs` is every environment. */
   readonly argocd?: ArgoConfig;
-  /** The component catalogue. @default the registry in lib/components.ts */
-  readonly componentsFor?: (env: Environment) => Component[];
+  /** The component catalogue. @default the registry (platform/registry.ts) */
+  readonly catalogue?: readonly Component[];
 }
 
 export interface SynthResult {
@@ -35,22 +36,30 @@ export interface SynthResult {
 }
 
 /** Renders the components of one environment to API objects (plain data). */
-export function renderEnvironment(env: Environment, componentsFor: (env: Environment) => Component[] = registry): RenderedComponent[] {
+export function renderEnvironment(env: Environment, catalogue: readonly Component[] = PLATFORM): RenderedComponent[] {
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
-  return componentsFor(env).map((component) => {
+  const operatorFields = catalogue.flatMap((c) => c.operatorFields ?? []);
+  return componentsFor(env, catalogue).map((component) => {
     const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
     component.render(chart, env);
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const objects = chart.toJson() as ApiObject[];
-    const helm = component.helm?.(env);
-    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects), ...(helm ? { helm } : {}) };
+    const helm = helmSource(env, component);
+    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), ...(helm ? { helm } : {}) };
   });
 }
 
+/** A component's chart, pinned at the environment's version, with its values for the environment. */
+export function helmSource(env: Environment, component: Component): HelmSource | undefined {
+  const c = component.chart;
+  if (!c) return undefined;
+  return { repoURL: c.repoURL, chart: c.chart, version: env.charts[c.chart] ?? c.version, releaseName: c.releaseName, values: c.values(env) as Record<string, unknown> };
+}
+
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
-  const components = envs.flatMap((env) => renderEnvironment(env, options.componentsFor));
+  const components = envs.flatMap((env) => renderEnvironment(env, options.catalogue));
   const files: RenderedFile[] = [];
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));
@@ -58,12 +67,16 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
   if (options.argocd) {
-    const argo = renderArgo(options.argocd, envs, components);
+    const argo = renderArgo(options.argocd, envs, components, options.catalogue ?? PLATFORM);
     for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
     objects += argo.length;
   }
-  // The intent check (throws on a violation, before anything is written) and its access map.
-  for (const env of envs) files.push(accessFile(env, components.filter((c) => c.env === env.name).flatMap((c) => c.objects)));
+  for (const env of envs) {
+    const rendered = components.filter((c) => c.env === env.name).flatMap((c) => c.objects);
+    // The intent proof: throws on a violation, before anything is written.
+    const proof = checkIntent(env, rendered);
+    files.push(accessFile(env, proof));
+  }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < files.length; i++) {
     if (files[i]!.path === files[i - 1]!.path) throw new Error(`two objects render to ${files[i]!.path}`);

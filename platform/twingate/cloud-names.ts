@@ -5,17 +5,18 @@
  * to know what to reference, and a rename happens in one place: the environment's
  * `twingate.secrets` (default `zt-eks/<env>/twingate/...`).
  */
-import type { Environment } from './environment';
-import { resolveTwingate } from './environment-twingate';
+import type { Environment } from '../../lib/environment';
+import { maybeTwingate } from './settings';
 
-type Named = Pick<Environment, 'name' | 'cluster' | 'aws' | 'twingate'>;
+type Named = Environment;
 
 /**
  * The paths the charts' ExternalSecrets read: the environment's `twingate.secrets` (with their
  * defaults) when it has a twingate block, the same defaults otherwise.
  */
 function paths(env: Named) {
-  if (env.twingate) return resolveTwingate(env).secrets;
+  const tg = maybeTwingate(env);
+  if (tg) return tg.secrets;
   const prefix = `zt-eks/${env.name}/twingate`;
   return { prefix, apiKeyPath: `${prefix}/api-key`, remoteNetworkIdPath: `${prefix}/remote-network-id`, connectorTokensPath: `${prefix}/connector-tokens` };
 }

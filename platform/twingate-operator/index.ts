@@ -12,25 +12,32 @@
 import {
   TwingateConnector,
   TwingateConnectorSpecImagePolicyProvider,
-} from '../imports/twingate-connector-twingate.com';
-import { TwingateGroup } from '../imports/twingate-group-twingate.com';
+} from '../../imports/twingate-connector-twingate.com';
+import { TwingateGroup } from '../../imports/twingate-group-twingate.com';
 import {
   TwingateResource,
   TwingateResourceSpecProtocolsTcpPolicy,
   TwingateResourceSpecProtocolsUdpPolicy,
-} from '../imports/twingate-resource-twingate.com';
+} from '../../imports/twingate-resource-twingate.com';
+import { apiServerPeers } from '../../lib/cluster';
+import type { Component, GroupKind } from '../../lib/component';
+import type { Environment, FlowInput } from '../../lib/environment';
+import { awsSecretStore, externalSecret } from '../shared/external-secrets';
+import { WAVES, crMetadata } from '../shared/sync-waves';
+import { accessPlan } from '../twingate/access';
+import { type ResourceRequirements, labels, renderAccess } from '../twingate/render';
+import { TWINGATE_OPERATOR_FIELDS } from '../twingate/operator-fields';
 import {
-  TwingateResourceAccess,
-  TwingateResourceAccessSpecPrincipalExternalRefType,
-} from '../imports/twingate-resourceaccess-twingate.com';
-import type { Construct } from 'constructs';
-import { COMMON_LABELS, type Component } from '../lib/component';
-import { CONNECTOR_LABELS, type Environment } from '../lib/environment';
-import { OPERATOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
-import { awsSecretStore, externalSecret } from './external-secrets';
-import { WAVES, crMetadata } from './sync-waves';
-import { type PlannedAccess, accessPlan } from './twingate-access';
-import { twingateComponent } from './twingate-component';
+  CONNECTOR_EGRESS,
+  CONNECTOR_LABELS,
+  INTERNET,
+  OPERATOR_RELEASE,
+  WORKLOADS,
+  connectorWorkload,
+  operatorWorkload,
+  resolveTwingate,
+  twingateSettings,
+} from '../twingate/settings';
 
 /** Where the operator chart is published (OCI, without the scheme, as Argo CD wants it). */
 export const OPERATOR_CHART_REPO = 'ghcr.io/twingate/helmcharts';
@@ -53,10 +60,6 @@ export interface SecretKeyRef {
   readonly key: string;
 }
 
-export interface ResourceRequirements {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu?: string; readonly memory: string };
-}
 
 export interface TwingateOperatorValues {
   /** Pins the pods' `app.kubernetes.io/name` (network policies select on it). */
@@ -96,35 +99,56 @@ export function operatorValues(env: Environment): TwingateOperatorValues {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const labels = { ...COMMON_LABELS, 'app.kubernetes.io/part-of': 'twingate' };
 
 /** Metadata names of the operator-managed connectors: `twingate-connector-1`, `-2`, ... */
 export function operatorConnectorNames(env: Environment): string[] {
   const tg = resolveTwingate(env);
-  const replicas = tg.connectors.filter((c) => c.mode === 'operator').reduce((n, c) => n + c.replicas, 0);
+  const replicas = tg.connectors.mode === 'operator' ? tg.connectors.replicas : 0;
   return Array.from({ length: replicas }, (_, i) => `twingate-connector-${i + 1}`);
 }
 
-/** A TwingateResourceAccess: `groupRef` for groups we create, `principalExternalRef` for groups that already exist. */
-export function renderAccess(scope: Construct, a: PlannedAccess, namespace: string): TwingateResourceAccess {
-  return new TwingateResourceAccess(scope, `access-${a.name}`, {
-    metadata: crMetadata(a.name, namespace, WAVES.twingate, labels),
-    spec: {
-      resourceRef: { name: a.resource, namespace },
-      ...(a.group.kind === 'managed'
-        ? { groupRef: { name: a.group.slug, namespace } }
-        : { principalExternalRef: { type: TwingateResourceAccessSpecPrincipalExternalRefType.GROUP, name: a.group.group } }),
-    },
-  });
+const CRD: GroupKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+const CLUSTER_ROLE: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
+const CLUSTER_ROLE_BINDING: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
+
+/**
+ * What the operator and the connectors need besides DNS: connectors dial the Twingate
+ * controller and relays (the internet only, never private ranges); the operator reaches the
+ * API server and the Twingate API.
+ */
+export function operatorFlows(env: Environment): FlowInput[] {
+  const ns = resolveTwingate(env).namespace;
+  const connector = `${ns}/${WORKLOADS.connector}`;
+  const operator = `${ns}/${WORKLOADS.operator}`;
+  return [
+    ...CONNECTOR_EGRESS.map((e) => ({ from: connector, to: INTERNET, port: e.port, ...(e.endPort ? { endPort: e.endPort } : {}), description: e.description })),
+    ...apiServerPeers(env.network).map((to) => ({ from: operator, to, port: 443, description: 'operator to the Kubernetes API server' })),
+    { from: operator, to: INTERNET, port: 443, description: 'operator to the Twingate API' },
+  ];
 }
 
-export const twingateOperator: Component = twingateComponent({
+export const twingateOperator: Component = {
   name: 'twingate-operator',
   wave: 1,
-  repoURL: OPERATOR_CHART_REPO,
-  chart: 'twingate-operator',
-  releaseName: OPERATOR_RELEASE,
-  values: operatorValues,
+  settings: twingateSettings,
+  namespace: (env) => resolveTwingate(env).namespace,
+  chart: {
+    repoURL: OPERATOR_CHART_REPO,
+    chart: 'twingate-operator',
+    version: '2.0.0',
+    releaseName: OPERATOR_RELEASE,
+    values: operatorValues,
+    // Six twingate.com CRDs in crds/, the operator's ClusterRole/Binding, and with the bundled
+    // gateway subchart its impersonation ClusterRole/Binding.
+    clusterKinds: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
+    crdGroups: ['twingate.com'],
+  },
+  providesCrds: ['twingate.com'],
+  operatorFields: TWINGATE_OPERATOR_FIELDS,
+  // Connector pods are the operator's (TwingateConnectors) or the connector chart's; either
+  // way they carry the same labels and need the same flows.
+  workloads: (env) => [connectorWorkload(resolveTwingate(env).namespace), operatorWorkload(resolveTwingate(env).namespace)],
+  flows: operatorFlows,
   render(chart, env) {
     const tg = resolveTwingate(env);
     const ns = tg.namespace;
@@ -181,4 +205,4 @@ export const twingateOperator: Component = twingateComponent({
 
     for (const a of plan.appAccess) renderAccess(chart, a, ns);
   },
-});
+};

@@ -4,8 +4,8 @@
  * (resource, group), and one ClusterRoleBinding per group with a `kubernetesRole`. The
  * components render exactly this; tests compare it (and the rendered objects) with the table.
  */
-import type { Environment } from '../lib/environment';
-import { BUILTIN_GROUPS, GATEWAY_GROUPS, appAlias, exposedApps, groupSlug, resolveTwingate } from '../lib/environment-twingate';
+import type { Environment } from '../../lib/environment';
+import { BUILTIN_GROUPS, GATEWAY_GROUPS, appAlias, exposedApps, groupSlug, resolveTwingate } from './settings';
 
 /** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
 export const KUBERNETES_RESOURCE = 'kubernetes-api';

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { COMMON_LABELS, type Component } from '../lib/component';
+import { COMMON_LABELS, type Component } from '../../lib/component';
 
 /**
  * Pod Security Admission level for every namespace the platform owns. `restricted` is the
@@ -10,6 +10,7 @@ export const POD_SECURITY_LEVEL = 'restricted';
 /** The Namespace objects, so that labels (Pod Security, selectors) are in git, not in Argo CD. */
 export const namespaces: Component = {
   name: 'namespaces',
+  enabled: 'always',
   // Before everything that lives in these namespaces (see docs/argocd.md, "Ordering").
   wave: -1,
   render(chart, env) {

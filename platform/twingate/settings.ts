@@ -1,14 +1,13 @@
 /**
- * The `twingate` block of an environment: tenant, connectors, aliases, the access gateway's
- * certificate and where secrets come from. The schema is one field of the environment schema;
- * {@link resolveTwingate} fills the defaults that depend on the rest of the environment, and
- * {@link checkTwingate} holds the cross-checks (one line each).
- *
- * Only types are imported from `./environment` (which imports this file), so there is no
- * runtime import cycle.
+ * The `twingate` settings block, shared by the three Twingate components: tenant, connectors,
+ * aliases, the access gateway's certificate and where secrets come from. It is resolved once
+ * when the environment is validated (defaults that depend on the rest of the environment filled
+ * in); renderers and infra read the result through {@link resolveTwingate}. The cross-checks
+ * (one line each) are {@link checkTwingate}.
  */
 import { z } from 'zod';
-import type { Environment, Problem, Protocol, WorkloadRef } from './environment';
+import { type SettingsBlock, type WorkloadRef, maybeSettingsOf, settingsOf } from '../../lib/component';
+import { type Environment, NAME_LABEL, type Problem, type Protocol } from '../../lib/environment';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -31,12 +30,13 @@ const region = z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${s
 export const CONNECTOR_MODES = ['operator', 'chart'] as const;
 export type ConnectorMode = (typeof CONNECTOR_MODES)[number];
 
-const connectorSet = z.strictObject({
-  /** Remote network these connectors join. @default the environment's `twingate.remoteNetwork` */
-  remoteNetwork: label.optional(),
+const connectors = z.strictObject({
   /** @default "operator" */
   mode: z.enum(CONNECTOR_MODES).default('operator'),
-  /** Number of connectors (each is one pod; two or more for HA). @default 1 */
+  /**
+   * Number of connectors (each is one pod; two or more for HA). Chart connectors are one Helm
+   * release with one token pair that infra registers: always 1. @default 1
+   */
   replicas: z.number().int().min(1).max(10).default(1),
 });
 
@@ -46,12 +46,10 @@ export const twingateSchema = z.strictObject({
   /** Namespace of the operator, gateway, connectors and every Twingate custom resource. @default "twingate" */
   namespace: label.default('twingate'),
   /**
-   * Name of the remote network the operator (and its resources) live in. Its id reaches the
-   * operator through a Secret; the name is what connector sets refer to. @default cluster.name
+   * The in-cluster connectors, all in the cluster's remote network (infra creates it and hands
+   * its id to the operator through a Secret). @default { mode: "operator", replicas: 1 }
    */
-  remoteNetwork: label.optional(),
-  /** Connector sets, at most one mode per remote network. @default [{ mode: "operator", replicas: 1 }] */
-  connectors: z.array(connectorSet).min(1).default([{ mode: 'operator', replicas: 1 }]),
+  connectors: connectors.prefault({}),
   /** Domain of resource aliases: app `x` gets alias `x.<aliasDomain>`. @default "<cluster.name>.int" */
   aliasDomain: hostname.optional(),
   /** Alias overrides per app name. */
@@ -119,7 +117,6 @@ export type TwingateConfig = z.output<typeof twingateSchema>;
 // ---------------------------------------------------------------------------------------------
 // Workloads and names the charts really produce
 
-const NAME = 'app.kubernetes.io/name';
 const INSTANCE = 'app.kubernetes.io/instance';
 
 /** Helm release names; with `nameOverride` equal to the release, fullname = release name. */
@@ -128,22 +125,40 @@ export const GATEWAY_RELEASE = 'twingate-gateway';
 export const CONNECTOR_RELEASE = 'twingate-connector';
 
 /** Operator pods: the chart's selector labels (`<name>` / `<release>`). */
-export const OPERATOR_LABELS = { [NAME]: OPERATOR_RELEASE, [INSTANCE]: OPERATOR_RELEASE } as const;
+export const OPERATOR_LABELS = { [NAME_LABEL]: OPERATOR_RELEASE, [INSTANCE]: OPERATOR_RELEASE } as const;
 /** Gateway pods: the chart's selector labels, with `nameOverride: twingate-gateway`. */
-export const GATEWAY_LABELS = { [NAME]: GATEWAY_RELEASE, [INSTANCE]: GATEWAY_RELEASE } as const;
+export const GATEWAY_LABELS = { [NAME_LABEL]: GATEWAY_RELEASE, [INSTANCE]: GATEWAY_RELEASE } as const;
+/**
+ * Pod labels of the Twingate connector, whichever way it is deployed: operator-managed
+ * connectors get them through `TwingateConnector.spec.podLabels`, chart connectors through the
+ * chart's `nameOverride` (its pods carry `app.kubernetes.io/name: <nameOverride>`).
+ */
+export const CONNECTOR_LABELS = { [NAME_LABEL]: 'twingate-connector' } as const;
 /** The gateway's container ports (chart `containerPorts`). */
 export const GATEWAY_PORTS: Readonly<Record<string, { containerPort: number; protocol: Protocol }>> = {
   https: { containerPort: 8443, protocol: 'TCP' },
   metrics: { containerPort: 9090, protocol: 'TCP' },
 };
 
-/** The operator and the gateway as workloads flows can name (the connector is declared next to CONNECTOR_LABELS). */
-export function twingateWorkloads(namespace: string): WorkloadRef[] {
-  return [
-    { namespace, name: 'operator', labels: OPERATOR_LABELS, ports: {} },
-    { namespace, name: 'gateway', labels: GATEWAY_LABELS, ports: GATEWAY_PORTS },
-  ];
-}
+/** Workload names flows use: `<twingate namespace>/connector`, `/operator`, `/gateway`. */
+export const WORKLOADS = { connector: 'connector', operator: 'operator', gateway: 'gateway' } as const;
+
+export const connectorWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.connector, labels: CONNECTOR_LABELS, ports: {} });
+export const operatorWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.operator, labels: OPERATOR_LABELS, ports: {} });
+export const gatewayWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.gateway, labels: GATEWAY_LABELS, ports: GATEWAY_PORTS });
+
+/**
+ * Where a connector dials out (to the Twingate controller and relays, on the internet only):
+ * one fact for the in-cluster connectors' NetworkPolicies and the EC2 connector hosts'
+ * security group.
+ */
+export const CONNECTOR_EGRESS: readonly { readonly port: number; readonly endPort?: number; readonly description: string }[] = [
+  { port: 443, description: 'connector to the Twingate controller and relays (TLS)' },
+  { port: 30000, endPort: 31000, description: 'connector to Twingate relays' },
+];
+
+/** The public internet: everything but private and link-local (instance metadata) ranges. */
+export const INTERNET = { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] };
 
 /** Groups Twingate itself provides: never created, referenced by name. */
 export const BUILTIN_GROUPS = ['Everyone'] as const;
@@ -166,15 +181,7 @@ export function groupSlug(group: string): string {
 // ---------------------------------------------------------------------------------------------
 // Defaults that depend on the rest of the environment
 
-export interface ResolvedConnectorSet {
-  readonly remoteNetwork: string;
-  readonly mode: ConnectorMode;
-  readonly replicas: number;
-}
-
-export interface ResolvedTwingate extends Omit<TwingateConfig, 'connectors' | 'remoteNetwork' | 'aliasDomain' | 'secrets'> {
-  readonly remoteNetwork: string;
-  readonly connectors: readonly ResolvedConnectorSet[];
+export interface ResolvedTwingate extends Omit<TwingateConfig, 'aliasDomain' | 'secrets'> {
   readonly aliasDomain: string;
   /** In-cluster address of the Kubernetes API server. */
   readonly kubernetesAddress: string;
@@ -183,18 +190,13 @@ export interface ResolvedTwingate extends Omit<TwingateConfig, 'connectors' | 'r
   readonly secrets: Required<TwingateConfig['secrets']>;
 }
 
-type TwingateEnv = Pick<Environment, 'name' | 'cluster' | 'aws' | 'twingate'>;
+type TwingateEnv = Pick<Environment, 'name' | 'cluster' | 'aws'>;
 
-export function resolveTwingate(env: TwingateEnv): ResolvedTwingate {
-  const tg = env.twingate;
-  if (!tg) throw new Error(`internal: environment ${env.name} has no twingate block`);
-  const remoteNetwork = tg.remoteNetwork ?? env.cluster.name;
+function resolve(tg: TwingateConfig, env: TwingateEnv): ResolvedTwingate {
   const aliasDomain = tg.aliasDomain ?? `${env.cluster.name}.int`;
   const prefix = tg.secrets.prefix ?? `zt-eks/${env.name}/twingate`;
   return {
     ...tg,
-    remoteNetwork,
-    connectors: tg.connectors.map((c) => ({ remoteNetwork: c.remoteNetwork ?? remoteNetwork, mode: c.mode, replicas: c.replicas })),
     aliasDomain,
     kubernetesAddress: `kubernetes.default.svc.${env.cluster.domain}`,
     gatewayAlias: tg.gateway.alias ?? `kubernetes.${aliasDomain}`,
@@ -210,6 +212,30 @@ export function resolveTwingate(env: TwingateEnv): ResolvedTwingate {
   };
 }
 
+/** The `twingate` block, resolved when the environment was validated. */
+export const twingateSettings: SettingsBlock<typeof twingateSchema, ResolvedTwingate> = {
+  key: 'twingate',
+  schema: twingateSchema,
+  resolve,
+  check: checkTwingate,
+};
+
+/** The environment's resolved Twingate settings; only for environments that have the block. */
+export function resolveTwingate(env: Environment): ResolvedTwingate {
+  return settingsOf(env, twingateSettings);
+}
+
+/** The resolved Twingate settings, or undefined when the environment has no `twingate` block. */
+export function maybeTwingate(env: Environment): ResolvedTwingate | undefined {
+  return maybeSettingsOf(env, twingateSettings);
+}
+
+/** In-cluster chart connectors (one token pair each) that infra registers and stores: 0 or 1. */
+export function chartConnectorCount(env: Environment): number {
+  const tg = maybeTwingate(env);
+  return tg?.connectors.mode === 'chart' ? tg.connectors.replicas : 0;
+}
+
 /** Apps reached through Twingate: those named by at least one access row, sorted. */
 export function exposedApps(env: Pick<Environment, 'access'>): string[] {
   return [...new Set(env.access.flatMap((r) => r.resources))].sort();
@@ -223,24 +249,16 @@ export function appAlias(tg: ResolvedTwingate, app: string): string {
 // ---------------------------------------------------------------------------------------------
 // Cross-checks
 
-const TWINGATE_COMPONENTS = ['twingate-operator', 'twingate-access-gateway', 'twingate-connector'];
 const ROLE_RANK: Readonly<Record<string, number>> = { view: 0, edit: 1, admin: 2, 'cluster-admin': 3 };
 
 export function* checkTwingate(env: Environment): Generator<Problem> {
-  const components: readonly string[] = env.components;
-  if (!env.twingate) {
-    const i = components.findIndex((c) => TWINGATE_COMPONENTS.includes(c));
-    if (i >= 0) yield { path: `components[${i}]`, message: `${show(components[i])} needs a twingate block` };
-    return;
-  }
   const tg = resolveTwingate(env);
-  for (const dependent of ['twingate-access-gateway', 'twingate-connector']) {
-    const i = components.indexOf(dependent);
-    if (i >= 0 && !components.includes('twingate-operator')) {
-      yield { path: `components[${i}]`, message: `${show(dependent)} needs "twingate-operator" (its CRDs and secret store)` };
-    }
+  if (!env.namespaces.includes(tg.namespace)) {
+    yield { path: 'twingate.namespace', message: `namespace ${show(tg.namespace)} is not declared in namespaces` };
   }
-  yield* checkConnectors(tg, components);
+  if (tg.connectors.mode === 'chart' && tg.connectors.replicas !== 1) {
+    yield { path: 'twingate.connectors.replicas', message: 'chart connectors are one Helm release with one token pair; use mode "operator" for several connectors' };
+  }
 
   for (const app of Object.keys(tg.aliases)) {
     if (!env.apps[app]) yield { path: `twingate.aliases.${app}`, message: `unknown app ${show(app)}` };
@@ -276,32 +294,4 @@ export function* checkTwingate(env: Environment): Generator<Problem> {
       yield { path: `access[${i}].resources`, message: `${show(row.group)} is a gateway identity, not a Twingate group; it can only get a kubernetesRole` };
     }
   }
-}
-
-function* checkConnectors(tg: ResolvedTwingate, components: readonly string[]): Generator<Problem> {
-  const seen = new Map<string, { index: number; mode: ConnectorMode }>();
-  for (const [i, c] of tg.connectors.entries()) {
-    const path = `twingate.connectors[${i}]`;
-    const earlier = seen.get(c.remoteNetwork);
-    if (earlier && earlier.mode !== c.mode) {
-      yield {
-        path: `${path}.mode`,
-        message: `remote network ${show(c.remoteNetwork)} already has ${earlier.mode} connectors (twingate.connectors[${earlier.index}]); choose operator or chart connectors, not both`,
-      };
-    } else if (earlier) {
-      yield { path, message: `remote network ${show(c.remoteNetwork)} already has a connector set (twingate.connectors[${earlier.index}]); raise its replicas instead` };
-    }
-    seen.set(c.remoteNetwork, { index: i, mode: c.mode });
-    if (c.mode === 'operator' && c.remoteNetwork !== tg.remoteNetwork) {
-      yield { path: `${path}.remoteNetwork`, message: `operator connectors join the operator's remote network ${show(tg.remoteNetwork)}, not ${show(c.remoteNetwork)}` };
-    }
-    if (c.mode === 'chart' && c.replicas !== 1) {
-      yield { path: `${path}.replicas`, message: 'chart connectors are one Helm release with one token pair; use mode "operator" for several connectors' };
-    }
-  }
-  const chartSets = tg.connectors.filter((c) => c.mode === 'chart').length;
-  const listed = components.indexOf('twingate-connector');
-  if (chartSets > 0 && listed < 0) yield { path: 'components', message: 'chart connectors need the "twingate-connector" component' };
-  if (chartSets === 0 && listed >= 0) yield { path: `components[${listed}]`, message: '"twingate-connector" renders chart connectors, and twingate.connectors has none' };
-  if (chartSets > 1) yield { path: 'twingate.connectors', message: 'at most one chart connector set (one token pair in the secret store)' };
 }

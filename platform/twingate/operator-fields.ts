@@ -3,18 +3,11 @@
  * treat them as drift (selfHeal would fight the operator) nor overwrite them on sync, so they
  * become `ignoreDifferences` with `RespectIgnoreDifferences=true`. Nothing else is ignored.
  */
-import type { GroupKind } from './charts';
-
-export interface OperatorField extends GroupKind {
-  /** jq paths into the object, as Argo CD's `jqPathExpressions` take them. */
-  readonly jqPathExpressions: readonly string[];
-  /** Why the field changes outside git. */
-  readonly why: string;
-}
+import type { OperatorField } from '../../lib/component';
 
 const TWINGATE_ID = 'the Twingate operator stores the backend object ID it created; losing it (Replace, force, re-create) provisions a duplicate';
 
-export const OPERATOR_WRITTEN_FIELDS: readonly OperatorField[] = [
+export const TWINGATE_OPERATOR_FIELDS: readonly OperatorField[] = [
   { group: 'twingate.com', kind: 'TwingateResource', jqPathExpressions: ['.spec.id'], why: TWINGATE_ID },
   { group: 'twingate.com', kind: 'TwingateGroup', jqPathExpressions: ['.spec.id'], why: TWINGATE_ID },
   { group: 'twingate.com', kind: 'TwingateGateway', jqPathExpressions: ['.spec.id'], why: TWINGATE_ID },

@@ -4,11 +4,9 @@
  * each side of the flow that the platform restricts.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { COMMON_LABELS, type Component } from '../lib/component';
-import { type Environment, type Flow, type Peer, type Protocol, type WorkloadRef, workloads } from '../lib/environment';
-
-/** Where cluster DNS runs on EKS (CoreDNS keeps the historical kube-dns label). */
-export const KUBE_DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } } as const;
+import { KUBE_DNS } from '../../lib/cluster';
+import { COMMON_LABELS, type Component } from '../../lib/component';
+import { type Endpoint, type Environment, type Protocol, describeFlow } from '../../lib/environment';
 
 export const DEFAULT_DENY = 'default-deny';
 export const ALLOW_DNS = 'allow-dns-egress';
@@ -36,28 +34,14 @@ export interface PolicySpec {
   flow?: string;
 }
 
-/** A flow endpoint resolved against the environment. */
-type Endpoint =
-  | { kind: 'workload'; namespace: string; name: string; labels: Record<string, string>; ref: WorkloadRef }
-  | { kind: 'namespace'; namespace: string }
-  | { kind: 'cidr'; cidr: string; except: string[] };
-
-function resolve(env: Environment, known: readonly WorkloadRef[], p: Peer): Endpoint {
-  if (typeof p !== 'string') return { kind: 'cidr', cidr: p.cidr, except: p.except };
-  const [namespace, name] = p.split('/') as [string, string];
-  if (name === '*') return { kind: 'namespace', namespace };
-  const ref = known.find((w) => w.namespace === namespace && w.name === name);
-  // Validation guarantees the reference; reaching this is a bug, not a user error.
-  if (!ref) throw new Error(`internal: unresolved workload ${p} in environment ${env.name}`);
-  return { kind: 'workload', namespace, name, labels: { ...ref.labels }, ref };
-}
+const namespaceOf = (e: Endpoint): string | undefined => (e.kind === 'workload' ? e.workload.namespace : e.kind === 'namespace' ? e.namespace : undefined);
 
 const nsSelector = (ns: string): Selector => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
 
 function asPeer(e: Endpoint): PolicyPeer {
   switch (e.kind) {
     case 'workload':
-      return { namespaceSelector: nsSelector(e.namespace), podSelector: { matchLabels: e.labels } };
+      return { namespaceSelector: nsSelector(e.workload.namespace), podSelector: { matchLabels: { ...e.workload.labels } } };
     case 'namespace':
       return { namespaceSelector: nsSelector(e.namespace) };
     case 'cidr':
@@ -66,14 +50,14 @@ function asPeer(e: Endpoint): PolicyPeer {
 }
 
 function selectorOf(e: Endpoint): Selector {
-  return e.kind === 'workload' ? { matchLabels: e.labels } : {};
+  return e.kind === 'workload' ? { matchLabels: { ...e.workload.labels } } : {};
 }
 
 /** A policy-name fragment for an endpoint: `whoami-whoami`, `whoami-all`, `0.0.0.0-0`. */
 function slug(e: Endpoint): string {
   switch (e.kind) {
     case 'workload':
-      return `${e.namespace}-${e.name}`;
+      return `${e.workload.namespace}-${e.workload.name}`;
     case 'namespace':
       return `${e.namespace}-all`;
     case 'cidr':
@@ -81,28 +65,13 @@ function slug(e: Endpoint): string {
   }
 }
 
-/** Numeric port(s) of a flow; a named port resolves to the destination's container port. */
-export function flowPort(flow: Flow, to: Endpoint): PolicyPort {
-  if (typeof flow.port === 'string') {
-    const named = (to as Extract<Endpoint, { kind: 'workload' }>).ref.ports[flow.port]!;
-    return { protocol: flow.protocol ?? named.protocol, port: named.containerPort };
-  }
-  return { protocol: flow.protocol ?? 'TCP', port: flow.port, ...(flow.endPort !== undefined ? { endPort: flow.endPort } : {}) };
-}
-
 function portSlug(p: PolicyPort): string {
   return `${p.protocol.toLowerCase()}-${p.port}${p.endPort !== undefined ? `-${p.endPort}` : ''}`;
-}
-
-function describe(flow: Flow): string {
-  const peer = (p: Peer) => (typeof p === 'string' ? p : `${p.cidr}${p.except.length ? ` except ${p.except.join(',')}` : ''}`);
-  return `${peer(flow.from)} -> ${peer(flow.to)} : ${flow.port}${flow.endPort ? `-${flow.endPort}` : ''}`;
 }
 
 /** Every NetworkPolicy the environment needs, in a stable order. */
 export function networkPolicies(env: Environment): PolicySpec[] {
   const owned = new Set(env.namespaces);
-  const known = workloads(env);
   const policies: PolicySpec[] = [];
   for (const ns of [...env.namespaces].sort()) {
     policies.push({ name: DEFAULT_DENY, namespace: ns, podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
@@ -122,7 +91,7 @@ export function networkPolicies(env: Environment): PolicySpec[] {
       ],
     });
   }
-  const restricted = (e: Endpoint) => e.kind !== 'cidr' && owned.has(e.namespace);
+  const restricted = (e: Endpoint) => owned.has(namespaceOf(e) ?? '');
   const names = new Set<string>();
   const unique = (ns: string, base: string) => {
     // Two flows can differ only in an `except` list; keep both, with a stable suffix.
@@ -132,12 +101,12 @@ export function networkPolicies(env: Environment): PolicySpec[] {
     return name;
   };
   for (const flow of env.flows) {
-    const from = resolve(env, known, flow.from);
-    const to = resolve(env, known, flow.to);
-    const port = flowPort(flow, to);
-    const flowText = describe(flow);
+    const from = flow.source;
+    const to = flow.destination;
+    const port: PolicyPort = { ...flow.ports };
+    const flowText = describeFlow(flow);
     if (restricted(from)) {
-      const ns = (from as { namespace: string }).namespace;
+      const ns = namespaceOf(from)!;
       policies.push({
         name: unique(ns, `allow-egress-${slug(from)}-to-${slug(to)}-${portSlug(port)}`),
         namespace: ns,
@@ -148,7 +117,7 @@ export function networkPolicies(env: Environment): PolicySpec[] {
       });
     }
     if (restricted(to)) {
-      const ns = (to as { namespace: string }).namespace;
+      const ns = namespaceOf(to)!;
       policies.push({
         name: unique(ns, `allow-ingress-${slug(to)}-from-${slug(from)}-${portSlug(port)}`),
         namespace: ns,

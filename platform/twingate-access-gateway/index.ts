@@ -11,17 +11,17 @@
  *   ServiceAccount with exactly `impersonate` on users, groups and serviceaccounts.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages } from '../imports/certmanager-certificates-cert-manager.io';
-import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } from '../imports/twingate-certificateauthority-twingate.com';
-import { TwingateGateway } from '../imports/twingate-gateway-twingate.com';
-import { TwingateResource, TwingateResourceSpecType } from '../imports/twingate-resource-twingate.com';
-import { COMMON_LABELS, type Component } from '../lib/component';
-import type { Environment } from '../lib/environment';
-import { GATEWAY_PORTS, GATEWAY_RELEASE, resolveTwingate } from '../lib/environment-twingate';
-import { WAVES, crMetadata } from './sync-waves';
-import { twingateComponent } from './twingate-component';
-import { KUBERNETES_RESOURCE, accessPlan } from './twingate-access';
-import { type ResourceRequirements, renderAccess } from './twingate-operator';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages } from '../../imports/certmanager-certificates-cert-manager.io';
+import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } from '../../imports/twingate-certificateauthority-twingate.com';
+import { TwingateGateway } from '../../imports/twingate-gateway-twingate.com';
+import { TwingateResource, TwingateResourceSpecType } from '../../imports/twingate-resource-twingate.com';
+import { apiServerPeers } from '../../lib/cluster';
+import type { Component, GroupKind } from '../../lib/component';
+import type { Environment, FlowInput } from '../../lib/environment';
+import { WAVES, crMetadata } from '../shared/sync-waves';
+import { KUBERNETES_RESOURCE, accessPlan } from '../twingate/access';
+import { GATEWAY_PORTS, GATEWAY_RELEASE, INTERNET, WORKLOADS, gatewayWorkload, resolveTwingate, twingateSettings } from '../twingate/settings';
+import { type ResourceRequirements, labels, renderAccess } from '../twingate/render';
 
 /** The gateway chart (the operator chart's subchart, published alongside it). */
 export const GATEWAY_CHART_REPO = 'ghcr.io/twingate/helmcharts';
@@ -100,15 +100,38 @@ export function gatewaySans(env: Environment): string[] {
   return [...new Set(names)];
 }
 
-const labels = { ...COMMON_LABELS, 'app.kubernetes.io/part-of': 'twingate' };
 
-export const twingateAccessGateway: Component = twingateComponent({
+/** kubectl sessions arrive from the connectors; the gateway calls the API server and the Twingate controller. */
+export function gatewayFlows(env: Environment): FlowInput[] {
+  const ns = resolveTwingate(env).namespace;
+  const gateway = `${ns}/${WORKLOADS.gateway}`;
+  return [
+    { from: `${ns}/${WORKLOADS.connector}`, to: gateway, port: 'https', description: 'kubectl sessions: connector to the access gateway' },
+    ...apiServerPeers(env.network).map((to) => ({ from: gateway, to, port: 443, description: 'access gateway to the Kubernetes API server' })),
+    { from: gateway, to: INTERNET, port: 443, description: 'access gateway to the Twingate controller (token keys)' },
+  ];
+}
+
+const CLUSTER_ROLE: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
+const CLUSTER_ROLE_BINDING: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
+
+export const twingateAccessGateway: Component = {
   name: 'twingate-access-gateway',
   wave: 2,
-  repoURL: GATEWAY_CHART_REPO,
-  chart: 'gateway',
-  releaseName: GATEWAY_RELEASE,
-  values: gatewayValues,
+  settings: twingateSettings,
+  requires: ['twingate-operator'],
+  namespace: (env) => resolveTwingate(env).namespace,
+  chart: {
+    repoURL: GATEWAY_CHART_REPO,
+    chart: 'gateway',
+    version: '1.0.0',
+    releaseName: GATEWAY_RELEASE,
+    values: gatewayValues,
+    // The impersonation ClusterRole (users, groups, serviceaccounts) and its binding.
+    clusterKinds: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
+  },
+  workloads: (env) => [gatewayWorkload(resolveTwingate(env).namespace)],
+  flows: gatewayFlows,
   render(chart, env) {
     const tg = resolveTwingate(env);
     const ns = tg.namespace;
@@ -171,4 +194,4 @@ export const twingateAccessGateway: Component = twingateComponent({
       subjects: [{ kind: 'ServiceAccount', name: GATEWAY_SERVICE_ACCOUNT, namespace: ns }],
     });
   },
-});
+};

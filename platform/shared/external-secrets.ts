@@ -7,9 +7,9 @@ import type { Construct } from 'constructs';
 import {
   ClusterSecretStore,
   ClusterSecretStoreSpecProviderAwsService,
-} from '../imports/eso-clustersecretstores-external-secrets.io';
-import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../imports/eso-externalsecrets-external-secrets.io';
-import { COMMON_LABELS } from '../lib/component';
+} from '../../imports/eso-clustersecretstores-external-secrets.io';
+import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/eso-externalsecrets-external-secrets.io';
+import { COMMON_LABELS } from '../../lib/component';
 import { WAVES, crMetadata } from './sync-waves';
 
 /** How often ESO re-reads the store (rotation reaches pods on their next restart). @default "1h" */

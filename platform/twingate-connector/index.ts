@@ -3,12 +3,11 @@
  * environments whose connectors are not operator-managed. The tokens come from AWS Secrets
  * Manager through an ExternalSecret (`connector.existingSecret`); no token is ever in values.
  */
-import type { Component } from '../lib/component';
-import { CONNECTOR_LABELS, type Environment, NAME_LABEL } from '../lib/environment';
-import { CONNECTOR_RELEASE, resolveTwingate } from '../lib/environment-twingate';
-import { externalSecret } from './external-secrets';
-import { twingateComponent } from './twingate-component';
-import type { ResourceRequirements } from './twingate-operator';
+import type { Component } from '../../lib/component';
+import { type Environment, NAME_LABEL } from '../../lib/environment';
+import { externalSecret } from '../shared/external-secrets';
+import { CONNECTOR_LABELS, CONNECTOR_RELEASE, resolveTwingate, twingateSettings } from '../twingate/settings';
+import type { ResourceRequirements } from '../twingate/render';
 
 /** The connector chart is only published as a classic Helm repository. */
 export const CONNECTOR_CHART_REPO = 'https://twingate.github.io/helm-charts';
@@ -46,13 +45,15 @@ export function connectorValues(env: Environment): ConnectorValues {
   };
 }
 
-export const twingateConnector: Component = twingateComponent({
+export const twingateConnector: Component = {
   name: 'twingate-connector',
   wave: 2,
-  repoURL: CONNECTOR_CHART_REPO,
-  chart: 'connector',
-  releaseName: CONNECTOR_RELEASE,
-  values: connectorValues,
+  settings: twingateSettings,
+  // Rendered exactly when the environment asks for chart connectors: one fact, in twingate.connectors.
+  enabled: (env) => resolveTwingate(env).connectors.mode === 'chart',
+  requires: ['twingate-operator'],
+  namespace: (env) => resolveTwingate(env).namespace,
+  chart: { repoURL: CONNECTOR_CHART_REPO, chart: 'connector', version: '0.1.35', releaseName: CONNECTOR_RELEASE, values: connectorValues },
   render(chart, env) {
     const tg = resolveTwingate(env);
     externalSecret(chart, {
@@ -65,4 +66,4 @@ export const twingateConnector: Component = twingateComponent({
       },
     });
   },
-});
+};

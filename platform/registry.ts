@@ -1,0 +1,57 @@
+/**
+ * The registry: every platform component, once. Everything else that lists components is
+ * derived from here: the names an environment may switch on, the settings blocks of the
+ * environment schema, the chart pins, Argo CD's chart facts and operator-written fields, the
+ * workloads flows may name and the dependency checks.
+ *
+ * Adding a platform component = one folder under `platform/` exporting a `Component`, plus one
+ * line in {@link PLATFORM}. A component with a new settings block also adds its key to
+ * {@link BLOCKS} (that is what gives environment files their types).
+ */
+import type { z } from 'zod';
+import { appComponent } from '../apps/app';
+import type { Component } from '../lib/component';
+import { type BaseEnvironmentInput, type Environment, type Problem, settingsBlocks, validateEnvironment } from '../lib/environment';
+import { namespaces } from './namespaces';
+import { networkPolicy } from './network-policy';
+import { twingateSettings } from './twingate/settings';
+import { twingateAccessGateway } from './twingate-access-gateway';
+import { twingateConnector } from './twingate-connector';
+import { twingateOperator } from './twingate-operator';
+
+/** The platform components, in the order they are listed and rendered. */
+export const PLATFORM: readonly Component[] = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector];
+
+/** Settings blocks by key, for the types of environment files; must equal what the components declare. */
+const BLOCKS = { twingate: twingateSettings } as const;
+
+/** What an environment file passes to {@link defineEnvironment}: the base fields plus every settings block. */
+export type EnvironmentInput = BaseEnvironmentInput & { [K in keyof typeof BLOCKS]?: z.input<(typeof BLOCKS)[K]['schema']> };
+
+/** Identity function that gives environment files type checking and completion. */
+export function defineEnvironment(input: EnvironmentInput): EnvironmentInput {
+  return input;
+}
+
+/** Validates an environment against a catalogue of components. @default the registry */
+export function validate(input: unknown, catalogue: readonly Component[] = PLATFORM): { env: Environment } | { problem: Problem } {
+  return validateEnvironment(input, catalogue);
+}
+
+/** The components an environment renders: its enabled platform components and one per app, by name. */
+export function componentsFor(env: Environment, catalogue: readonly Component[] = PLATFORM): Component[] {
+  const platform = catalogue.filter((c) => env.components.includes(c.name));
+  const list = [...platform, ...Object.keys(env.apps).map(appComponent)];
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Every chart a catalogue's components install, with its default pinned version. */
+export function pinnedCharts(catalogue: readonly Component[] = PLATFORM) {
+  return catalogue.filter((c) => c.chart).map((c) => ({ component: c.name, ...c.chart! }));
+}
+
+// A block added to a component but not to BLOCKS would validate but lose its types.
+const declared = settingsBlocks(PLATFORM).map((b) => b.key).sort();
+if (JSON.stringify(declared) !== JSON.stringify(Object.keys(BLOCKS).sort())) {
+  throw new Error(`internal: platform/registry.ts BLOCKS (${Object.keys(BLOCKS).join(', ')}) must list the settings blocks of PLATFORM (${declared.join(', ')})`);
+}
