@@ -4,7 +4,6 @@
  * environment (the set of ApplicationSets is the set of environments).
  */
 import { App, Chart } from 'cdk8s';
-import type { Component } from '../lib/component';
 import type { Environment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
 import { addApplicationSet } from './applicationset';
@@ -12,12 +11,12 @@ import { addBootstrap } from './bootstrap';
 import { type ProjectInput, addProject } from './project';
 import type { ArgoConfig } from './settings';
 
-export function renderArgo(config: ArgoConfig, envs: readonly Environment[], components: readonly (ProjectInput & { env: string })[], catalogue: readonly Component[] = []): ApiObject[] {
+export function renderArgo(config: ArgoConfig, envs: readonly Environment[], components: readonly (ProjectInput & { env: string })[]): ApiObject[] {
   const app = new App({ outdir: '.', recordConstructMetadata: false });
   const chart = new Chart(app, 'argocd', { disableResourceNameHashes: true });
   addBootstrap(chart, config);
   for (const env of envs) {
-    addProject(chart, config, env, components.filter((c) => c.env === env.name), catalogue);
+    addProject(chart, config, env, components.filter((c) => c.env === env.name));
     addApplicationSet(chart, config, env);
   }
   return chart.toJson() as ApiObject[];

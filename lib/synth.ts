@@ -9,7 +9,7 @@ import { type ComponentMetadata, componentMetadata, metadataFiles } from '../arg
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
 import { PLATFORM, componentsFor } from '../platform/registry';
-import type { Component, HelmSource } from './component';
+import type { Component, GroupKind, HelmSource } from './component';
 import type { Environment } from './environment';
 import { type ApiObject, type RenderedFile, objectFile } from './output';
 
@@ -20,6 +20,8 @@ export interface RenderedComponent {
   /** What Argo CD needs beside the manifests (`component.json`). */
   readonly metadata: ComponentMetadata;
   readonly helm?: HelmSource;
+  /** Cluster-scoped kinds the component's chart installs (the AppProject must allow them). */
+  readonly chartKinds: readonly GroupKind[];
 }
 
 export interface SynthOptions {
@@ -27,6 +29,8 @@ export interface SynthOptions {
   readonly argocd?: ArgoConfig;
   /** The component catalogue. @default the registry (platform/registry.ts) */
   readonly catalogue?: readonly Component[];
+  /** Which components an environment renders. @default the catalogue's enabled components and one per app */
+  readonly componentsFor?: (env: Environment) => Component[];
 }
 
 export interface SynthResult {
@@ -36,18 +40,18 @@ export interface SynthResult {
 }
 
 /** Renders the components of one environment to API objects (plain data). */
-export function renderEnvironment(env: Environment, catalogue: readonly Component[] = PLATFORM): RenderedComponent[] {
+export function renderEnvironment(env: Environment, catalogue: readonly Component[] = PLATFORM, select: (env: Environment) => Component[] = (e) => componentsFor(e, catalogue)): RenderedComponent[] {
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
   const operatorFields = catalogue.flatMap((c) => c.operatorFields ?? []);
-  return componentsFor(env, catalogue).map((component) => {
+  return select(env).map((component) => {
     const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
     component.render(chart, env);
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const objects = chart.toJson() as ApiObject[];
     const helm = helmSource(env, component);
-    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), ...(helm ? { helm } : {}) };
+    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), chartKinds: component.chart?.clusterKinds ?? [], ...(helm ? { helm } : {}) };
   });
 }
 
@@ -59,7 +63,7 @@ export function helmSource(env: Environment, component: Component): HelmSource |
 }
 
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
-  const components = envs.flatMap((env) => renderEnvironment(env, options.catalogue));
+  const components = envs.flatMap((env) => renderEnvironment(env, options.catalogue, options.componentsFor));
   const files: RenderedFile[] = [];
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));
@@ -67,7 +71,7 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
   if (options.argocd) {
-    const argo = renderArgo(options.argocd, envs, components, options.catalogue ?? PLATFORM);
+    const argo = renderArgo(options.argocd, envs, components);
     for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
     objects += argo.length;
   }

@@ -55,3 +55,10 @@ const declared = settingsBlocks(PLATFORM).map((b) => b.key).sort();
 if (JSON.stringify(declared) !== JSON.stringify(Object.keys(BLOCKS).sort())) {
   throw new Error(`internal: platform/registry.ts BLOCKS (${Object.keys(BLOCKS).join(', ')}) must list the settings blocks of PLATFORM (${declared.join(', ')})`);
 }
+
+/** A platform component by name; an unknown name is a programming error. */
+export function platformComponent(name: string): Component {
+  const c = PLATFORM.find((x) => x.name === name);
+  if (!c) throw new Error(`internal: no platform component named ${JSON.stringify(name)}`);
+  return c;
+}

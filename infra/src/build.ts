@@ -3,8 +3,8 @@
  * stack's environment; the tests call it for every environment under Pulumi mocks.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { secretNames } from '../../lib/cloud-names';
 import type { Environment } from '../../lib/environment';
+import { secretNames } from '../../platform/twingate/cloud-names';
 import { buildConnectorHosts } from './connector-hosts';
 import { createContext } from './context';
 import { buildCluster } from './eks';

@@ -8,6 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../../lib/environment';
 import type { InfraSettings } from '../../lib/environment-infra';
 import { environmentError } from '../../lib/errors';
+import { maybeTwingate } from '../../platform/twingate/settings';
 import { type Tags, baseTags } from './tags';
 
 export interface Context {
@@ -26,14 +27,15 @@ export interface Context {
 /** A user error when the environment lacks what the cloud needs. */
 export function createContext(env: Environment): Context {
   if (!env.infra) throw environmentError(env.name, 'infra', 'is required to build the cloud (owner, nodes, ...; see lib/environment-infra.ts)');
-  if (!env.twingate) throw environmentError(env.name, 'twingate', 'is required to build the cloud (the Twingate network of the connectors)');
+  const tg = maybeTwingate(env);
+  if (!tg) throw environmentError(env.name, 'twingate', 'is required to build the cloud (the Twingate network of the connectors)');
   const infra = env.infra;
   const provider = new aws.Provider(`aws-${env.name}`, { region: env.aws.region as aws.Region });
   const invokeOpts = { provider };
   return {
     env,
     infra,
-    twingateNetwork: env.twingate.network,
+    twingateNetwork: tg.network,
     opts: { provider },
     invokeOpts,
     partition: aws.getPartitionOutput({}, invokeOpts).partition,

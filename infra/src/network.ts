@@ -5,6 +5,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { CONNECTOR_EGRESS } from '../../platform/twingate/settings';
 import type { Context } from './context';
 import { role } from './iam';
 import { planSubnets } from './subnets';
@@ -127,14 +128,25 @@ export function buildNetwork(ctx: Context): Network {
   const connectorSecurityGroup = securityGroup(ctx, vpc, 'connectors', 'Twingate connector hosts: outbound only');
   const apiSecurityGroup = securityGroup(ctx, vpc, 'api', 'EKS API endpoint: HTTPS from the Twingate connector hosts');
   ingress(ctx, 'api-from-connectors', apiSecurityGroup, { referencedSecurityGroupId: connectorSecurityGroup.id, fromPort: 443, toPort: 443 });
-  // A connector dials the Twingate controller and relays (TCP 443, 30000-31000), and forwards
-  // users to the API endpoint (443) and its DNS queries to the VPC resolver.
-  egress(ctx, 'connectors-https', connectorSecurityGroup, { cidrIpv4: '0.0.0.0/0', fromPort: 443, toPort: 443 });
-  egress(ctx, 'connectors-relays', connectorSecurityGroup, { cidrIpv4: '0.0.0.0/0', fromPort: 30000, toPort: 31000 });
+  // A connector dials the Twingate controller and relays (CONNECTOR_EGRESS, the ports the
+  // in-cluster connectors' NetworkPolicies allow too), and forwards users to the API endpoint
+  // (443) and its DNS queries to the VPC resolver.
+  for (const e of CONNECTOR_EGRESS) {
+    egress(ctx, connectorEgressRuleName(e), connectorSecurityGroup, { cidrIpv4: '0.0.0.0/0', fromPort: e.port, toPort: e.endPort ?? e.port });
+  }
   egress(ctx, 'connectors-dns-udp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53, ipProtocol: 'udp' });
   egress(ctx, 'connectors-dns-tcp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53 });
 
   return { vpc, zones, privateSubnets, publicSubnets, connectorSecurityGroup, apiSecurityGroup };
+}
+
+/** Logical names of the connector egress rules that existed before CONNECTOR_EGRESS; renaming would replace them. */
+const CONNECTOR_EGRESS_RULE_NAMES: Readonly<Record<string, string>> = { '443': 'connectors-https', '30000-31000': 'connectors-relays' };
+
+/** The logical name of the security group rule for one entry of {@link CONNECTOR_EGRESS}. */
+export function connectorEgressRuleName(e: (typeof CONNECTOR_EGRESS)[number]): string {
+  const range = e.endPort === undefined ? `${e.port}` : `${e.port}-${e.endPort}`;
+  return CONNECTOR_EGRESS_RULE_NAMES[range] ?? `connectors-tcp-${range}`;
 }
 
 function buildFlowLogs(ctx: Context, vpc: aws.ec2.Vpc): void {

@@ -7,6 +7,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as twingate from '@twingate/pulumi-twingate';
+import { chartConnectorCount } from '../../platform/twingate/settings';
 import type { Context } from './context';
 
 /** Kubernetes roles whose groups may also reach the API endpoint through the EC2 connectors. */
@@ -56,7 +57,8 @@ export function buildTwingate(ctx: Context): TwingateObjects {
     awsNetwork,
     eksNetwork,
     ec2Connectors: connectors('aws', awsNetwork, infra.connectors.ec2),
-    clusterConnectors: connectors('eks', eksNetwork, infra.connectors.cluster),
+    // In-cluster chart connectors (tokens from Secrets Manager); operator connectors get theirs from the operator.
+    clusterConnectors: connectors('eks', eksNetwork, chartConnectorCount(env)),
   };
 }
 

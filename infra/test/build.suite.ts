@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { secretNames } from '../../lib/cloud-names';
 import { loadEnvironment } from '../../lib/load';
+import { secretNames } from '../../platform/twingate/cloud-names';
+import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
 import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built, typeToken } from './harness';
@@ -66,6 +67,8 @@ export function buildSuite(built: readonly Built[]): void {
         staging: { zones: 3, nats: 1, ec2: 1, cluster: 1 },
         prod: { zones: 3, nats: 3, ec2: 2, cluster: 0 },
       });
+      // Cluster connectors are not a setting: they follow twingate.connectors.mode.
+      for (const b of built) expect(b.outputs.secrets.clusterConnectors, b.env.name).toHaveLength(chartConnectorCount(b.env));
     });
 
     it('outputs what the charts consume, in their shape', () => {
@@ -77,7 +80,7 @@ export function buildSuite(built: readonly Built[]): void {
         expect(o.roles.externalSecrets).toMatch(new RegExp(`role/${b.env.name}-external-secrets$`));
         expect(o.secrets.apiKey).toEqual({ name: secretNames.apiKey(b.env), arn: expect.stringContaining(secretNames.apiKey(b.env)) });
         expect(o.secrets.remoteNetworkId.name).toBe(secretNames.remoteNetworkId(b.env));
-        expect(o.twingate).toEqual({ network: b.env.twingate!.network, awsNetworkId: 'aws-network-id', eksNetworkId: 'eks-network-id', apiEndpointResourceId: 'api-endpoint-id' });
+        expect(o.twingate).toEqual({ network: resolveTwingate(b.env).network, awsNetworkId: 'aws-network-id', eksNetworkId: 'eks-network-id', apiEndpointResourceId: 'api-endpoint-id' });
       }
     });
 
@@ -95,7 +98,7 @@ export function buildSuite(built: readonly Built[]): void {
       expect(() => buildInfra({ ...env, infra: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
         /^environment dev: infra: is required to build the cloud \(owner, nodes, \.\.\.; see lib\/environment-infra\.ts\)$/,
       );
-      expect(() => buildInfra({ ...env, twingate: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
+      expect(() => buildInfra({ ...env, settings: { ...env.settings, twingate: undefined } }, { operatorApiKey: pulumi.secret('x') })).toThrow(
         /^environment dev: twingate: is required to build the cloud \(the Twingate network of the connectors\)$/,
       );
     });

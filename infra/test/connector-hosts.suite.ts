@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
-import { secretNames } from '../../lib/cloud-names';
+import { secretNames } from '../../platform/twingate/cloud-names';
+import { resolveTwingate } from '../../platform/twingate/settings';
 import { FAKE_SECRET_MARK, type Built } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
@@ -35,7 +36,7 @@ export function connectorHostsSuite(built: readonly Built[]): void {
         b.of(aws.ec2.Instance).forEach((h, i) => {
           const userData: string = h.inputs.userData;
           expect(userData).toContain(`--secret-id '${secretNames.ec2ConnectorTokens(b.env, i)}'`);
-          expect(userData).toContain(`TWINGATE_NETWORK='${b.env.twingate!.network}'`);
+          expect(userData).toContain(`TWINGATE_NETWORK='${resolveTwingate(b.env).network}'`);
           expect(userData).not.toContain(FAKE_SECRET_MARK);
         });
       }

@@ -8,14 +8,19 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
+import * as twingate from '@twingate/pulumi-twingate';
 import { contains, parseCidr } from '../../lib/cidr';
-import { validateEnvironment } from '../../lib/environment';
+import type { Environment } from '../../lib/environment';
 import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironment } from '../../lib/load';
 import { renderEnvironment } from '../../lib/synth';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import { secretNames } from '../../platform/twingate/cloud-names';
+import { chartConnectorCount } from '../../platform/twingate/settings';
+import devInput from '../../environments/dev';
 
 /**
  * The dev environment with its network changed in the one place it is written: the
- * `network` constant of environments/dev.ts, edited as text in a copy of environments/ (the
+ * `network` line of environments/dev.ts, edited as text in a copy of environments/ (the
  * copy sits in the repository so that its relative imports still resolve).
  */
 async function withNetwork(network: { vpcCidr: string; podCidr: string; serviceCidr: string }) {
@@ -24,13 +29,28 @@ async function withNetwork(network: { vpcCidr: string; podCidr: string; serviceC
     cpSync(DEFAULT_ENVIRONMENTS_DIR, dir, { recursive: true });
     const file = join(dir, 'dev.ts');
     const source = readFileSync(file, 'utf8');
-    const line = /^const network = \{[^\n]*\};$/m;
+    const line = /^  network: \{[^\n]*\},$/m;
     expect(source).toMatch(line);
-    writeFileSync(file, source.replace(line, `const network = ${JSON.stringify(network)};`));
+    writeFileSync(file, source.replace(line, `  network: ${JSON.stringify(network)},`));
     return await loadEnvironment('dev', dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** An environment built from an input the way environment files are loaded. */
+function validated(input: EnvironmentInput): Environment {
+  const result = validate(input);
+  if ('problem' in result) throw new Error(`${result.problem.path}: ${result.problem.message}`);
+  return result.env;
+}
+
+/** The Secrets Manager keys the ExternalSecrets of an environment's charts read. */
+function externalSecretKeys(env: Environment): string[] {
+  return renderEnvironment(env)
+    .flatMap((c) => c.objects)
+    .filter((o) => o.kind === 'ExternalSecret')
+    .flatMap((o) => ((o.spec as { data?: { remoteRef: { key: string } }[] }).data ?? []).map((d) => d.remoteRef.key));
 }
 
 describe('one definition, both layers', () => {
@@ -55,12 +75,9 @@ describe('one definition, both layers', () => {
 
 describe('secret names are shared, not copied', () => {
   it('a Secrets Manager path overridden in the environment moves both the secret and the ExternalSecret reading it', async () => {
-    const dev = await loadEnvironment('dev');
     const custom = 'acme/dev/twingate-operator-key';
     // Another name than dev: the mock harness records resources per environment name.
-    const result = validateEnvironment({ ...dev, name: 'qa', twingate: { ...dev.twingate!, secrets: { ...dev.twingate!.secrets, apiKeyPath: custom } } });
-    if ('problem' in result) throw new Error(`${result.problem.path}: ${result.problem.message}`);
-    const env = result.env;
+    const env = validated({ ...devInput, name: 'qa', twingate: { ...devInput.twingate!, secrets: { ...devInput.twingate!.secrets, apiKeyPath: custom } } });
 
     const infra = await build(env);
     const names = infra.of(aws.secretsmanager.Secret).map((s) => s.inputs.name);
@@ -68,12 +85,29 @@ describe('secret names are shared, not copied', () => {
     expect(names).toContain('zt-eks/qa/twingate/remote-network-id');
     expect(names).not.toContain('zt-eks/qa/twingate/api-key');
 
-    const externalSecrets = renderEnvironment(env)
-      .flatMap((c) => c.objects)
-      .filter((o) => o.kind === 'ExternalSecret');
-    const keys = externalSecrets.flatMap((o) => ((o.spec as { data?: { remoteRef: { key: string } }[] }).data ?? []).map((d) => d.remoteRef.key));
+    const keys = externalSecretKeys(env);
     expect(keys).toContain(custom);
     // Every key an ExternalSecret reads is a secret infra creates.
+    for (const k of keys) expect(names).toContain(k);
+  });
+});
+
+describe('chart connectors are one fact', () => {
+  it('switching dev to chart connectors registers one eks-network connector and stores the tokens its ExternalSecret reads', async () => {
+    // Another name than dev: the mock harness records resources per environment name.
+    const env = validated({ ...devInput, name: 'uat', twingate: { ...devInput.twingate!, connectors: { mode: 'chart' } } });
+    expect(chartConnectorCount(env)).toBe(1);
+    expect(chartConnectorCount(await loadEnvironment('dev'))).toBe(0);
+
+    const infra = await build(env);
+    expect(infra.of(twingate.TwingateConnector).filter((c) => c.inputs.remoteNetworkId === 'eks-network-id').map((c) => c.name)).toEqual(['eks-connector-1']);
+    const tokens = secretNames.clusterConnectorTokens(env, 0);
+    const names = infra.of(aws.secretsmanager.Secret).map((s) => s.inputs.name);
+    expect(names).toContain(tokens);
+    expect(infra.outputs.secrets.clusterConnectors.map((s: { name: string }) => s.name)).toEqual([tokens]);
+
+    const keys = externalSecretKeys(env);
+    expect(keys).toContain(tokens);
     for (const k of keys) expect(names).toContain(k);
   });
 });

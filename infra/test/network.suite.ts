@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
 import { contains, parseCidr } from '../../lib/cidr';
-import { INTERFACE_ENDPOINTS } from '../src/network';
+import { CONNECTOR_EGRESS } from '../../platform/twingate/settings';
+import { INTERFACE_ENDPOINTS, connectorEgressRuleName } from '../src/network';
 import { type Built, typeToken } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
@@ -86,10 +87,27 @@ export function networkSuite(built: readonly Built[]): void {
           // Anything open to the world is outbound only, and on the connector's documented ports.
           if (r.inputs.cidrIpv4 === '0.0.0.0/0') {
             expect(r.type, r.name).toBe(typeToken(aws.vpc.SecurityGroupEgressRule));
-            expect([[443, 443], [30000, 31000]]).toContainEqual([r.inputs.fromPort, r.inputs.toPort]);
+            expect(CONNECTOR_EGRESS.map((e) => [e.port, e.endPort ?? e.port])).toContainEqual([r.inputs.fromPort, r.inputs.toPort]);
           }
         }
       }
+    });
+
+    it('lets connector hosts out on the CONNECTOR_EGRESS ports (shared with the connector NetworkPolicies) and DNS to the VPC only', () => {
+      // The rules kept their names when the ports became one fact: a rename would replace them.
+      expect(connectorEgressRuleName({ port: 443, description: '' })).toBe('connectors-https');
+      expect(connectorEgressRuleName({ port: 30000, endPort: 31000, description: '' })).toBe('connectors-relays');
+      for (const b of built) {
+        const egress = b.of(aws.vpc.SecurityGroupEgressRule).filter((r) => r.inputs.securityGroupId === 'sg-connectors-id');
+        expect(egress.map((r) => [r.name, r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4])).toEqual([
+          ...CONNECTOR_EGRESS.map((e) => [connectorEgressRuleName(e), 'tcp', e.port, e.endPort ?? e.port, '0.0.0.0/0']),
+          ['connectors-dns-udp', 'udp', 53, 53, b.env.network.vpcCidr],
+          ['connectors-dns-tcp', 'tcp', 53, 53, b.env.network.vpcCidr],
+        ]);
+      }
+      expect(built.find((b) => b.env.name === 'dev')!.of(aws.vpc.SecurityGroupEgressRule).map((r) => r.name)).toEqual(
+        expect.arrayContaining(['connectors-https', 'connectors-relays']),
+      );
     });
   });
 }

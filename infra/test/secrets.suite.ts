@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../lib/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
+import { chartConnectorCount } from '../../platform/twingate/settings';
 import { FAKE_OPERATOR_KEY, type Built, isSecretInput } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
@@ -8,7 +9,8 @@ export function secretsSuite(built: readonly Built[]): void {
   describe('Secrets Manager', () => {
     it('stores the operator key and every connector token set under the shared names, encrypted with the secrets key', () => {
       for (const b of built) {
-        const { cluster, ec2 } = b.env.infra!.connectors;
+        const { ec2 } = b.env.infra!.connectors;
+        const cluster = chartConnectorCount(b.env);
         const expected = [
           secretNames.apiKey(b.env),
           secretNames.remoteNetworkId(b.env),
@@ -65,7 +67,7 @@ export function secretsSuite(built: readonly Built[]): void {
         expect(names).toEqual([
           secretNames.apiKey(b.env),
           secretNames.remoteNetworkId(b.env),
-          ...Array.from({ length: b.env.infra!.connectors.cluster }, (_, i) => secretNames.clusterConnectorTokens(b.env, i)),
+          ...Array.from({ length: chartConnectorCount(b.env) }, (_, i) => secretNames.clusterConnectorTokens(b.env, i)),
         ]);
       }
     });

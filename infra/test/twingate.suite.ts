@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as twingate from '@twingate/pulumi-twingate';
+import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { API_ENDPOINT_ROLES } from '../src/twingate';
 import type { Built } from './harness';
 
@@ -13,7 +14,7 @@ export function twingateSuite(built: readonly Built[]): void {
           ['eks-network', `${b.env.name}-eks-network`, 'AWS'],
         ]);
         const provider = b.one('pulumi:providers:twingate', `twingate-${b.env.name}`);
-        expect(provider.inputs.network).toBe(b.env.twingate!.network);
+        expect(provider.inputs.network).toBe(resolveTwingate(b.env).network);
         expect(provider.inputs.apiToken).toBeUndefined(); // read from TWINGATE_API_TOKEN, never from code
       }
     });
@@ -23,9 +24,27 @@ export function twingateSuite(built: readonly Built[]): void {
         const connectors = b.of(twingate.TwingateConnector);
         const on = (net: string) => connectors.filter((c) => c.inputs.remoteNetworkId === `${net}-id`).map((c) => c.name);
         expect(on('aws-network')).toEqual(Array.from({ length: b.env.infra!.connectors.ec2 }, (_, i) => `aws-connector-${i + 1}`));
-        expect(on('eks-network')).toEqual(Array.from({ length: b.env.infra!.connectors.cluster }, (_, i) => `eks-connector-${i + 1}`));
+        expect(on('eks-network')).toEqual(Array.from({ length: chartConnectorCount(b.env) }, (_, i) => `eks-connector-${i + 1}`));
         expect(b.of(twingate.TwingateConnectorTokens).map((t) => t.inputs.connectorId).sort()).toEqual(connectors.map((c) => `${c.name}-id`).sort());
       }
+    });
+
+    it('registers an eks-network connector exactly for chart-mode connectors: staging 1, dev and prod (operator) 0', () => {
+      const clusterConnectors = Object.fromEntries(
+        built.map((b) => [
+          b.env.name,
+          {
+            mode: resolveTwingate(b.env).connectors.mode,
+            derived: chartConnectorCount(b.env),
+            registered: b.of(twingate.TwingateConnector).filter((c) => c.inputs.remoteNetworkId === 'eks-network-id').length,
+          },
+        ]),
+      );
+      expect(clusterConnectors).toEqual({
+        dev: { mode: 'operator', derived: 0, registered: 0 },
+        staging: { mode: 'chart', derived: 1, registered: 1 },
+        prod: { mode: 'operator', derived: 0, registered: 0 },
+      });
     });
 
     it('publishes the private API endpoint on aws-network, HTTPS only, to the groups with an admin role', () => {

@@ -56,7 +56,7 @@ describe('mutations of the rendered objects', () => {
     const { env, objs } = await objects();
     const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name.includes('tcp-443')));
     expect(() => checkIntent(env, mutated)).toThrow(
-      'environment dev: flows[1]: twingate/connector -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16 : TCP 443 is blocked (twingate/connector[Pod] => 0.0.0.0-9.255.255.255 lacks it)',
+      'environment dev: component twingate-operator: flows: twingate/connector -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16 : TCP 443 is blocked (twingate/connector[Pod] => 0.0.0.0-9.255.255.255 lacks it)',
     );
   });
 

@@ -4,7 +4,7 @@
  * written out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { deploy, namespace, podLines, policy, reach } from './helpers';
+import { deploy, namespace, podLines, policy, reach } from '../support/analysis';
 
 const ALL = 'All Connections';
 const EVERYWHERE = '0.0.0.0-255.255.255.255';

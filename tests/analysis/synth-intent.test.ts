@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/synth';
 
-const LIB = resolve(__dirname, '../../lib/environment');
+const LIB = resolve(__dirname, '../../platform/registry');
 
 function environment(body: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'intent-envs-'));
@@ -43,19 +43,22 @@ async function synth(envDir: string) {
 }
 
 describe('synth proves the intent', () => {
-  it('passes and writes ACCESS.md with the declared flows', async () => {
+  it('passes and writes ACCESS.md with the declared flows and those of the components', async () => {
     const r = await synth(environment(`flows: [
     { from: 'twingate/connector', to: 'shop/web', port: 'http' },
     { from: 'shop/web', to: 'shop/api', port: 'grpc' },
   ],
   blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
   groups: ['Engineering'],
-  access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],`));
+  access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],
+  components: ['network-policy', 'twingate-operator'],`));
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
-    expect(access).toContain('| shop/web[Deployment] | TCP 53,UDP 53 | TCP 9000 |  |');
-    expect(access).toContain('| twingate/connector[Pod] | TCP 53,UDP 53 |  | TCP 8080 |');
+    expect(access).toContain('| shop/web[Deployment] |  |  | TCP 53,UDP 53 | TCP 9000 |  |');
+    // The connector's row: DNS, its own egress (declared by the twingate-operator component), and the flow to shop/web.
+    const connectorRow = access.split('\n').find((l) => l.startsWith('| twingate/connector[Pod] |'))!;
+    expect(connectorRow).toBe('| twingate/connector[Pod] |  | TCP 443,TCP 30000-31000 | TCP 53,UDP 53 |  | TCP 8080 |');
     expect(access).toContain('| Engineering | web (shop/web) | view |');
     expect(access).toContain('  subgraph ns1["namespace shop"]');
     expect(access).toContain('| 0.0.0.0/0 | shop/* | no ingress from outside |');

@@ -13,8 +13,8 @@ import { main } from '../../lib/cli/synth';
 
 const mutation: { drop?: string; add?: (chart: Chart) => void } = {};
 
-vi.mock('../../lib/components', async (importOriginal) => {
-  const orig = await importOriginal<typeof import('../../lib/components')>();
+vi.mock('../../platform/registry', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('../../platform/registry')>();
   return {
     ...orig,
     componentsFor: (env: Parameters<typeof orig.componentsFor>[0]) =>

@@ -7,10 +7,17 @@
  * that it cannot evaluate fails loudly instead of passing by accident.
  */
 import { parse } from 'yaml';
-import { chartFacts } from './charts';
-import { METADATA_FILE, VALUES_FILE, groupOf } from './component-metadata';
+import { PLATFORM } from '../../platform/registry';
+import { METADATA_FILE, VALUES_FILE, groupOf } from '../../argocd/component-metadata';
 
 type Params = Record<string, unknown>;
+
+/** What a chart installs cluster-wide, as the registry's components declare it. */
+function chartClusterKinds(chart: string) {
+  const c = PLATFORM.find((x) => x.chart?.chart === chart);
+  if (!c) throw new Error(`no component of the registry installs chart ${JSON.stringify(chart)}`);
+  return c.chart!.clusterKinds ?? [];
+}
 type Obj = Record<string, any>;
 
 /** An Argo CD cluster Secret, as the cluster generator sees it. */
@@ -327,7 +334,7 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
       }
     }
     if (s.chart !== undefined) {
-      for (const k of chartFacts({ repoURL: s.repoURL, chart: s.chart, version: s.targetRevision, releaseName: '', values: {} }).clusterKinds) {
+      for (const k of chartClusterKinds(s.chart)) {
         if (!whitelisted(k.group, k.kind)) say(`chart ${s.chart} installs ${k.group || 'core'}/${k.kind}, not in the project's clusterResourceWhitelist`);
       }
       for (const v of (s.helm?.valueFiles ?? []) as string[]) {

@@ -1,11 +1,11 @@
 /** Shared setup of the Argo CD tests: environments, config, clusters, trees. */
 import { join } from 'node:path';
-import { type ClusterSecret } from '../argocd/evaluate';
-import { type ArgoConfig, validateArgoConfig } from '../argocd/settings';
-import type { Environment } from '../lib/environment';
-import { REPO_ROOT, loadEnvironments } from '../lib/load';
-import { type ApiObject, readTree } from '../lib/output';
-import { type SynthOptions, synthesize } from '../lib/synth';
+import { type ClusterSecret } from './argocd-evaluate';
+import { type ArgoConfig, validateArgoConfig } from '../../argocd/settings';
+import type { Environment } from '../../lib/environment';
+import { REPO_ROOT, loadEnvironments } from '../../lib/load';
+import { type ApiObject, readTree } from '../../lib/output';
+import { type SynthOptions, synthesize } from '../../lib/synth';
 import { parse } from 'yaml';
 
 export const loadEnvs = () => loadEnvironments();

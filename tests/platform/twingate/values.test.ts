@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadEnvironments } from '../lib/load';
-import { PLATFORM } from '../lib/components';
-import { SHARED, skipWithoutShared } from './helpers';
-import { generateInput, mustValidate } from './twingate-fixtures';
+import { loadEnvironments } from '../../../lib/load';
+import { platformComponent } from '../../../platform/registry';
+import { helmSource } from '../../../lib/synth';
+import { SHARED, skipWithoutShared } from '../../support';
+import { generateInput, mustValidate } from '../../support/twingate';
 
 const UPSTREAM = process.env.UPSTREAM_HELM ?? join(SHARED, 'upstream', 'helm');
 
@@ -64,7 +65,7 @@ describe.skipIf(skipWithoutShared)('Twingate chart values against the upstream s
 
   it('the checker can fail (a value instead of an existing Secret, a typo in a closed object)', async () => {
     const [dev] = await loadEnvironments(undefined, ['dev']);
-    const gw = PLATFORM['twingate-access-gateway'].helm!(dev!).values as { twingateOperator: Record<string, unknown> };
+    const gw = helmSource(dev!, platformComponent('twingate-access-gateway'))!.values as { twingateOperator: Record<string, unknown> };
     expect(check(schemaOf('gateway'), { ...gw, twingateOperator: { ...gw.twingateOperator, gatway: {} } })).toContain('$.twingateOperator: unknown key gatway');
     expect(check(schemaOf('connector'), { connector: { network: 'acme' } }).length).toBeGreaterThan(0);
     expect(check(schemaOf('twingate-operator'), { twingateOperator: { network: 'acme', existingAPIKeySecret: { name: 'x', key: 'y' } } })).toContain(
@@ -78,7 +79,7 @@ describe.skipIf(skipWithoutShared)('Twingate chart values against the upstream s
     for (const env of envs) {
       for (const component of env.components) {
         if (!(component in CHARTS)) continue;
-        const helm = PLATFORM[component].helm!(env);
+        const helm = helmSource(env, platformComponent(component))!;
         const chart = CHARTS[component as keyof typeof CHARTS];
         expect(helm.chart).toBe(chart);
         expect(check(schemaOf(chart), helm.values), `${env.name}/${component}`).toEqual([]);

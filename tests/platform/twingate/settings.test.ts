@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main as synth } from '../lib/cli/synth';
-import { type EnvironmentInput, validateEnvironment } from '../lib/environment';
-import { resolveTwingate } from '../lib/environment-twingate';
-import { readTree } from '../lib/output';
-import { baseInput, mustValidate } from './twingate-fixtures';
+import { main as synth } from '../../../lib/cli/synth';
+import { type EnvironmentInput, validate } from '../../../platform/registry';
+import { chartConnectorCount, resolveTwingate } from '../../../platform/twingate/settings';
+import { readTree } from '../../../lib/output';
+import { baseInput, mustValidate } from '../../support/twingate';
 
 /** [case, input, expected path, expected message fragment] */
 const BAD: [string, EnvironmentInput, string, RegExp][] = [
@@ -24,14 +24,13 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     /alias "kubernetes.test-eu.int" of app "whoami" is already used by twingate.gateway.alias/,
   ],
   [
-    'both connector modes on one remote network',
-    baseInput({
-      twingate: { network: 'acme', connectors: [{ mode: 'operator', replicas: 2 }, { mode: 'chart' }] },
-      components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
-    }),
-    'twingate.connectors[1].mode',
-    /remote network "test-eu" already has operator connectors .*not both/,
+    'the connector component listed by hand (chart connectors enable it)',
+    baseInput({ components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'] }),
+    'components[3]',
+    /"twingate-connector" is enabled by the environment's settings .*remove it/,
   ],
+  ['a connector set per remote network (one fact now)', baseInput({ twingate: { network: 'acme', connectors: [{ mode: 'chart' }] as never } }), 'twingate.connectors', /is not a object/],
+  ['a remote network name that reached nothing', baseInput({ twingate: { network: 'acme', remoteNetwork: 'aws-network' } as never }), 'twingate', /unknown field "remoteNetwork"/],
   [
     'Everyone above view',
     baseInput({ groups: ['Everyone'], access: [{ group: 'Everyone', resources: [], kubernetesRole: 'edit' }] }),
@@ -50,38 +49,34 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     'access[0].resources',
     /gateway identity, not a Twingate group/,
   ],
-  ['chart connectors without their component', baseInput({ twingate: { network: 'acme', connectors: [{ mode: 'chart' }] } }), 'components', /need the "twingate-connector" component/],
+  ['the gateway without the operator', baseInput({ components: ['network-policy', 'twingate-access-gateway'] }), 'components[1]', /"twingate-access-gateway" needs "twingate-operator"/],
   ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[1]', /"twingate-operator" needs a twingate block/],
   ['undeclared IdP group', baseInput({ twingate: { network: 'acme', idpGroups: ['Okta Admins'] } }), 'twingate.idpGroups[0]', /"Okta Admins" is not declared/],
   ['alias for an unknown app', baseInput({ twingate: { network: 'acme', aliases: { grafana: 'grafana.int' } } }), 'twingate.aliases.grafana', /unknown app "grafana"/],
-  ['chart connectors above one replica', baseInput({
-    twingate: { network: 'acme', connectors: [{ mode: 'chart', replicas: 2 }] },
-    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
-  }), 'twingate.connectors[0].replicas', /one Helm release/],
+  ['chart connectors above one replica', baseInput({ twingate: { network: 'acme', connectors: { mode: 'chart', replicas: 2 } } }), 'twingate.connectors.replicas', /one Helm release/],
   ['group names colliding as Kubernetes names', baseInput({ groups: ['Engineering', 'engineering'] }), 'groups[1]', /map to the same Kubernetes name "engineering"/],
 ];
 
 describe('twingate environment block', () => {
   it('fills defaults from the rest of the environment', () => {
     const tg = resolveTwingate(mustValidate(baseInput()));
-    expect(tg.connectors).toEqual([{ remoteNetwork: 'test-eu', mode: 'operator', replicas: 1 }]);
+    expect(tg.connectors).toEqual({ mode: 'operator', replicas: 1 });
     expect(tg.gatewayAlias).toBe('kubernetes.test-eu.int');
     expect(tg.kubernetesAddress).toBe('kubernetes.default.svc.cluster.local');
     expect(tg.secrets).toMatchObject({ store: 'aws-secrets-manager', region: 'eu-west-2', apiKeyPath: 'zt-eks/test/twingate/api-key' });
   });
 
-  it('allows operator and chart connectors on different remote networks', () => {
-    const env = mustValidate(
-      baseInput({
-        twingate: { network: 'acme', connectors: [{ mode: 'operator' }, { mode: 'chart', remoteNetwork: 'aws-network' }] },
-        components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'twingate-connector'],
-      }),
-    );
-    expect(resolveTwingate(env).connectors.map((c) => `${c.remoteNetwork}:${c.mode}`)).toEqual(['test-eu:operator', 'aws-network:chart']);
+  it('chart connectors switch the connector component on, operator connectors leave it off', () => {
+    const chart = mustValidate(baseInput({ twingate: { network: 'acme', connectors: { mode: 'chart' } } }));
+    expect(chart.components).toContain('twingate-connector');
+    expect(chartConnectorCount(chart)).toBe(1);
+    const operator = mustValidate(baseInput({ twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 3 } } }));
+    expect(operator.components).not.toContain('twingate-connector');
+    expect(chartConnectorCount(operator)).toBe(0);
   });
 
   it.each(BAD)('rejects %s with one problem at its field', (_case, input, path, message) => {
-    const result = validateEnvironment(input);
+    const result = validate(input);
     expect('problem' in result).toBe(true);
     const { problem } = result as { problem: { path: string; message: string } };
     expect(problem.path).toBe(path);

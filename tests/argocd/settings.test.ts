@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main as synth } from '../lib/cli/synth';
-import { loadArgoConfig, revisionFor, validateArgoConfig } from '../argocd/settings';
+import { main as synth } from '../../lib/cli/synth';
+import { loadArgoConfig, revisionFor, validateArgoConfig } from '../../argocd/settings';
 
 const ENVS = ['dev', 'prod', 'staging'];
 const ok = { repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main' };

@@ -3,11 +3,12 @@
  * real environments and for generated tables (seeded, reproducible). Expectations are computed
  * from the table here, independently of platform/twingate-access.ts.
  */
+import { resolveTwingate } from '../../../platform/twingate/settings';
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../lib/environment';
-import { loadEnvironments } from '../lib/load';
-import type { ApiObject } from '../lib/output';
-import { generateInput, mustValidate, ofKind, renderAll } from './twingate-fixtures';
+import type { Environment } from '../../../lib/environment';
+import { loadEnvironments } from '../../../lib/load';
+import type { ApiObject } from '../../../lib/output';
+import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
 
 const GATEWAY_ONLY = new Set(['twingate:authenticated', 'twingate:service-accounts']);
 const EXTERNAL_BUILTIN = new Set(['Everyone']);
@@ -61,7 +62,7 @@ const portList = (ports: { start: number; end: number }[]) => ports.flatMap((p) 
 /** Every property the issue asks of one environment's rendering. */
 function checkEnvironment(env: Environment): void {
   const objects = renderAll(env) as Obj[];
-  const idp = new Set(env.twingate!.idpGroups);
+  const idp = new Set(resolveTwingate(env).idpGroups);
 
   // Each group gets exactly its resources (both directions: nothing missing, nothing extra).
   const rendered = renderedGrants(objects);
@@ -125,7 +126,7 @@ describe('Twingate objects equal the access table', () => {
       } catch (e) {
         throw new Error(`seed ${seed}: ${(e as Error).message}`);
       }
-      if (env.twingate!.idpGroups.length > 0 || env.access.some((r) => r.group === 'Everyone' && r.resources.length > 0)) withExternal++;
+      if (resolveTwingate(env).idpGroups.length > 0 || env.access.some((r) => r.group === 'Everyone' && r.resources.length > 0)) withExternal++;
       if (env.access.some((r) => GATEWAY_ONLY.has(r.group) && r.kubernetesRole)) withGatewayGroup++;
     }
     // The generator must actually exercise the interesting branches.

@@ -3,13 +3,15 @@
  * to the gateway, the CA/Gateway/resource chain resolves, the gateway's ServiceAccount can only
  * impersonate, and the chart values (as data) point at what this component renders.
  */
+import { resolveTwingate } from '../../platform/twingate/settings';
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../lib/environment';
-import { GATEWAY_LABELS } from '../lib/environment-twingate';
-import { loadEnvironments } from '../lib/load';
-import type { ApiObject } from '../lib/output';
-import { gatewayValues, twingateAccessGateway } from '../platform/twingate-access-gateway';
-import { baseInput, generateInput, mustValidate, ofKind, renderAll } from './twingate-fixtures';
+import type { Environment } from '../../lib/environment';
+import { GATEWAY_LABELS } from '../../platform/twingate/settings';
+import { loadEnvironments } from '../../lib/load';
+import type { ApiObject } from '../../lib/output';
+import { gatewayValues, twingateAccessGateway } from '../../platform/twingate-access-gateway';
+import { baseInput, generateInput, mustValidate, ofKind, renderAll } from '../support/twingate';
+import { helmSource } from '../../lib/synth';
 
 type Obj = ApiObject & { spec: any };
 
@@ -31,8 +33,8 @@ function checkSans(env: Environment): void {
   expect(gateway!.spec.x509CertificateAuthorityRef.name).toBe(ca!.metadata.name);
   expect(gatewayValues(env).tls.existingSecret).toBe(cert!.spec.secretName);
   expect(gatewayValues(env).twingateOperator.gateway.certificateAuthority.name).toBe(ca!.spec.name);
-  expect(gateway!.spec.serviceRef).toEqual({ name: 'twingate-gateway', namespace: env.twingate!.namespace, port: gatewayValues(env).service.port });
-  expect(cert!.spec.issuerRef).toEqual({ ...env.twingate!.certificate.issuer });
+  expect(gateway!.spec.serviceRef).toEqual({ name: 'twingate-gateway', namespace: resolveTwingate(env).namespace, port: gatewayValues(env).service.port });
+  expect(cert!.spec.issuerRef).toEqual({ ...resolveTwingate(env).certificate.issuer });
 }
 
 describe('access gateway', () => {
@@ -63,7 +65,7 @@ describe('access gateway', () => {
     for (const env of await loadEnvironments()) {
       const objects = renderAll(env) as Obj[];
       const sa = ofKind<Obj>(objects, 'ServiceAccount').find((s) => s.metadata.name === gatewayValues(env).serviceAccount.name);
-      expect(sa?.metadata.namespace).toBe(env.twingate!.namespace);
+      expect(sa?.metadata.namespace).toBe(resolveTwingate(env).namespace);
       const bindings = [...ofKind<Obj>(objects, 'ClusterRoleBinding'), ...ofKind<Obj>(objects, 'RoleBinding')].filter((b) =>
         (b.subjects as { kind: string; name: string }[]).some((s) => s.kind === 'ServiceAccount' && s.name === sa!.metadata.name),
       );
@@ -75,7 +77,7 @@ describe('access gateway', () => {
 
   it('chart values: no Helm lookup path, no secret value, pods labelled as the network policies expect', async () => {
     for (const env of await loadEnvironments()) {
-      const helm = twingateAccessGateway.helm!(env);
+      const helm = helmSource(env, twingateAccessGateway)!;
       expect(helm).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'gateway', version: env.charts.gateway });
       const v = gatewayValues(env);
       expect(v.twingateOperator.gateway.certificateAuthority.name).not.toBe('');

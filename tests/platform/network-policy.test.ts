@@ -4,10 +4,12 @@
  * for the committed environments and for generated ones.
  */
 import { describe, expect, it } from 'vitest';
-import { type Environment, type EnvironmentInput, NAME_LABEL, validateEnvironment, workloads } from '../lib/environment';
-import { mulberry32 } from '../lib/prng';
-import { ALLOW_DNS, DEFAULT_DENY, KUBE_DNS } from '../platform/network-policy';
-import { environments, objectsOf } from './helpers';
+import { type Environment, NAME_LABEL, workloads } from '../../lib/environment';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import { mulberry32 } from '../support/prng';
+import { ALLOW_DNS, DEFAULT_DENY } from '../../platform/network-policy';
+import { KUBE_DNS } from '../../lib/cluster';
+import { environments, objectsOf } from '../support';
 
 type Rule = { peers: unknown[]; ports: { protocol: string; port: number; endPort?: number }[] };
 type NetPol = {
@@ -179,7 +181,7 @@ describe('network-policy on generated environments', () => {
   it('meets the contract for 200 random environments', () => {
     let flowsSeen = 0;
     for (let seed = 1; seed <= 200; seed++) {
-      const result = validateEnvironment(generatedEnvironment(seed));
+      const result = validate(generatedEnvironment(seed));
       if ('problem' in result) throw new Error(`seed ${seed}: ${result.problem.path}: ${result.problem.message}`);
       flowsSeen += result.env.flows.length;
       assertContract(result.env);
@@ -191,7 +193,7 @@ describe('network-policy on generated environments', () => {
   it('a flow from outside the owned namespaces renders only the ingress side', () => {
     const input = generatedEnvironment(7);
     input.flows = [{ from: 'kube-system/*', to: `${input.apps!.app0!.namespace}/app0`, port: 'http' }];
-    const r = validateEnvironment(input);
+    const r = validate(input);
     if ('problem' in r) throw new Error(r.problem.message);
     const allows = policiesOf(r.env).filter((p) => p.metadata.name !== DEFAULT_DENY && p.metadata.name !== ALLOW_DNS);
     expect(allows).toHaveLength(1);
@@ -202,7 +204,7 @@ describe('network-policy on generated environments', () => {
   it('a flow to addresses outside the cluster renders only the egress side, with its except list', () => {
     const input = generatedEnvironment(11);
     input.flows = [{ from: `${input.apps!.app1!.namespace}/app1`, to: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] }, port: 443 }];
-    const r = validateEnvironment(input);
+    const r = validate(input);
     if ('problem' in r) throw new Error(r.problem.message);
     const allows = policiesOf(r.env).filter((p) => p.metadata.name !== DEFAULT_DENY && p.metadata.name !== ALLOW_DNS);
     expect(allows).toHaveLength(1);

@@ -3,14 +3,14 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { Io } from '../lib/cli/run';
-import { findKubeconform } from '../lib/cli/validate';
-import type { Environment } from '../lib/environment';
-import { loadEnvironments } from '../lib/load';
-import type { ApiObject } from '../lib/output';
-import { renderEnvironment } from '../lib/synth';
+import type { Io } from '../../lib/cli/run';
+import { findKubeconform } from '../../lib/cli/validate';
+import type { Environment } from '../../lib/environment';
+import { loadEnvironments } from '../../lib/load';
+import type { ApiObject } from '../../lib/output';
+import { renderEnvironment } from '../../lib/synth';
 
-export const REPO = join(__dirname, '..');
+export const REPO = join(__dirname, '..', '..');
 export const ENV_NAMES = ['dev', 'prod', 'staging'] as const;
 
 const made: string[] = [];

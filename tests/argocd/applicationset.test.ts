@@ -4,11 +4,11 @@
  * exists, no orphan directory, nothing outside the project.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterSecret, applicationProblems, generateApplications, orphanDirectories } from '../argocd/evaluate';
-import { type ArgoConfig, loadArgoConfig } from '../argocd/settings';
-import type { Environment } from '../lib/environment';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
-import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from './argocd-helpers';
+import { type ClusterSecret, applicationProblems, generateApplications, orphanDirectories } from '../support/argocd-evaluate';
+import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
+import type { Environment } from '../../lib/environment';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
 
 let envs: Environment[];
 let cfg: ArgoConfig;

@@ -1,6 +1,6 @@
 /** The generator/template model itself: it must be at least as strict as Argo CD where it matters. */
 import { describe, expect, it } from 'vitest';
-import { generateApplications, globToRegExp, renderGoTemplate, sanitizeName } from '../argocd/evaluate';
+import { generateApplications, globToRegExp, renderGoTemplate, sanitizeName } from './argocd-evaluate';
 
 describe('Go template subset', () => {
   const params = { a: { b: 'x', n: 0, list: [1], empty: [], none: null }, name: 'c1' };

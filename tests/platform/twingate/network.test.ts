@@ -4,25 +4,26 @@
  * flows they need render as allows.
  */
 import { describe, expect, it } from 'vitest';
-import { CONNECTOR_LABELS, NAME_LABEL, platformWorkloads } from '../lib/environment';
-import { CONNECTOR_RELEASE, GATEWAY_LABELS, OPERATOR_LABELS } from '../lib/environment-twingate';
-import { loadEnvironments } from '../lib/load';
-import { networkPolicies } from '../platform/network-policy';
-import { connectorValues, twingateConnector } from '../platform/twingate-connector';
-import { operatorValues, twingateOperator } from '../platform/twingate-operator';
-import { kubernetesServiceIp } from '../environments/_shared';
-import { ofKind, renderAll } from './twingate-fixtures';
+import { kubernetesServiceIp } from '../../../lib/cluster';
+import { NAME_LABEL } from '../../../lib/environment';
+import { CONNECTOR_LABELS, CONNECTOR_RELEASE, GATEWAY_LABELS, OPERATOR_LABELS } from '../../../platform/twingate/settings';
+import { loadEnvironments } from '../../../lib/load';
+import { networkPolicies } from '../../../platform/network-policy';
+import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
+import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
+import { ofKind, renderAll } from '../../support/twingate';
+import { helmSource } from '../../../lib/synth';
 
 const matches = (selector: Record<string, string>, podLabels: Record<string, string>) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
 
 describe('Twingate pods and network policies', () => {
   it('platform workloads: connector, operator and gateway, with the labels the charts set', async () => {
     for (const env of await loadEnvironments()) {
-      const byName = Object.fromEntries(platformWorkloads(env).map((w) => [w.name, w]));
+      const byName = Object.fromEntries(env.workloads.filter((w) => w.namespace === 'twingate').map((w) => [w.name, w]));
       expect(Object.keys(byName).sort()).toEqual(['connector', 'gateway', 'operator']);
       expect(byName.connector!.labels).toEqual(CONNECTOR_LABELS);
       // The operator chart labels pods with its selector labels: name (= nameOverride) and instance (= release).
-      const op = twingateOperator.helm!(env);
+      const op = helmSource(env, twingateOperator)!;
       expect(byName.operator!.labels).toEqual({ [NAME_LABEL]: operatorValues(env).nameOverride, 'app.kubernetes.io/instance': op.releaseName });
       expect(byName.operator!.labels).toEqual(OPERATOR_LABELS);
       expect(byName.gateway!.labels).toEqual(GATEWAY_LABELS);
@@ -39,7 +40,7 @@ describe('Twingate pods and network policies', () => {
       }
       // Chart mode: the chart labels pods app.kubernetes.io/name=<nameOverride>, instance=<release>.
       if (env.components.includes('twingate-connector')) {
-        const podLabels = { [NAME_LABEL]: connectorValues(env).nameOverride, 'app.kubernetes.io/instance': twingateConnector.helm!(env).releaseName };
+        const podLabels = { [NAME_LABEL]: connectorValues(env).nameOverride, 'app.kubernetes.io/instance': helmSource(env, twingateConnector)!.releaseName };
         expect(podLabels['app.kubernetes.io/instance']).toBe(CONNECTOR_RELEASE);
         expect(matches(CONNECTOR_LABELS, podLabels)).toBe(true);
       }

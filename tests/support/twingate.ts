@@ -3,10 +3,11 @@
  * random (valid) access tables, and lookups over rendered objects. No new dependency: the
  * generator is a 32-bit PRNG (mulberry32), so every failure names a seed that reproduces it.
  */
-import { type Environment, type EnvironmentInput, KUBERNETES_ROLES, validateEnvironment } from '../lib/environment';
-import type { ApiObject } from '../lib/output';
-import { mulberry32 } from '../lib/prng';
-import { renderEnvironment } from '../lib/synth';
+import { type Environment, KUBERNETES_ROLES } from '../../lib/environment';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import type { ApiObject } from '../../lib/output';
+import { mulberry32 } from './prng';
+import { renderEnvironment } from '../../lib/synth';
 
 /** A minimal valid environment with Twingate on; tests override what they probe. */
 export function baseInput(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
@@ -26,7 +27,7 @@ export function baseInput(overrides: Partial<EnvironmentInput> = {}): Environmen
 }
 
 export function mustValidate(input: unknown): Environment {
-  const result = validateEnvironment(input);
+  const result = validate(input);
   if ('problem' in result) throw new Error(`fixture invalid: ${result.problem.path}: ${result.problem.message}`);
   return result.env;
 }
@@ -89,9 +90,9 @@ export function generateInput(seed: number): EnvironmentInput {
     twingate: {
       network: 'acme',
       idpGroups,
-      connectors: [chart ? { mode: 'chart' } : { mode: 'operator', replicas: 1 + Math.floor(rnd() * 3) }],
+      connectors: chart ? { mode: 'chart' } : { mode: 'operator', replicas: 1 + Math.floor(rnd() * 3) },
     },
-    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', ...(chart ? (['twingate-connector'] as const) : [])],
+    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
   });
 }
 

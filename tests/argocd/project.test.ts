@@ -1,13 +1,13 @@
 /** AppProjects: least privilege per environment, and the bootstrap project around the root. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterSecret, applicationProblems, generateApplications } from '../argocd/evaluate';
-import { BOOTSTRAP_PROJECT, IN_CLUSTER, ROOT_APPLICATION } from '../argocd/bootstrap';
-import { type ArgoConfig, loadArgoConfig } from '../argocd/settings';
-import { componentsFor } from '../lib/components';
-import type { Environment } from '../lib/environment';
-import type { ApiObject } from '../lib/output';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
-import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from './argocd-helpers';
+import { type ClusterSecret, applicationProblems, generateApplications } from '../support/argocd-evaluate';
+import { BOOTSTRAP_PROJECT, IN_CLUSTER, ROOT_APPLICATION } from '../../argocd/bootstrap';
+import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
+import { componentsFor } from '../../platform/registry';
+import type { Environment } from '../../lib/environment';
+import type { ApiObject } from '../../lib/output';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
 
 let envs: Environment[];
 let cfg: ArgoConfig;
@@ -37,7 +37,7 @@ describe('environment AppProjects', () => {
 
   it('allow this repository plus exactly the chart repositories the environment uses', () => {
     for (const env of envs) {
-      const charts = componentsFor(env).flatMap((c) => (c.helm ? [c.helm(env).repoURL] : []));
+      const charts = componentsFor(env).flatMap((c) => (c.chart ? [c.chart.repoURL] : []));
       expect(project(realTree(), env.name).spec.sourceRepos).toEqual([...new Set([cfg.repoURL, ...charts])].sort());
     }
     expect(project(fixture, 'dev').spec.sourceRepos).toEqual(['ghcr.io/twingate/helmcharts', cfg.repoURL, 'https://twingate.github.io/helm-charts'].sort());

@@ -5,12 +5,13 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main as validate } from '../lib/cli/validate';
-import { PLATFORM } from '../lib/components';
-import { REPO_ROOT, loadEnvironments } from '../lib/load';
-import { renderEnvironment } from '../lib/synth';
-import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from './helpers';
-import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../platform/sync-waves';
+import { main as validate } from '../../../lib/cli/validate';
+import { platformComponent } from '../../../platform/registry';
+import { REPO_ROOT, loadEnvironments } from '../../../lib/load';
+import { renderEnvironment } from '../../../lib/synth';
+import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../../support';
+import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../../../platform/shared/sync-waves';
+import { helmSource } from '../../../lib/synth';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
 const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1)$/;
@@ -28,12 +29,12 @@ describe('Twingate delivery', () => {
 
   it('Helm sources: pinned upstream charts, namespace and waves after the operator', async () => {
     const [prod] = await loadEnvironments(undefined, ['prod']);
-    const op = PLATFORM['twingate-operator'];
-    const gw = PLATFORM['twingate-access-gateway'];
-    const cn = PLATFORM['twingate-connector'];
-    expect(op.helm!(prod!)).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'twingate-operator', version: '2.0.0', releaseName: 'twingate-operator' });
-    expect(gw.helm!(prod!)).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
-    expect(cn.helm!(prod!)).toMatchObject({ repoURL: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
+    const op = platformComponent('twingate-operator');
+    const gw = platformComponent('twingate-access-gateway');
+    const cn = platformComponent('twingate-connector');
+    expect(helmSource(prod!, op)!).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'twingate-operator', version: '2.0.0', releaseName: 'twingate-operator' });
+    expect(helmSource(prod!, gw)!).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
+    expect(helmSource(prod!, cn)!).toMatchObject({ repoURL: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
     for (const c of [op, gw, cn]) expect(c.namespace!(prod!)).toBe('twingate');
     expect(gw.wave!).toBeGreaterThan(op.wave!);
     expect(cn.wave!).toBeGreaterThan(op.wave!);

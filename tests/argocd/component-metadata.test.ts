@@ -1,11 +1,12 @@
 /** component.json / values.yaml: the sync rules derived from what a component renders. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type ComponentMetadata, METADATA_FILE, VALUES_FILE } from '../argocd/component-metadata';
-import type { Environment } from '../lib/environment';
-import { synthesize } from '../lib/synth';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from './fixtures/argocd-components';
-import { loadEnvs } from './argocd-helpers';
+import { type ComponentMetadata, METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
+import type { Environment } from '../../lib/environment';
+import { synthesize } from '../../lib/synth';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { loadEnvs } from '../support/argocd';
+import { helmSource } from '../../lib/synth';
 
 let envs: Environment[];
 let meta: Map<string, ComponentMetadata>;
@@ -76,7 +77,7 @@ describe('component metadata', () => {
     const withValues = [...files.keys()].filter((p) => p.endsWith(`/${VALUES_FILE}`)).map((p) => p.split('/').slice(0, 2).join('/'));
     expect(new Set(withValues)).toEqual(new Set([...meta].filter(([, m]) => m.helm !== null).map(([d]) => d)));
     const staging = envs.find((e) => e.name === 'staging')!;
-    expect(parse(files.get(`staging/twingate-operator/${VALUES_FILE}`)!)).toEqual(fixtureOperator.helm!(staging).values);
+    expect(parse(files.get(`staging/twingate-operator/${VALUES_FILE}`)!)).toEqual(helmSource(staging, fixtureOperator)!.values);
     expect(meta.get('staging/twingate-operator')!.helm).toEqual({
       repoURL: 'ghcr.io/twingate/helmcharts',
       chart: 'twingate-operator',

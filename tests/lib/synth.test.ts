@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { main as synth } from '../lib/cli/synth';
-import { fileNameFor, readTree, toYaml, writeTree } from '../lib/output';
-import { REPO, captureIo, tempDir } from './helpers';
+import { main as synth } from '../../lib/cli/synth';
+import { fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
+import { REPO, captureIo, tempDir } from '../support';
 
 function runSynth(out: string, env: Record<string, string>) {
   return spawnSync(join(REPO, 'node_modules/.bin/tsx'), ['lib/cli/synth.ts', '--out', out], {

@@ -5,14 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resolveTwingate } from '../../../platform/twingate/settings';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT, loadEnvironments } from '../lib/load';
-import { listFiles } from '../lib/output';
-import { synthesize } from '../lib/synth';
-import { connectorValues, twingateConnector } from '../platform/twingate-connector';
-import { operatorValues, twingateOperator } from '../platform/twingate-operator';
-import { generateInput, mustValidate, ofKind, renderAll } from './twingate-fixtures';
+import { REPO_ROOT, loadEnvironments } from '../../../lib/load';
+import { listFiles } from '../../../lib/output';
+import { synthesize } from '../../../lib/synth';
+import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
+import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
+import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
+import { helmSource } from '../../../lib/synth';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: unknown; stringData?: unknown };
 
@@ -39,7 +41,7 @@ describe('secrets', () => {
       const op = operatorValues(env);
       expect(op.twingateOperator).not.toHaveProperty('apiKey');
       expect(op.twingateOperator).not.toHaveProperty('remoteNetworkId');
-      expect(JSON.stringify(twingateOperator.helm!(env).values)).not.toMatch(/apiKey"|accessToken|refreshToken/);
+      expect(JSON.stringify(helmSource(env, twingateOperator)!.values)).not.toMatch(/apiKey"|accessToken|refreshToken/);
       const objects = renderAll(env) as Obj[];
       const produced = new Map(ofKind<Obj>(objects, 'ExternalSecret').map((e) => [e.spec.target.name, (e.spec.data as { secretKey: string }[]).map((d) => d.secretKey)]));
       // The operator reads its key and remote network id from the Secret an ExternalSecret produces.
@@ -50,7 +52,7 @@ describe('secrets', () => {
         const cv = connectorValues(env);
         expect(cv.connector).not.toHaveProperty('accessToken');
         expect(cv.connector).not.toHaveProperty('refreshToken');
-        expect(JSON.stringify(twingateConnector.helm!(env).values)).not.toMatch(/accessToken|refreshToken/);
+        expect(JSON.stringify(helmSource(env, twingateConnector)!.values)).not.toMatch(/accessToken|refreshToken/);
         // The chart's Deployment reads both tokens from existingSecret via envFrom.
         expect(produced.get(cv.connector.existingSecret)?.sort()).toEqual(['TWINGATE_ACCESS_TOKEN', 'TWINGATE_REFRESH_TOKEN']);
       }
@@ -63,10 +65,10 @@ describe('secrets', () => {
       const stores = ofKind<Obj>(objects, 'ClusterSecretStore');
       expect(stores).toHaveLength(1);
       const store = stores[0]!;
-      expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: env.twingate!.secrets.region ?? env.aws.region } });
-      expect(store.spec.conditions).toEqual([{ namespaces: [env.twingate!.namespace] }]);
+      expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: resolveTwingate(env).secrets.region ?? env.aws.region } });
+      expect(store.spec.conditions).toEqual([{ namespaces: [resolveTwingate(env).namespace] }]);
       for (const es of ofKind<Obj>(objects, 'ExternalSecret')) {
-        expect(es.metadata.namespace).toBe(env.twingate!.namespace);
+        expect(es.metadata.namespace).toBe(resolveTwingate(env).namespace);
         expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: store.metadata.name });
         for (const d of es.spec.data as { remoteRef: { key: string } }[]) expect(d.remoteRef.key.startsWith(`zt-eks/${env.name}/twingate/`)).toBe(true);
       }

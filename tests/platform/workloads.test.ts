@@ -4,10 +4,10 @@
  * images, labelled namespaces.
  */
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../lib/environment';
-import type { ApiObject } from '../lib/output';
-import { POD_SECURITY_LEVEL } from '../platform/namespaces';
-import { environments, objectsOf } from './helpers';
+import type { Environment } from '../../lib/environment';
+import type { ApiObject } from '../../lib/output';
+import { POD_SECURITY_LEVEL } from '../../platform/namespaces';
+import { environments, objectsOf } from '../support';
 
 type PodSpec = {
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };

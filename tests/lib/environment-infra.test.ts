@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type EnvironmentInput, validateEnvironment } from '../lib/environment';
-import { loadEnvironmentFile, loadEnvironments } from '../lib/load';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import { loadEnvironmentFile, loadEnvironments } from '../../lib/load';
 
 const base: EnvironmentInput = {
   name: 'dev',
@@ -14,15 +14,15 @@ const base: EnvironmentInput = {
 };
 
 const problem = (infra: unknown) => {
-  const r = validateEnvironment({ ...base, infra });
+  const r = validate({ ...base, infra });
   return 'problem' in r ? `${r.problem.path}: ${r.problem.message}` : undefined;
 };
 
 describe('environment infra block', () => {
   it('is optional, and fills defaults when present', () => {
-    const without = validateEnvironment(base);
+    const without = validate(base);
     expect('env' in without && without.env.infra).toBeUndefined();
-    const r = validateEnvironment({ ...base, infra: { owner: 'team-a', nodes: { instanceTypes: ['m7i.large'] } } });
+    const r = validate({ ...base, infra: { owner: 'team-a', nodes: { instanceTypes: ['m7i.large'] } } });
     if (!('env' in r)) throw new Error(r.problem.message);
     expect(r.env.infra).toEqual({
       owner: 'team-a',
@@ -30,7 +30,7 @@ describe('environment infra block', () => {
       natPerZone: false,
       nodes: { instanceTypes: ['m7i.large'], min: 2, desired: 2, max: 4, diskGiB: 50 },
       adminRoleArns: [],
-      connectors: { ec2: 1, ec2InstanceType: 't3.micro', cluster: 0 },
+      connectors: { ec2: 1, ec2InstanceType: 't3.micro' },
       logRetentionDays: 90,
     });
   });
@@ -51,7 +51,7 @@ describe('environment infra block', () => {
   it('reports a bad infra block as one line naming the environment, when loading files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-infra-'));
     try {
-      const lib = join(__dirname, '..', 'lib', 'environment');
+      const lib = join(__dirname, '..', '..', 'platform', 'registry');
       writeFileSync(
         join(dir, 'dev.ts'),
         `import { defineEnvironment } from ${JSON.stringify(lib)};\nexport default defineEnvironment(${JSON.stringify({ ...base, infra: { owner: 'a', nodes: { instanceTypes: ['m7i.large'], desired: 9 } } })});\n`,
