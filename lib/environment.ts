@@ -335,7 +335,15 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
   }));
   env = { ...env, workloads: [...appWorkloads, ...components.flatMap((c) => c.workloads?.(env) ?? [])] };
 
-  const declared = [...crossCheck(env, data.flows)];
+  const [general] = checkShape(env);
+  if (general) return { problem: general };
+  // A component's settings are checked before the flows that may name its pods.
+  for (const block of settingsBlocks(catalogue)) {
+    if (settings[block.key] === undefined) continue;
+    const problem = [...(block.check?.(env) ?? [])][0];
+    if (problem) return { problem };
+  }
+  const declared = [...checkReferences(env, data.flows)];
   if (declared[0]) return { problem: declared[0] };
   const flows: ResolvedFlow[] = data.flows.map((f) => resolveFlow(env, f));
   for (const c of components) {
@@ -354,11 +362,6 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
     return { problem: { path: f.origin ? `flows` : `flows[${dup}]`, message: f.origin ? `${describeFlow(f)} is already declared by component ${f.origin}; remove it` : 'duplicates an earlier flow' } };
   }
 
-  for (const block of settingsBlocks(catalogue)) {
-    if (settings[block.key] === undefined) continue;
-    const problem = [...(block.check?.(env) ?? [])][0];
-    if (problem) return { problem };
-  }
   return { env };
 }
 
@@ -446,9 +449,14 @@ function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
   return -1;
 }
 
-function* crossCheck(env: Environment, flows: readonly Flow[]): Generator<Problem> {
+/** Checks of the environment's own fields: CIDRs, namespaces, ports. */
+function* checkShape(env: Environment): Generator<Problem> {
   yield* checkNetwork(env);
   yield* checkNamespaces(env);
+}
+
+/** Checks of references between fields: flows and blocked paths to workloads and ports, access rows to groups and apps. */
+function* checkReferences(env: Environment, flows: readonly Flow[]): Generator<Problem> {
   yield* checkFlows(env, flows);
   yield* checkIdentity(env);
 }

@@ -5,18 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main as synth } from '../../lib/cli/synth';
+import devInput from '../../environments/dev';
 import { type EnvironmentInput, validate } from '../../platform/registry';
 import { loadEnvironments } from '../../lib/load';
 import { readTree } from '../../lib/output';
 import { REPO, captureIo, clone, environmentsDir, tempDir } from '../support';
 
 /** What environments/dev.ts passes to defineEnvironment: the authoring surface, not the validated environment. */
-let dev: EnvironmentInput;
-beforeAll(async () => {
-  dev = (await import('../../environments/dev')).default;
-});
+const dev: EnvironmentInput = devInput;
 
 type Mutation = (e: any) => void;
 

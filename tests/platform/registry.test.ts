@@ -1,0 +1,101 @@
+/**
+ * The registry and the component contract, followed as a user would: a new Helm-based component
+ * (tests/support/metrics-agent: chart, settings block, pods, flows) is one folder plus one
+ * registry entry, and everything else (schema, validation, workloads, flows, NetworkPolicies,
+ * the intent proof, Argo CD metadata, chart pins) follows from it.
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
+import { synthesize } from '../../lib/synth';
+import devInput from '../../environments/dev';
+import { PLATFORM, type EnvironmentInput, componentsFor, pinnedCharts, validate } from '../../platform/registry';
+import { metricsAgent } from '../support/metrics-agent';
+import { clone } from '../support';
+
+const CATALOGUE = [...PLATFORM, metricsAgent];
+
+function withMetrics(patch: (e: any) => void = () => {}) {
+  const input = clone(devInput) as any;
+  input.namespaces.push('metrics');
+  input.components.push('metrics-agent');
+  input.metrics = { scrapeInterval: '15s' };
+  input.flows.push({ from: 'whoami/whoami', to: 'metrics/agent', port: 'metrics' });
+  patch(input);
+  return validate(input, CATALOGUE);
+}
+
+function mustValidate(patch?: (e: any) => void) {
+  const r = withMetrics(patch);
+  if ('problem' in r) throw new Error(`${r.problem.path}: ${r.problem.message}`);
+  return r.env;
+}
+
+describe('a new platform component: one folder plus one registry entry', () => {
+  it('its settings block is part of the environment schema, resolved once', () => {
+    const env = mustValidate();
+    expect(env.settings.metrics).toEqual({ namespace: 'metrics', scrapeInterval: '15s', cluster: 'dev-eu' });
+    expect(env.components).toContain('metrics-agent');
+    expect(env.charts['metrics-agent']).toBe('1.2.3');
+  });
+
+  it('its pods are workloads flows may name, and its own flows join the declared ones', () => {
+    const env = mustValidate();
+    expect(env.workloads.find((w) => w.name === 'agent')).toMatchObject({ namespace: 'metrics', ports: { metrics: { containerPort: 9100 } } });
+    const own = env.flows.filter((f) => f.origin === 'metrics-agent');
+    expect(own.map((f) => (typeof f.to === 'string' ? f.to : f.to.cidr))).toEqual(['172.20.0.1/32', '10.10.0.0/16']);
+    const declared = env.flows.find((f) => f.to === 'metrics/agent')!;
+    expect(declared.ports).toEqual({ protocol: 'TCP', port: 9100 });
+    expect(declared.origin).toBeUndefined();
+  });
+
+  it('renders into its own directory with Argo CD metadata, values and proven NetworkPolicies', () => {
+    const env = mustValidate((e) => (e.charts = { 'metrics-agent': '1.2.4' }));
+    const files = new Map(synthesize([env], { catalogue: CATALOGUE }).files.map((f) => [f.path, f.content]));
+    expect(files.get('dev/metrics-agent/configmap.metrics.metrics-agent.yaml')).toContain('scrapeInterval: 15s');
+    const meta = JSON.parse(files.get(`dev/metrics-agent/${METADATA_FILE}`)!).component;
+    expect(meta).toMatchObject({ namespace: 'metrics', helm: { chart: 'metrics-agent', version: '1.2.4', releaseName: 'metrics-agent' } });
+    expect(parse(files.get(`dev/metrics-agent/${VALUES_FILE}`)!)).toEqual({ nameOverride: 'metrics-agent', scrapeInterval: '15s' });
+    const egress = [...files.keys()].filter((p) => p.startsWith('dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-'));
+    expect(egress.sort()).toEqual([
+      'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-10.10.0.0-16-tcp-443.yaml',
+      'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-172.20.0.1-32-tcp-443.yaml',
+    ]);
+    expect(files.get('dev/ACCESS.md')).toContain('metrics/agent[Pod]');
+  });
+
+  it('is switched on per environment and rendered only there', () => {
+    const off = validate(clone(devInput), CATALOGUE);
+    expect('env' in off && componentsFor(off.env, CATALOGUE).map((c) => c.name)).not.toContain('metrics-agent');
+    expect(componentsFor(mustValidate(), CATALOGUE).map((c) => c.name)).toContain('metrics-agent');
+  });
+
+  it.each([
+    ['without its settings block', (e: any) => delete e.metrics, 'components[3]', '"metrics-agent" needs a metrics block'],
+    ['a misspelt field of its block', (e: any) => (e.metrics = { scrapeIntervall: '15s' }), 'metrics', 'unknown field "scrapeIntervall"'],
+    ['a bad value in its block', (e: any) => (e.metrics = { scrapeInterval: 'often' }), 'metrics.scrapeInterval', 'Invalid string: must match pattern /^\\d+s$/'],
+    ['its block failing its own check', (e: any) => (e.metrics = { namespace: 'observability' }), 'metrics.namespace', 'namespace "observability" is not declared in namespaces'],
+    ['without a component it requires', (e: any) => (e.components = ['twingate-operator', 'metrics-agent']), 'components[1]', '"metrics-agent" needs "network-policy"'],
+    ['a flow to a port its pods do not have', (e: any) => (e.flows[1].port = 'http'), 'flows[1].port', '"metrics/agent" has no port named "http" (it has "metrics")'],
+  ])('rejects an environment %s, naming the field', (_what, patch, path, message) => {
+    const r = withMetrics(patch);
+    expect(r).toEqual({ problem: { path, message } });
+  });
+
+  it('the real registry does not know the fixture: same input, one line naming the component', () => {
+    const input = clone(devInput) as EnvironmentInput & { components: string[] };
+    input.components.push('metrics-agent');
+    expect(validate(input)).toEqual({
+      problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway"' },
+    });
+  });
+
+  it('chart pins come from the components, once', () => {
+    expect(pinnedCharts(CATALOGUE).map((c) => `${c.component}:${c.chart}@${c.version}`)).toEqual([
+      'twingate-operator:twingate-operator@2.0.0',
+      'twingate-access-gateway:gateway@1.0.0',
+      'twingate-connector:connector@0.1.35',
+      'metrics-agent:metrics-agent@1.2.3',
+    ]);
+  });
+});
