@@ -48,7 +48,7 @@ const nodes = z
 const connectors = z.strictObject({
   /**
    * EC2 connector hosts in the `aws-network` remote network; they carry the traffic to the
-   * private EKS API endpoint (seed 000). Spread over the availability zones. @default 1
+   * private EKS API endpoint. Spread over the availability zones. @default 1
    */
   ec2: count(1, 6).default(1),
   /** @default "t3.micro" */

@@ -1,5 +1,5 @@
 /**
- * EC2 hosts running the Twingate connector of `aws-network` (seed 000's `aws-ec2-connector`):
+ * EC2 hosts running the Twingate connector of `aws-network`:
  * private subnets, no public address, IMDSv2 only, encrypted root volume, reachable for
  * operators through SSM Session Manager only (no SSH key, no inbound rule). Each host reads
  * its own tokens from Secrets Manager at boot; the user data holds only the secret's name.

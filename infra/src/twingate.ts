@@ -1,5 +1,5 @@
 /**
- * Twingate cloud objects (seed 000). Two remote networks, because a connector answers for
+ * Twingate cloud objects. Two remote networks, because a connector answers for
  * every resource of its network: `aws-network` holds the EC2 connector hosts that reach VPC
  * addresses such as the private EKS API endpoint; `eks-network` holds the in-cluster
  * connectors that resolve `*.cluster.local`. With one network Twingate may send a cluster DNS

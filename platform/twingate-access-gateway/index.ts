@@ -1,5 +1,5 @@
 /**
- * The twingate-access-gateway component: `kubectl` as your Twingate identity (seed 001).
+ * The twingate-access-gateway component: `kubectl` as your Twingate identity.
  *
  * - The upstream `gateway` chart (its own Application, after the operator's) runs the L7 proxy
  *   with TLS from an existing Secret; its own Twingate custom resources are off, so nothing

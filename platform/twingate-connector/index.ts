@@ -1,5 +1,5 @@
 /**
- * The twingate-connector component (seed 000, option B): the plain `connector` Helm chart, for
+ * The twingate-connector component: the plain `connector` Helm chart, for
  * environments whose connectors are not operator-managed. The tokens come from AWS Secrets
  * Manager through an ExternalSecret (`connector.existingSecret`); no token is ever in values.
  */
