@@ -90,9 +90,9 @@ export function findHelm(explicit?: string, env: NodeJS.ProcessEnv = process.env
     if (isAbsolute(wanted) || wanted.includes('/')) return isFile(resolve(wanted)) ? resolve(wanted) : undefined;
     return onPath(wanted);
   }
-  const found = onPath('helm') ?? [env.GOBIN, env.GOPATH && join(env.GOPATH, 'bin'), join(homedir(), 'go', 'bin')].filter((d): d is string => !!d).map((d) => join(d, 'helm')).find(isFile);
+  const found = onPath('helm') ?? [env.GOBIN, env.GOPATH && join(env.GOPATH, 'bin'), join(env.HOME ?? homedir(), 'go', 'bin')].filter((d): d is string => !!d).map((d) => join(d, 'helm')).find(isFile);
   if (found) return found;
-  const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
+  const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8', env });
   const gopath = go.status === 0 ? go.stdout.trim().split(delimiter)[0] : undefined;
   return gopath && isFile(join(gopath, 'bin', 'helm')) ? join(gopath, 'bin', 'helm') : undefined;
 }
@@ -371,8 +371,10 @@ export function renderChartDetailed(opts: RenderOptions): RenderResult {
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
   });
-  if (r.error) {
-    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`helm ${helm} not found: install it with ${HELM_INSTALL}`);
+  // EPIPE: helm exited before reading the values (it failed early); its status and stderr say why.
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (r.error && !(code === 'EPIPE' && r.status !== null)) {
+    if (code === 'ENOENT') throw new UserError(`helm ${helm} not found: install it with ${HELM_INSTALL}`);
     throw new UserError(`chart ${label}: cannot run ${helm}: ${r.error.message}`);
   }
   if (r.status !== 0) {
