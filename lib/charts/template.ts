@@ -46,7 +46,8 @@ export interface RenderOptions {
   namespace: string;
   /** `1.31` or `1.31.0` (a leading `v` is accepted); always passed to Helm as `x.y.z`. */
   kubeVersion: string;
-  values: Record<string, unknown>;
+  /** Helm values (plain JSON data); sent to helm as canonical JSON on stdin. */
+  values: object;
   /** The helm binary; default `$HELM`, else `helm` on PATH, else `$(go env GOPATH)/bin/helm`. */
   helm?: string;
   /** Default `DEFAULT_CACHE_DIR`; `false` renders without reading or writing the cache. */

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/errors';
 import { readLock, writeLock } from '../../lib/charts/lock';
 import { pullArgs, pullCharts } from '../../lib/charts/pull';
+import { main } from '../../lib/cli/charts';
 import { chartDigest } from '../../lib/charts/source';
-import { FIXTURE_CHARTS, HELM, skipWithoutHelm, tempDir } from './helpers';
+import { FIXTURE_CHARTS, HELM, fakeHelm, skipWithoutHelm, tempDir } from './helpers';
 
 describe('pullArgs', () => {
   it('uses oci://<repo>/<chart> for registries and --repo for Helm repositories', () => {
@@ -26,6 +27,19 @@ describe('pullArgs', () => {
     expect(() => pullArgs({ chart: 'x', version: '1', repository: 'git@github.com:x/y' }, '/t')).toThrow(
       new UserError('chart x-1: repository "git@github.com:x/y" is neither oci:// nor http(s)://'),
     );
+  });
+});
+
+describe('pnpm charts pull', () => {
+  it('pulls the pinned charts with the given helm; a failed pull is one line, exit 1, nothing written', async () => {
+    const chartsDir = join(tempDir(), 'charts');
+    const lockFile = join(tempDir(), 'charts.lock.json');
+    const err: string[] = [];
+    const code = await main(['pull', '--charts-dir', chartsDir, '--lock', lockFile, '--helm', fakeHelm('v3.22.0')], { out: () => {}, err: (l) => err.push(l) });
+    expect(code).toBe(1);
+    expect(err).toEqual(['error: chart twingate-operator-2.0.0: helm pull from oci://ghcr.io/twingate/helmcharts failed: fake helm']);
+    expect(readdirSync(chartsDir)).toEqual([]);
+    expect(existsSync(lockFile)).toBe(false);
   });
 });
 

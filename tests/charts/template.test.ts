@@ -155,6 +155,7 @@ describe.skipIf(skipWithoutHelm)('renderChart on the tiny fixture chart', () => 
   it('serves a second render from the cache without running helm', () => {
     const spy = helmSpy();
     const cacheDir = tempDir('zt-helm-cache-');
+    // A shell script has no Go build information, so its version is the go-installed helm's "v3.22".
     const opts = tinyOpts({ helm: spy.bin, cacheDir, requireHelmVersion: false });
     const first = renderChartDetailed(opts);
     expect(first.cached).toBe(false);
