@@ -1,0 +1,14 @@
+/**
+ * The chart engine: upstream Helm charts rendered at synth time, offline and pinned by content.
+ *
+ * - source.ts: chart folders (`<chart>-<version>/` in a charts directory) and their digests;
+ * - lock.ts: charts.lock.json (the committed digests) and verification;
+ * - template.ts: `renderChart`, the pinned `helm template` with an on-disk cache;
+ * - pull.ts: `pullCharts`, the only networked step (`pnpm charts pull`);
+ * - pinned.ts: which charts are pulled, and their publishers' repositories.
+ */
+export * from './lock';
+export * from './pinned';
+export * from './pull';
+export * from './source';
+export * from './template';
