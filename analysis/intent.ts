@@ -57,12 +57,23 @@ export { describePeer };
 
 const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : formatRange(e.range));
 
-/** Pods synth does not render but the environment knows (operator-made, Helm-made, kube-dns). */
+/**
+ * Pods synth does not render but the environment knows: what the cluster runs by itself
+ * (CoreDNS) and what operators create at run time, as their components declare. Every other
+ * declared workload must match a rendered pod template; a chart whose labels drifted away from
+ * what the NetworkPolicies select fails here, naming the workload.
+ */
 function syntheticPods(env: Environment, objects: readonly ApiObject[]): SourcedObject[] {
   const rendered = buildCluster(objects.map((object) => ({ source: 'rendered', object }))).workloads;
   const missing = [...env.workloads, KUBE_DNS_WORKLOAD].filter(
     (ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)),
   );
+  for (const ref of missing) {
+    if (ref !== KUBE_DNS_WORKLOAD && !ref.modelled) {
+      const labels = Object.entries(ref.labels).map(([k, v]) => `${k}=${v}`).join(',');
+      throw environmentError(env.name, '', `workload ${ref.namespace}/${ref.name}: no rendered pod in namespace ${ref.namespace} carries ${labels} (a chart's pod labels no longer match what the NetworkPolicies select)`);
+    }
+  }
   return missing.map((ref) => {
     const containers = [{ name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) }];
     const labels = { ...ref.labels };

@@ -5,9 +5,9 @@
  * labelling its cluster Secret; nothing lists components by hand.
  *
  * The project is hard-coded per environment (a templated project would let whoever writes
- * component.json pick a more privileged one). What varies between components (Helm chart or
- * not, sync options, ignored fields) comes from component.json through `templatePatch`, since
- * lists and objects cannot be templated as strings.
+ * component.json pick a more privileged one). What varies between components (sync options,
+ * ignored fields) comes from component.json through `templatePatch`, since lists and objects
+ * cannot be templated as strings.
  */
 import type { Chart } from 'cdk8s';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
@@ -29,31 +29,21 @@ export const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
 const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
 
 /**
- * The Go template applied as a patch to each Application. JSON-quoted values (`toJson`) keep
- * YAML from reinterpreting strings; `.component.helm` is null for plain components.
+ * The Go template applied as a patch to each Application: one plain directory source of this
+ * repository (charts were rendered into it by synth). JSON-quoted values (`toJson`) keep YAML
+ * from reinterpreting strings; lists and objects come from component.json.
  */
 export function templatePatch(config: ArgoConfig, env: string): string {
   const repo = JSON.stringify(config.repoURL);
   const rev = JSON.stringify(revisionFor(config, env));
   return [
     'spec:',
-    '  sources:',
-    '{{- if .component.helm }}',
-    '    - repoURL: {{ toJson .component.helm.repoURL }}',
-    '      chart: {{ toJson .component.helm.chart }}',
-    '      targetRevision: {{ toJson .component.helm.version }}',
-    '      helm:',
-    '        releaseName: {{ toJson .component.helm.releaseName }}',
-    `        valueFiles: ["$values/{{ .path.path }}/${VALUES_FILE}"]`,
-    `    - repoURL: ${repo}`,
-    `      targetRevision: ${rev}`,
-    '      ref: values',
-    '{{- end }}',
-    `    - repoURL: ${repo}`,
-    `      targetRevision: ${rev}`,
-    '      path: "{{ .path.path }}"',
-    '      directory:',
-    `        exclude: "{${METADATA_FILE},${VALUES_FILE}}"`,
+    '  source:',
+    `    repoURL: ${repo}`,
+    `    targetRevision: ${rev}`,
+    '    path: "{{ .path.path }}"',
+    '    directory:',
+    `      exclude: "{${METADATA_FILE},${VALUES_FILE}}"`,
     '  syncPolicy:',
     '    syncOptions: {{ toJson .component.syncOptions }}',
     '  ignoreDifferences: {{ toJson .component.ignoreDifferences }}',

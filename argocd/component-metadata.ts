@@ -50,8 +50,11 @@ export interface ComponentMetadata {
   readonly wave: number;
   readonly syncOptions: readonly string[];
   readonly ignoreDifferences: readonly IgnoreDifference[];
-  /** The upstream chart, or null for a plain directory of manifests. */
-  readonly helm: { readonly repoURL: string; readonly chart: string; readonly version: string; readonly releaseName: string } | null;
+  /**
+   * The upstream chart rendered into this directory at synth time, or null; for reviewers and
+   * tools (Argo CD applies the rendered files, never the chart).
+   */
+  readonly chart: { readonly repository: string; readonly chart: string; readonly version: string; readonly releaseName: string } | null;
 }
 
 /** The AppProject of an environment. */
@@ -65,13 +68,12 @@ export function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
   return !BUILT_IN_GROUPS.has(groupOf(obj.apiVersion));
 }
 
-/** Cluster-scoped kinds a component puts in the cluster: rendered objects plus its chart's. */
-export function clusterKinds(objects: readonly ApiObject[], chartKinds: readonly GroupKind[] = []): GroupKind[] {
+/** Cluster-scoped kinds a component puts in the cluster (its chart's output is among its objects). */
+export function clusterKinds(objects: readonly ApiObject[]): GroupKind[] {
   const kinds = new Map<string, GroupKind>();
   for (const o of objects) {
     if (!o.metadata.namespace) kinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, { group: groupOf(o.apiVersion), kind: o.kind });
   }
-  for (const k of chartKinds) kinds.set(`${k.group}/${k.kind}`, k);
   return [...kinds.values()];
 }
 
@@ -93,7 +95,7 @@ export function componentMetadata(env: Environment, component: Component, object
   const used = objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n).sort();
   const namespace = owned ?? used[0] ?? env.namespaces[0]!;
 
-  const crdGroups = new Set<string>([...(chart?.crdGroups ?? []), ...(component.providesCrds ?? [])]);
+  const crdGroups = new Set<string>();
   for (const o of objects) {
     if (o.kind === 'CustomResourceDefinition') crdGroups.add(String((o.spec as { group?: string } | undefined)?.group ?? ''));
   }
@@ -122,7 +124,7 @@ export function componentMetadata(env: Environment, component: Component, object
     wave: component.wave ?? 0,
     syncOptions,
     ignoreDifferences,
-    helm: chart ? { repoURL: chart.repoURL, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName } : null,
+    chart: chart ? { repository: chart.repository, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName } : null,
   };
 }
 

@@ -30,6 +30,12 @@ export interface WorkloadRef {
   readonly labels: Readonly<Record<string, string>>;
   /** Named ports the workload listens on. */
   readonly ports: Readonly<Record<string, { readonly containerPort: number; readonly protocol: Protocol }>>;
+  /**
+   * Why the pods are not in dist/ (e.g. an operator creates them at run time), so the intent
+   * proof models them from this declaration. Without it, the proof requires a rendered pod
+   * template carrying `labels` in `namespace`, and fails synth when a chart stops matching.
+   */
+  readonly modelled?: string;
 }
 
 /**
@@ -44,10 +50,14 @@ export interface OperatorField extends GroupKind {
   readonly why: string;
 }
 
-/** An upstream Helm chart a component installs, with the facts Argo CD needs about it. */
+/**
+ * An upstream Helm chart a component installs. Synth renders it with the real `helm template`
+ * (offline, from the charts directory, pinned by charts.lock.json) into the component's
+ * directory of dist/, beside the objects `render` adds: Argo CD applies plain YAML.
+ */
 export interface ChartSpec<V extends object = object> {
-  /** Chart repository URL (`https://...`) or OCI registry without the `oci://` scheme, as Argo CD expects. */
-  readonly repoURL: string;
+  /** Where the publisher releases it: `oci://<registry>/<path>` (the chart is `<repository>/<chart>`) or an `https://` Helm repository. */
+  readonly repository: string;
   /** Chart name; also the key of the environment's `charts` overrides. */
   readonly chart: string;
   /** The pinned version used unless the environment's `charts` overrides it. */
@@ -55,15 +65,11 @@ export interface ChartSpec<V extends object = object> {
   readonly releaseName: string;
   /** Typed values; never a secret value (reference existing Secrets instead). */
   values(env: Environment): V;
-  /** Cluster-scoped kinds the chart renders with these values (the AppProject must allow them). @default [] */
-  readonly clusterKinds?: readonly GroupKind[];
-  /** API groups of the CRDs the chart installs. @default [] */
-  readonly crdGroups?: readonly string[];
 }
 
-/** An upstream chart resolved for one environment (the version pinned there). */
+/** An upstream chart resolved for one environment (the version pinned there, the values for it). */
 export interface HelmSource {
-  readonly repoURL: string;
+  readonly repository: string;
   readonly chart: string;
   readonly version: string;
   readonly releaseName: string;
@@ -122,8 +128,6 @@ export interface Component {
    * environment's declared flows: rendered as NetworkPolicies, proven, listed in ACCESS.md.
    */
   flows?(env: Environment): readonly FlowInput[];
-  /** API groups of the CustomResourceDefinitions it delivers (chart CRDs included). @default [] */
-  readonly providesCrds?: readonly string[];
   /** Fields an operator writes into objects of this component (ignoreDifferences). @default [] */
   readonly operatorFields?: readonly OperatorField[];
 }

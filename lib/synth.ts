@@ -9,19 +9,37 @@ import { type ComponentMetadata, componentMetadata, metadataFiles } from '../arg
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
 import { PLATFORM, componentsFor } from '../platform/registry';
-import type { Component, GroupKind, HelmSource } from './component';
+import { resolve } from 'node:path';
+import { type Lock, DEFAULT_LOCK_FILE, readLock } from './charts/lock';
+import { DEFAULT_CHARTS_DIR } from './charts/source';
+import { renderChart } from './charts/template';
+import type { Component, HelmSource } from './component';
 import type { Environment } from './environment';
+import { UserError } from './errors';
+import { clusterScopedCustomKinds, withNamespace } from './kinds';
 import { type ApiObject, type RenderedFile, objectFile } from './output';
 
 export interface RenderedComponent {
   readonly env: string;
   readonly component: string;
+  /** The component's own objects, then its chart's, each with its namespace. */
   readonly objects: readonly ApiObject[];
   /** What Argo CD needs beside the manifests (`component.json`). */
   readonly metadata: ComponentMetadata;
+  /** The chart it installs, pinned for the environment, with the values it was rendered with. */
   readonly helm?: HelmSource;
-  /** Cluster-scoped kinds the component's chart installs (the AppProject must allow them). */
-  readonly chartKinds: readonly GroupKind[];
+}
+
+/** Where charts come from at synth time. */
+export interface ChartSource {
+  /** Directory of `<chart>-<version>/` folders. @default `$ZT_CHARTS_DIR`, else `.charts/` (filled by `pnpm charts pull`) */
+  readonly dir?: string;
+  /** The lock every chart must match; `false` skips the check (tests of fixture charts). @default charts.lock.json */
+  readonly lock?: Lock | false;
+  /** The helm binary. @default `$HELM`, PATH, `$(go env GOPATH)/bin/helm` */
+  readonly helm?: string;
+  /** Render cache; `false` disables it. @default node_modules/.cache/zt-eks-gitops/helm */
+  readonly cacheDir?: string | false;
 }
 
 export interface SynthOptions {
@@ -31,6 +49,7 @@ export interface SynthOptions {
   readonly catalogue?: readonly Component[];
   /** Which components an environment renders. @default the catalogue's enabled components and one per app */
   readonly componentsFor?: (env: Environment) => Component[];
+  readonly charts?: ChartSource;
 }
 
 export interface SynthResult {
@@ -39,19 +58,57 @@ export interface SynthResult {
   readonly objects: number;
 }
 
+/** The charts directory synth reads when none is given. */
+export function defaultChartsDir(): string {
+  return process.env.ZT_CHARTS_DIR ? resolve(process.env.ZT_CHARTS_DIR) : DEFAULT_CHARTS_DIR;
+}
+
+let defaultLock: Lock | undefined;
+
+/** A component's chart rendered for the environment by the real `helm template`, namespaced. */
+function renderComponentChart(env: Environment, component: Component, helm: HelmSource, charts: ChartSource): ApiObject[] {
+  const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
+  const lock = charts.lock === false ? undefined : (charts.lock ?? (defaultLock ??= readLock(DEFAULT_LOCK_FILE)));
+  try {
+    return renderChart({
+      chartsDir: charts.dir ?? defaultChartsDir(),
+      ref: { chart: helm.chart, version: helm.version, repository: helm.repository },
+      releaseName: helm.releaseName,
+      namespace,
+      kubeVersion: env.cluster.kubernetesVersion,
+      values: helm.values,
+      ...(lock ? { lock } : {}),
+      ...(charts.helm ? { helm: charts.helm } : {}),
+      ...(charts.cacheDir !== undefined ? { cacheDir: charts.cacheDir } : {}),
+    }) as ApiObject[];
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Renders the components of one environment to API objects (plain data). */
-export function renderEnvironment(env: Environment, catalogue: readonly Component[] = PLATFORM, select: (env: Environment) => Component[] = (e) => componentsFor(e, catalogue)): RenderedComponent[] {
+export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 'argocd'> = {}): RenderedComponent[] {
+  const catalogue = options.catalogue ?? PLATFORM;
+  const select = options.componentsFor ?? ((e: Environment) => componentsFor(e, catalogue));
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
   const operatorFields = catalogue.flatMap((c) => c.operatorFields ?? []);
-  return select(env).map((component) => {
+  const rendered = select(env).map((component) => {
     const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
     component.render(chart, env);
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
-    const objects = chart.toJson() as ApiObject[];
     const helm = helmSource(env, component);
-    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), chartKinds: component.chart?.clusterKinds ?? [], ...(helm ? { helm } : {}) };
+    const fromChart = helm ? renderComponentChart(env, component, helm, options.charts ?? {}) : [];
+    return { component, helm, own: chart.toJson() as ApiObject[], fromChart };
+  });
+  // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.
+  const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
+  return rendered.map(({ component, helm, own, fromChart }) => {
+    const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
+    const objects = [...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))];
+    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), ...(helm ? { helm } : {}) };
   });
 }
 
@@ -59,11 +116,11 @@ export function renderEnvironment(env: Environment, catalogue: readonly Componen
 export function helmSource(env: Environment, component: Component): HelmSource | undefined {
   const c = component.chart;
   if (!c) return undefined;
-  return { repoURL: c.repoURL, chart: c.chart, version: env.charts[c.chart] ?? c.version, releaseName: c.releaseName, values: c.values(env) as Record<string, unknown> };
+  return { repository: c.repository, chart: c.chart, version: env.charts[c.chart] ?? c.version, releaseName: c.releaseName, values: c.values(env) as Record<string, unknown> };
 }
 
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
-  const components = envs.flatMap((env) => renderEnvironment(env, options.catalogue, options.componentsFor));
+  const components = envs.flatMap((env) => renderEnvironment(env, options));
   const files: RenderedFile[] = [];
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));

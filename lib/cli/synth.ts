@@ -12,7 +12,7 @@ import { createTwoFilesPatch } from 'diff';
 import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
 import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironments } from '../load';
 import { listFiles, readTree, writeTree } from '../output';
-import { synthesize } from '../synth';
+import { defaultChartsDir, synthesize } from '../synth';
 import { type Io, guard, processIo, runIfMain } from './run';
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
@@ -26,17 +26,18 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--environments <dir>', 'directory of environment definitions', DEFAULT_ENVIRONMENTS_DIR)
       .option('--check', 'write nothing; exit 1 when the output directory is not what synth renders', false)
       .option('--argocd-config <file>', 'Argo CD configuration (repository URL, revisions)', DEFAULT_ARGO_CONFIG)
+      .option('--charts <dir>', 'directory of upstream charts (<chart>-<version>/), as pnpm charts pull fills it (default: $ZT_CHARTS_DIR, else .charts/)')
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
-    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string }>();
+    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string }>();
 
     const started = performance.now();
     const envs = await loadEnvironments(resolve(opts.environments), opts.env);
     const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
     // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
     const argocd = scope ? undefined : await loadArgoConfig(envs.map((e) => e.name), resolve(opts.argocdConfig));
-    const result = synthesize(envs, { argocd });
+    const result = synthesize(envs, { argocd, charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() } });
     const outDir = resolve(opts.out);
 
     if (opts.check) return check(io, outDir, result.files, scope);

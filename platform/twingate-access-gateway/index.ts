@@ -1,14 +1,14 @@
 /**
  * The twingate-access-gateway component: `kubectl` as your Twingate identity.
  *
- * - The upstream `gateway` chart (its own Application, after the operator's) runs the L7 proxy
+ * - The upstream `gateway` chart (rendered into dist/ by synth) runs the L7 proxy
  *   with TLS from an existing Secret; its own Twingate custom resources are off, so nothing
- *   depends on Helm `lookup` (which Argo CD does not run).
+ *   depends on Helm `lookup` (which `helm template` cannot run).
  * - This component renders the rest as typed, tested data: the cert-manager Certificate whose
  *   SANs cover every address and alias clients dial, the TwingateCertificateAuthority and
  *   TwingateGateway, the Kubernetes-type TwingateResource (alias per cluster), its access
  *   grants, the RBAC that maps Twingate groups to ClusterRoles, and the gateway's
- *   ServiceAccount with exactly `impersonate` on users, groups and serviceaccounts.
+ *   ServiceAccount (the chart binds it to its impersonation ClusterRole).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages } from '../../imports/certmanager-certificates-cert-manager.io';
@@ -16,7 +16,7 @@ import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } fr
 import { TwingateGateway } from '../../imports/twingate-gateway-twingate.com';
 import { TwingateResource, TwingateResourceSpecType } from '../../imports/twingate-resource-twingate.com';
 import { apiServerPeers } from '../../lib/cluster';
-import type { Component, GroupKind } from '../../lib/component';
+import type { Component } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { WAVES, crMetadata } from '../shared/sync-waves';
 import { KUBERNETES_RESOURCE, accessPlan } from '../twingate/access';
@@ -24,7 +24,7 @@ import { GATEWAY_PORTS, GATEWAY_RELEASE, INTERNET, WORKLOADS, gatewayWorkload, r
 import { type ResourceRequirements, labels, renderAccess } from '../twingate/render';
 
 /** The gateway chart (the operator chart's subchart, published alongside it). */
-export const GATEWAY_CHART_REPO = 'ghcr.io/twingate/helmcharts';
+export const GATEWAY_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
 /** Port the gateway Service exposes (chart `service.port`); the TwingateGateway points at it. */
 export const GATEWAY_SERVICE_PORT = 443;
 /** Secret cert-manager writes (tls.crt, tls.key, ca.crt); the gateway serves it, the CA resource reads ca.crt. */
@@ -32,10 +32,8 @@ export const GATEWAY_TLS_SECRET = 'twingate-gateway-tls';
 export const GATEWAY_CA = 'twingate-gateway-ca';
 /** The gateway's ServiceAccount, created here (not by the chart) so its RBAC is in dist/. */
 export const GATEWAY_SERVICE_ACCOUNT = GATEWAY_RELEASE;
-export const IMPERSONATE_ROLE = 'twingate-gateway-impersonate';
-
-/** The only permissions the gateway's ServiceAccount gets: impersonating the Twingate user and groups. */
-export const IMPERSONATE_RULES: readonly k8s.PolicyRule[] = [{ apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] }];
+/** The ClusterRole the gateway chart renders for its ServiceAccount: impersonation of users, groups and service accounts, nothing else. */
+export const CHART_IMPERSONATE_ROLE = 'twingate-gateway-cluster-role';
 
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml / values.schema.json of gateway 1.0.0; only what we set)
@@ -80,7 +78,7 @@ export function gatewayValues(env: Environment): GatewayValues {
     clusterDomain: env.cluster.domain,
     service: { type: 'ClusterIP', port: GATEWAY_SERVICE_PORT },
     containerPorts: { https: GATEWAY_PORTS.https!.containerPort, metrics: GATEWAY_PORTS.metrics!.containerPort },
-    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
   };
 }
 
@@ -112,8 +110,6 @@ export function gatewayFlows(env: Environment): FlowInput[] {
   ];
 }
 
-const CLUSTER_ROLE: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
-const CLUSTER_ROLE_BINDING: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
 
 export const twingateAccessGateway: Component = {
   name: 'twingate-access-gateway',
@@ -122,13 +118,11 @@ export const twingateAccessGateway: Component = {
   requires: ['twingate-operator'],
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
-    repoURL: GATEWAY_CHART_REPO,
+    repository: GATEWAY_CHART_REPO,
     chart: 'gateway',
     version: '1.0.0',
     releaseName: GATEWAY_RELEASE,
     values: gatewayValues,
-    // The impersonation ClusterRole (users, groups, serviceaccounts) and its binding.
-    clusterKinds: [CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
   },
   workloads: (env) => [gatewayWorkload(resolveTwingate(env).namespace)],
   flows: gatewayFlows,
@@ -187,11 +181,5 @@ export const twingateAccessGateway: Component = {
     }
 
     new k8s.KubeServiceAccount(chart, 'service-account', { metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: ns, labels } });
-    new k8s.KubeClusterRole(chart, 'impersonate-role', { metadata: { name: IMPERSONATE_ROLE, labels }, rules: IMPERSONATE_RULES.map((r) => ({ ...r })) });
-    new k8s.KubeClusterRoleBinding(chart, 'impersonate-binding', {
-      metadata: { name: IMPERSONATE_ROLE, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: IMPERSONATE_ROLE },
-      subjects: [{ kind: 'ServiceAccount', name: GATEWAY_SERVICE_ACCOUNT, namespace: ns }],
-    });
   },
 };

@@ -41,7 +41,7 @@ export function connectorValues(env: Environment): ConnectorValues {
     nameOverride: CONNECTOR_LABELS[NAME_LABEL],
     connector: { network: tg.network, existingSecret: tg.secrets.connectorSecret, logLevel: 'error' },
     podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-    resources: { requests: { cpu: '50m', memory: '200Mi' }, limits: { memory: '512Mi' } },
+    resources: { requests: { cpu: '50m', memory: '200Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   };
 }
 
@@ -53,7 +53,7 @@ export const twingateConnector: Component = {
   enabled: (env) => resolveTwingate(env).connectors.mode === 'chart',
   requires: ['twingate-operator'],
   namespace: (env) => resolveTwingate(env).namespace,
-  chart: { repoURL: CONNECTOR_CHART_REPO, chart: 'connector', version: '0.1.35', releaseName: CONNECTOR_RELEASE, values: connectorValues },
+  chart: { repository: CONNECTOR_CHART_REPO, chart: 'connector', version: '0.1.35', releaseName: CONNECTOR_RELEASE, values: connectorValues },
   render(chart, env) {
     const tg = resolveTwingate(env);
     externalSecret(chart, {

@@ -1,5 +1,5 @@
 /**
- * The twingate-operator component: the upstream `twingate-operator` chart (rendered by Argo CD,
+ * The twingate-operator component: the upstream `twingate-operator` chart (rendered by synth,
  * values typed below) plus what the operator reconciles: connectors (operator mode), one
  * TwingateResource per exposed app Service, the TwingateGroups this platform owns, and one
  * TwingateResourceAccess per (resource, group) of the access table. Its credentials come from
@@ -20,7 +20,7 @@ import {
   TwingateResourceSpecProtocolsUdpPolicy,
 } from '../../imports/twingate-resource-twingate.com';
 import { apiServerPeers } from '../../lib/cluster';
-import type { Component, GroupKind } from '../../lib/component';
+import type { Component } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { awsSecretStore, externalSecret } from '../shared/external-secrets';
 import { WAVES, crMetadata } from '../shared/sync-waves';
@@ -39,8 +39,8 @@ import {
   twingateSettings,
 } from '../twingate/settings';
 
-/** Where the operator chart is published (OCI, without the scheme, as Argo CD wants it). */
-export const OPERATOR_CHART_REPO = 'ghcr.io/twingate/helmcharts';
+/** Where the operator chart is published. */
+export const OPERATOR_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
 
 /** Keys of the operator's credentials Secret. */
 export const API_KEY_KEY = 'TWINGATE_API_KEY';
@@ -92,7 +92,7 @@ export function operatorValues(env: Environment): TwingateOperatorValues {
       namespaces: [tg.namespace],
     },
     gateway: { enabled: false },
-    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
   };
 }
 
@@ -107,9 +107,6 @@ export function operatorConnectorNames(env: Environment): string[] {
   return Array.from({ length: replicas }, (_, i) => `twingate-connector-${i + 1}`);
 }
 
-const CRD: GroupKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
-const CLUSTER_ROLE: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' };
-const CLUSTER_ROLE_BINDING: GroupKind = { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' };
 
 /**
  * What the operator and the connectors need besides DNS: connectors dial the Twingate
@@ -133,21 +130,16 @@ export const twingateOperator: Component = {
   settings: twingateSettings,
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
-    repoURL: OPERATOR_CHART_REPO,
+    repository: OPERATOR_CHART_REPO,
     chart: 'twingate-operator',
     version: '2.0.0',
     releaseName: OPERATOR_RELEASE,
     values: operatorValues,
-    // Six twingate.com CRDs in crds/, the operator's ClusterRole/Binding, and with the bundled
-    // gateway subchart its impersonation ClusterRole/Binding.
-    clusterKinds: [CRD, CLUSTER_ROLE, CLUSTER_ROLE_BINDING],
-    crdGroups: ['twingate.com'],
   },
-  providesCrds: ['twingate.com'],
   operatorFields: TWINGATE_OPERATOR_FIELDS,
   // Connector pods are the operator's (TwingateConnectors) or the connector chart's; either
   // way they carry the same labels and need the same flows.
-  workloads: (env) => [connectorWorkload(resolveTwingate(env).namespace), operatorWorkload(resolveTwingate(env).namespace)],
+  workloads: (env) => [connectorWorkload(resolveTwingate(env)), operatorWorkload(resolveTwingate(env).namespace)],
   flows: operatorFlows,
   render(chart, env) {
     const tg = resolveTwingate(env);

@@ -13,7 +13,7 @@ export const labels = { ...COMMON_LABELS, 'app.kubernetes.io/part-of': 'twingate
 
 export interface ResourceRequirements {
   readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu?: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
 /** A TwingateResourceAccess: `groupRef` for groups we create, `principalExternalRef` for groups that already exist. */

@@ -143,7 +143,14 @@ export const GATEWAY_PORTS: Readonly<Record<string, { containerPort: number; pro
 /** Workload names flows use: `<twingate namespace>/connector`, `/operator`, `/gateway`. */
 export const WORKLOADS = { connector: 'connector', operator: 'operator', gateway: 'gateway' } as const;
 
-export const connectorWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.connector, labels: CONNECTOR_LABELS, ports: {} });
+/** Connector pods: the connector chart's in chart mode; created by the operator at run time otherwise. */
+export const connectorWorkload = (tg: Pick<ResolvedTwingate, 'namespace' | 'connectors'>): WorkloadRef => ({
+  namespace: tg.namespace,
+  name: WORKLOADS.connector,
+  labels: CONNECTOR_LABELS,
+  ports: {},
+  ...(tg.connectors.mode === 'operator' ? { modelled: 'the Twingate operator creates connector pods from TwingateConnector objects at run time' } : {}),
+});
 export const operatorWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.operator, labels: OPERATOR_LABELS, ports: {} });
 export const gatewayWorkload = (namespace: string): WorkloadRef => ({ namespace, name: WORKLOADS.gateway, labels: GATEWAY_LABELS, ports: GATEWAY_PORTS });
 

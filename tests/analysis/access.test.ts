@@ -23,12 +23,12 @@ describe('ACCESS.md', () => {
     const columns = header.split(' | ').slice(1);
     // Two external columns: the internet minus private ranges (connector), and the same plus
     // the VPC and the kubernetes Service IP (gateway and operator reach the API server).
-    expect(columns.slice(2)).toEqual(['kube-system/coredns[Deployment]', 'twingate/gateway[Pod]', 'whoami/whoami[Deployment] |']);
+    expect(columns.slice(2)).toEqual(['kube-system/coredns[Deployment]', 'twingate/twingate-gateway[Deployment]', 'whoami/whoami[Deployment] |']);
     expect(columns[0]).toContain('10.10.0.0-10.10.255.255');
     expect(columns[0]).toContain('172.20.0.1-172.20.0.1');
     expect(columns[1]).toBe('0.0.0.0-9.255.255.255,11.0.0.0-169.253.255.255,169.255.0.0-172.15.255.255,172.32.0.0-192.167.255.255,192.169.0.0-255.255.255.255');
     expect(lines).toContain('| twingate/connector[Pod] |  | TCP 443,TCP 30000-31000 | TCP 53,UDP 53 | TCP 8443 | TCP 8080 |');
-    expect(lines).toContain('| twingate/gateway[Pod] | TCP 443 |  | TCP 53,UDP 53 |  |  |');
+    expect(lines).toContain('| twingate/twingate-gateway[Deployment] | TCP 443 |  | TCP 53,UDP 53 |  |  |');
     expect(lines).toContain('| whoami/whoami[Deployment] |  |  | TCP 53,UDP 53 |  |  |');
   });
 

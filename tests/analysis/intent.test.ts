@@ -20,17 +20,20 @@ describe('intent of the committed environments', () => {
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
       const text = connections.map((c) => `${c.src.kind === 'workload' ? c.src.workload.id : 'external'} => ${c.dst.kind === 'workload' ? c.dst.workload.id : 'external'}`);
+      // The gateway and operator are the charts' Deployments, rendered into dist/; connectors are
+      // the connector chart's Deployment in staging and operator-made pods (modelled) elsewhere.
+      const connector = env.name === 'staging' ? 'twingate/twingate-connector[Deployment]' : 'twingate/connector[Pod]';
       expect(new Set(text), env.name).toEqual(
         new Set([
-          'twingate/connector[Pod] => whoami/whoami[Deployment]',
-          'twingate/connector[Pod] => kube-system/coredns[Deployment]',
+          `${connector} => whoami/whoami[Deployment]`,
+          `${connector} => kube-system/coredns[Deployment]`,
           'whoami/whoami[Deployment] => kube-system/coredns[Deployment]',
-          'twingate/connector[Pod] => external',
-          'twingate/connector[Pod] => twingate/gateway[Pod]',
-          'twingate/gateway[Pod] => kube-system/coredns[Deployment]',
-          'twingate/gateway[Pod] => external',
-          'twingate/operator[Pod] => kube-system/coredns[Deployment]',
-          'twingate/operator[Pod] => external',
+          `${connector} => external`,
+          `${connector} => twingate/twingate-gateway[Deployment]`,
+          'twingate/twingate-gateway[Deployment] => kube-system/coredns[Deployment]',
+          'twingate/twingate-gateway[Deployment] => external',
+          'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
+          'twingate/twingate-operator[Deployment] => external',
         ]),
       );
     }
@@ -92,5 +95,26 @@ describe('mutations of the rendered objects', () => {
     const { env, objs } = await objects();
     const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny' && o.metadata.namespace === 'whoami'));
     expect(() => checkIntent(env, mutated)).not.toThrow();
+  });
+});
+
+describe('chart pods are proven, not assumed', () => {
+  it('a chart whose pod labels drift from what the policies select fails, naming the workload', async () => {
+    const env = await loadEnvironment('dev');
+    const drifted = rendered(env).map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === 'twingate-gateway'
+        ? { ...o, spec: { ...(o.spec as object), template: { metadata: { labels: { 'app.kubernetes.io/name': 'gateway' } }, spec: (o.spec as any).template.spec } } }
+        : o,
+    );
+    expect(() => checkIntent(env, drifted)).toThrow(
+      /^environment dev: workload twingate\/gateway: no rendered pod in namespace twingate carries app\.kubernetes\.io\/name=twingate-gateway,app\.kubernetes\.io\/instance=twingate-gateway \(a chart's pod labels no longer match what the NetworkPolicies select\)$/,
+    );
+  });
+
+  it('operator-made connector pods are modelled from their declaration', async () => {
+    const env = await loadEnvironment('dev');
+    const { analysis } = checkIntent(env, rendered(env));
+    expect(analysis.workloads.find((w) => w.id === 'twingate/connector[Pod]')).toBeDefined();
+    expect(env.workloads.find((w) => w.name === 'connector')!.modelled).toMatch(/operator creates connector pods/);
   });
 });

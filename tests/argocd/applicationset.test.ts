@@ -34,7 +34,7 @@ function evaluate(tree: Map<string, string>, clusterList: readonly ClusterSecret
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const dirOf = (app: Record<string, any>): string => app.spec.sources.find((s: { path?: string }) => s.path !== undefined).path;
+const dirOf = (app: Record<string, any>): string => app.spec.source.path;
 
 function expectOnePerDirPerCluster(tree: Map<string, string>, apps: ReturnType<typeof evaluate>['apps']) {
   for (const env of envs) {
@@ -117,19 +117,13 @@ describe('ApplicationSets over fixture trees', () => {
     expect(cases).toBe(48);
   });
 
-  it('render Helm components as chart + $values + directory, values file present', () => {
+  it('render every component, chart ones included, as one plain directory source of this repository', () => {
     const tree = fixtureTree([fixtureOperator]);
     const app = evaluate(tree, cls).apps.find((a) => a.metadata.name === 'prod-eu-twingate-operator')!;
-    expect(app.spec.sources).toEqual([
-      {
-        repoURL: 'ghcr.io/twingate/helmcharts',
-        chart: 'twingate-operator',
-        targetRevision: envs.find((e) => e.name === 'prod')!.charts['twingate-operator'],
-        helm: { releaseName: 'twingate-operator', valueFiles: ['$values/dist/prod/twingate-operator/values.yaml'] },
-      },
-      { repoURL: cfg.repoURL, targetRevision: 'main', ref: 'values' },
-      { repoURL: cfg.repoURL, targetRevision: 'main', path: 'dist/prod/twingate-operator', directory: { exclude: '{component.json,values.yaml}' } },
-    ]);
+    expect(app.spec.sources).toBeUndefined();
+    expect(app.spec.source).toEqual({ repoURL: cfg.repoURL, targetRevision: 'main', path: 'dist/prod/twingate-operator', directory: { exclude: '{component.json,values.yaml}' } });
+    // The chart's output is in the directory (its CRDs among it); values.yaml stays for review only.
+    expect([...tree.keys()].some((p) => p.startsWith('dist/prod/twingate-operator/customresourcedefinition.'))).toBe(true);
     expect(tree.has('dist/prod/twingate-operator/values.yaml')).toBe(true);
     expect(app.spec.ignoreDifferences.map((d: { kind: string }) => d.kind)).toContain('TwingateResource');
     expect(app.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-5');

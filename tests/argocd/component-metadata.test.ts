@@ -5,7 +5,7 @@ import { type ComponentMetadata, METADATA_FILE, VALUES_FILE } from '../../argocd
 import type { Environment } from '../../lib/environment';
 import { synthesize } from '../../lib/synth';
 import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
-import { loadEnvs } from '../support/argocd';
+import { loadEnvs, standIn } from '../support/argocd';
 import { helmSource } from '../../lib/synth';
 
 let envs: Environment[];
@@ -14,7 +14,7 @@ let files: Map<string, string>;
 
 beforeAll(async () => {
   envs = await loadEnvs();
-  const result = synthesize(envs, { componentsFor: catalogue([fixtureOperator, fixtureConnector, fixtureResources, fixtureClusterRole]) });
+  const result = synthesize(standIn(envs), { componentsFor: catalogue([fixtureOperator, fixtureConnector, fixtureResources, fixtureClusterRole]) });
   files = new Map(result.files.map((f) => [f.path, f.content]));
   meta = new Map(result.components.map((c) => [`${c.env}/${c.component}`, c.metadata]));
 });
@@ -73,13 +73,13 @@ describe('component metadata', () => {
     }
   });
 
-  it('writes values.yaml exactly for Helm components, with the typed values and the pinned chart', () => {
+  it('writes values.yaml (for review) exactly for chart components, with the typed values and the pinned chart', () => {
     const withValues = [...files.keys()].filter((p) => p.endsWith(`/${VALUES_FILE}`)).map((p) => p.split('/').slice(0, 2).join('/'));
-    expect(new Set(withValues)).toEqual(new Set([...meta].filter(([, m]) => m.helm !== null).map(([d]) => d)));
+    expect(new Set(withValues)).toEqual(new Set([...meta].filter(([, m]) => m.chart !== null).map(([d]) => d)));
     const staging = envs.find((e) => e.name === 'staging')!;
     expect(parse(files.get(`staging/twingate-operator/${VALUES_FILE}`)!)).toEqual(helmSource(staging, fixtureOperator)!.values);
-    expect(meta.get('staging/twingate-operator')!.helm).toEqual({
-      repoURL: 'ghcr.io/twingate/helmcharts',
+    expect(meta.get('staging/twingate-operator')!.chart).toEqual({
+      repository: 'oci://ghcr.io/twingate/helmcharts',
       chart: 'twingate-operator',
       version: staging.charts['twingate-operator'],
       releaseName: 'twingate-operator',

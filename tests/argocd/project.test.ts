@@ -35,12 +35,12 @@ describe('environment AppProjects', () => {
     expect(project(realTree(), 'prod')).toBeDefined();
   });
 
-  it('allow this repository plus exactly the chart repositories the environment uses', () => {
+  it('allow this repository alone: charts are rendered into it, no chart repository is registered', () => {
     for (const env of envs) {
-      const charts = componentsFor(env).flatMap((c) => (c.chart ? [c.chart.repoURL] : []));
-      expect(project(realTree(), env.name).spec.sourceRepos).toEqual([...new Set([cfg.repoURL, ...charts])].sort());
+      expect(componentsFor(env).some((c) => c.chart)).toBe(true);
+      expect(project(realTree(), env.name).spec.sourceRepos).toEqual([cfg.repoURL]);
     }
-    expect(project(fixture, 'dev').spec.sourceRepos).toEqual(['ghcr.io/twingate/helmcharts', cfg.repoURL, 'https://twingate.github.io/helm-charts'].sort());
+    expect(project(fixture, 'dev').spec.sourceRepos).toEqual([cfg.repoURL]);
   });
 
   it("allow only the environment's cluster, by name, and the namespaces its components use", () => {
@@ -82,7 +82,7 @@ describe('environment AppProjects', () => {
       'dev-eu-whoami: dist/dev/whoami/configmap.kube-system.x.yaml deploys into namespace kube-system, outside the project\'s destinations',
       'dev-eu-whoami: dist/dev/whoami/validatingwebhookconfiguration.hook.yaml is a cluster-scoped admissionregistration.k8s.io/ValidatingWebhookConfiguration, not in the project\'s clusterResourceWhitelist',
     ]);
-    const foreign = { ...app, spec: { ...app.spec, sources: [{ repoURL: 'https://charts.example.com', chart: 'connector', targetRevision: '1.0.0' }, ...app.spec.sources] } };
+    const foreign = { ...app, spec: { ...app.spec, source: undefined, sources: [{ repoURL: 'https://charts.example.com', chart: 'connector', targetRevision: '1.0.0' }, app.spec.source] } };
     expect(applicationProblems(foreign, projects, tree, reader(tree))).toContain("dev-eu-whoami: source https://charts.example.com is not in project dev's sourceRepos");
   });
 });

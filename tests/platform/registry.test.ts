@@ -7,13 +7,28 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
-import { synthesize } from '../../lib/synth';
+import { readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { readLock } from '../../lib/charts/lock';
+import { chartDigest } from '../../lib/charts/source';
+import { type ChartSource, synthesize } from '../../lib/synth';
 import devInput from '../../environments/dev';
 import { PLATFORM, type EnvironmentInput, componentsFor, pinnedCharts, validate } from '../../platform/registry';
 import { metricsAgent } from '../support/metrics-agent';
-import { clone } from '../support';
+import { REPO, clone, tempDir } from '../support';
 
 const CATALOGUE = [...PLATFORM, metricsAgent];
+
+/** The real charts plus the fixture's, in one charts directory, and a lock that pins them all. */
+function chartSource(): ChartSource {
+  const dir = tempDir('zt-charts-');
+  const shared = process.env.ZT_CHARTS_DIR!;
+  for (const name of readdirSync(shared)) symlinkSync(join(shared, name), join(dir, name));
+  const fixture = join(REPO, 'tests', 'fixtures', 'charts', 'metrics-agent-1.2.4');
+  symlinkSync(fixture, join(dir, 'metrics-agent-1.2.4'));
+  const real = readLock();
+  return { dir, lock: { charts: [...real.charts, { chart: 'metrics-agent', version: '1.2.4', repository: 'https://charts.example.test/metrics', digest: chartDigest(fixture) }] } };
+}
 
 function withMetrics(patch: (e: any) => void = () => {}) {
   const input = clone(devInput) as any;
@@ -36,7 +51,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
     const env = mustValidate();
     expect(env.settings.metrics).toEqual({ namespace: 'metrics', scrapeInterval: '15s', cluster: 'dev-eu' });
     expect(env.components).toContain('metrics-agent');
-    expect(env.charts['metrics-agent']).toBe('1.2.3');
+    expect(env.charts['metrics-agent']).toBe('1.2.4');
   });
 
   it('its pods are workloads flows may name, and its own flows join the declared ones', () => {
@@ -50,18 +65,33 @@ describe('a new platform component: one folder plus one registry entry', () => {
   });
 
   it('renders into its own directory with Argo CD metadata, values and proven NetworkPolicies', () => {
-    const env = mustValidate((e) => (e.charts = { 'metrics-agent': '1.2.4' }));
-    const files = new Map(synthesize([env], { catalogue: CATALOGUE }).files.map((f) => [f.path, f.content]));
+    const env = mustValidate();
+    const files = new Map(synthesize([env], { catalogue: CATALOGUE, charts: chartSource() }).files.map((f) => [f.path, f.content]));
     expect(files.get('dev/metrics-agent/configmap.metrics.metrics-agent.yaml')).toContain('scrapeInterval: 15s');
+    // The chart's objects, rendered by helm with the component's values, namespaced by synth.
+    expect(parse(files.get('dev/metrics-agent/deployment.metrics.metrics-agent.yaml')!).spec.template.spec.containers[0].args).toEqual(['--interval=15s']);
+    expect(files.has('dev/metrics-agent/serviceaccount.metrics.metrics-agent.yaml')).toBe(true);
+    expect(files.has('dev/metrics-agent/clusterrole.metrics-agent-read.yaml')).toBe(true);
     const meta = JSON.parse(files.get(`dev/metrics-agent/${METADATA_FILE}`)!).component;
-    expect(meta).toMatchObject({ namespace: 'metrics', helm: { chart: 'metrics-agent', version: '1.2.4', releaseName: 'metrics-agent' } });
+    expect(meta).toMatchObject({ namespace: 'metrics', chart: { chart: 'metrics-agent', version: '1.2.4', releaseName: 'metrics-agent' } });
     expect(parse(files.get(`dev/metrics-agent/${VALUES_FILE}`)!)).toEqual({ nameOverride: 'metrics-agent', scrapeInterval: '15s' });
     const egress = [...files.keys()].filter((p) => p.startsWith('dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-'));
     expect(egress.sort()).toEqual([
       'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-10.10.0.0-16-tcp-443.yaml',
       'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-172.20.0.1-32-tcp-443.yaml',
     ]);
-    expect(files.get('dev/ACCESS.md')).toContain('metrics/agent[Pod]');
+    // The proof runs on the chart's real pod template, not on a modelled pod.
+    expect(files.get('dev/ACCESS.md')).toContain('metrics/metrics-agent[Deployment]');
+  });
+
+  it('a version the chart directory lacks, or values the chart schema rejects, fail with one line naming environment, component and chart', () => {
+    const missing = mustValidate((e) => (e.charts = { 'metrics-agent': '1.2.5' }));
+    expect(() => synthesize([missing], { catalogue: CATALOGUE, charts: chartSource() })).toThrow(/^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 is not in charts\.lock\.json|^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 not found/);
+    const bad = mustValidate((e) => (e.metrics = { scrapeInterval: '15s' }));
+    const rejecting = { ...metricsAgent, chart: { ...metricsAgent.chart!, values: () => ({ scrapeInterval: 'often' }) } };
+    expect(() => synthesize([bad], { catalogue: [...PLATFORM, rejecting], charts: chartSource() })).toThrow(
+      /^environment dev: component metrics-agent: chart metrics-agent-1\.2\.4: values don't meet the specifications of the schema/,
+    );
   });
 
   it('is switched on per environment and rendered only there', () => {
@@ -95,7 +125,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'twingate-operator:twingate-operator@2.0.0',
       'twingate-access-gateway:gateway@1.0.0',
       'twingate-connector:connector@0.1.35',
-      'metrics-agent:metrics-agent@1.2.3',
+      'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
 });

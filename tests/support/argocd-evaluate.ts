@@ -7,17 +7,10 @@
  * that it cannot evaluate fails loudly instead of passing by accident.
  */
 import { parse } from 'yaml';
-import { PLATFORM } from '../../platform/registry';
 import { METADATA_FILE, VALUES_FILE, groupOf } from '../../argocd/component-metadata';
 
 type Params = Record<string, unknown>;
 
-/** What a chart installs cluster-wide, as the registry's components declare it. */
-function chartClusterKinds(chart: string) {
-  const c = PLATFORM.find((x) => x.chart?.chart === chart);
-  if (!c) throw new Error(`no component of the registry installs chart ${JSON.stringify(chart)}`);
-  return c.chart!.clusterKinds ?? [];
-}
 type Obj = Record<string, any>;
 
 /** An Argo CD cluster Secret, as the cluster generator sees it. */
@@ -310,15 +303,13 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
   const whitelisted = (group: string, kind: string) => ((ps.clusterResourceWhitelist ?? []) as Obj[]).some((k) => k.group === group && k.kind === kind);
 
   const files = new Set(paths(tree));
-  const refs = new Set(sources.filter((s) => s.ref).map((s) => `$${s.ref}/`));
   for (const s of sources) {
     if (s.path !== undefined) {
       const manifests = [...files].filter((f) => f.startsWith(`${s.path}/`) && !f.slice(s.path.length + 1).includes('/') && /\.(ya?ml|json)$/.test(f));
       const excluded = new Set(String(s.directory?.exclude ?? '').replace(/^\{|\}$/g, '').split(',').filter(Boolean));
       const deployed = manifests.filter((f) => !excluded.has(f.split('/').pop()!));
-      // A chart component may keep nothing but its values in dist/; a plain one must deploy something.
       if (![...files].some((f) => f.startsWith(`${s.path}/`))) say(`path ${s.path} does not exist`);
-      else if (deployed.length === 0 && !sources.some((x) => x.chart !== undefined)) say(`path ${s.path} has no manifests`);
+      else if (deployed.length === 0) say(`path ${s.path} has no manifests`);
       if (deployed.some((f) => [METADATA_FILE, VALUES_FILE].includes(f.split('/').pop()!))) say(`path ${s.path}: the directory source does not exclude ${METADATA_FILE}/${VALUES_FILE}`);
       for (const f of deployed) {
         for (const doc of [parse(read(f))].filter(Boolean) as Obj[]) {
@@ -333,16 +324,8 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
         }
       }
     }
-    if (s.chart !== undefined) {
-      for (const k of chartClusterKinds(s.chart)) {
-        if (!whitelisted(k.group, k.kind)) say(`chart ${s.chart} installs ${k.group || 'core'}/${k.kind}, not in the project's clusterResourceWhitelist`);
-      }
-      for (const v of (s.helm?.valueFiles ?? []) as string[]) {
-        const ref = [...refs].find((r) => v.startsWith(r));
-        if (!ref) say(`value file ${v} does not come from a ref source`);
-        else if (!files.has(v.slice(ref.length))) say(`value file ${v.slice(ref.length)} does not exist`);
-      }
-    }
+    // Synth renders charts into dist/: an Application that renders a chart in the cluster escapes review.
+    if (s.chart !== undefined) say(`source ${s.repoURL} is a Helm chart; components are plain directories rendered by synth`);
   }
   const options = (app.spec.syncPolicy?.syncOptions ?? []) as string[];
   for (const o of options) if (/^(Replace|Force)=true$/.test(o)) say(`sync option ${o} would drop operator-written fields (Twingate spec.id)`);

@@ -23,8 +23,16 @@ export function clusters(envs: readonly Environment[], cfg: ArgoConfig): Cluster
 }
 
 /** A synthesized tree as the repository sees it (paths under `dist/`). */
+/**
+ * Environments for fixture catalogues, which stand in for the real Twingate components and
+ * render no chart pods: the intent proof then models the platform's pods from their declarations.
+ */
+export function standIn(envs: readonly Environment[]): Environment[] {
+  return envs.map((e) => ({ ...e, workloads: e.workloads.map((w) => ({ modelled: 'a fixture component stands in for it', ...w })) }));
+}
+
 export function synthTree(envs: readonly Environment[], options: SynthOptions): Map<string, string> {
-  return new Map(synthesize(envs, options).files.map((f) => [`dist/${f.path}`, f.content]));
+  return new Map(synthesize(options.componentsFor ? standIn(envs) : envs, options).files.map((f) => [`dist/${f.path}`, f.content]));
 }
 
 /** The committed dist/ tree. */

@@ -14,7 +14,7 @@ import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../
 import { helmSource } from '../../../lib/synth';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
-const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1)$/;
+const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|apiextensions\.k8s\.io\/v1)$/;
 
 describe('Twingate delivery', () => {
   it('operator and gateway render in every environment, the chart connector in staging only', async () => {
@@ -32,9 +32,9 @@ describe('Twingate delivery', () => {
     const op = platformComponent('twingate-operator');
     const gw = platformComponent('twingate-access-gateway');
     const cn = platformComponent('twingate-connector');
-    expect(helmSource(prod!, op)!).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'twingate-operator', version: '2.0.0', releaseName: 'twingate-operator' });
-    expect(helmSource(prod!, gw)!).toMatchObject({ repoURL: 'ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
-    expect(helmSource(prod!, cn)!).toMatchObject({ repoURL: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
+    expect(helmSource(prod!, op)!).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'twingate-operator', version: '2.0.0', releaseName: 'twingate-operator' });
+    expect(helmSource(prod!, gw)!).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
+    expect(helmSource(prod!, cn)!).toMatchObject({ repository: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
     for (const c of [op, gw, cn]) expect(c.namespace!(prod!)).toBe('twingate');
     expect(gw.wave!).toBeGreaterThan(op.wave!);
     expect(cn.wave!).toBeGreaterThan(op.wave!);

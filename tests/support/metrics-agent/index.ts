@@ -1,7 +1,8 @@
 /**
  * A small Helm-based platform component, built exactly as the README's "Add a platform
  * component" says: one folder exporting a `Component` with its chart, settings block, pods,
- * flows and rendered objects. Tests register it beside the real registry and render it.
+ * flows and rendered objects. Tests register it beside the real registry and render it; its
+ * chart is tests/fixtures/charts/metrics-agent-1.2.4.
  */
 import { k8s } from 'cdk8s-plus-28';
 import { z } from 'zod';
@@ -35,12 +36,11 @@ export const metricsAgent: Component = {
   requires: ['network-policy'],
   namespace: (env: Environment) => settingsOf(env, metricsSettings).namespace,
   chart: {
-    repoURL: 'https://charts.example.test/metrics',
+    repository: 'https://charts.example.test/metrics',
     chart: 'metrics-agent',
-    version: '1.2.3',
+    version: '1.2.4',
     releaseName: 'metrics-agent',
     values: (env) => ({ nameOverride: 'metrics-agent', scrapeInterval: settingsOf(env, metricsSettings).scrapeInterval }),
-    clusterKinds: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }],
   },
   workloads: (env) => [{ namespace: settingsOf(env, metricsSettings).namespace, name: 'agent', labels: LABELS, ports: { metrics: { containerPort: 9100, protocol: 'TCP' } } }],
   flows: (env) =>
