@@ -50,6 +50,24 @@ export function pinnedCharts(catalogue: readonly Component[] = PLATFORM) {
   return catalogue.filter((c) => c.chart).map((c) => ({ component: c.name, ...c.chart! }));
 }
 
+/** The chart versions environments render (defaults and overrides), once each, sorted: what `pnpm charts pull` fetches. */
+export function chartsOf(envs: readonly Environment[], catalogue: readonly Component[] = PLATFORM): { chart: string; version: string; repository: string }[] {
+  const refs = new Map<string, { chart: string; version: string; repository: string }>();
+  for (const env of envs) {
+    for (const c of componentsFor(env, catalogue)) {
+      if (!c.chart) continue;
+      const version = env.charts[c.chart.chart] ?? c.chart.version;
+      refs.set(`${c.chart.chart}@${version}`, { chart: c.chart.chart, version, repository: c.chart.repository });
+    }
+  }
+  return [...refs.keys()].sort().map((k) => refs.get(k)!);
+}
+
+/** Repositories of the charts registered components install, by chart name. */
+export function chartRepositories(catalogue: readonly Component[] = PLATFORM): Record<string, string> {
+  return Object.fromEntries(pinnedCharts(catalogue).map((c) => [c.chart, c.repository]));
+}
+
 // A block added to a component but not to BLOCKS would validate but lose its types.
 const declared = settingsBlocks(PLATFORM).map((b) => b.key).sort();
 if (JSON.stringify(declared) !== JSON.stringify(Object.keys(BLOCKS).sort())) {

@@ -5,7 +5,7 @@
  * - lock.ts: charts.lock.json (the committed digests) and verification;
  * - template.ts: `renderChart`, the pinned `helm template` with an on-disk cache;
  * - pull.ts: `pullCharts`, the only networked step (`pnpm charts pull`);
- * - pinned.ts: which charts are pulled, and their publishers' repositories.
+ * - pinned.ts: publishers' repositories of charts no registered component installs yet.
  */
 export * from './lock';
 export * from './pinned';

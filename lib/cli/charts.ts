@@ -2,7 +2,7 @@
  * `pnpm charts <command>`: the upstream charts synth renders, pinned by content.
  *
  * - `pull [--charts-dir <dir>] [--lock <file>] [--update] [--helm <bin>]`: fetch the pinned charts
- *   (`pinnedCharts()`) into the charts directory (default `.charts/`) and lock their digests.
+ *   (every chart version an environment renders) into the charts directory (default `.charts/`) and lock their digests.
  * - `lock --charts-dir <dir> [--lock <file>] [--repository <chart>=<url>]...`: lock every chart
  *   folder of an existing directory (charts obtained without `pull`, e.g. a reviewed offline copy).
  * - `verify [--charts-dir <dir>] [--lock <file>] [--all]`: check folders against the lock.
@@ -15,7 +15,9 @@ import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { UserError } from '../errors';
 import { DEFAULT_LOCK_FILE, formatLock, lockDirectory, readLock, verifyDirectory, writeLock } from '../charts/lock';
-import { PUBLISHER_REPOSITORIES, pinnedCharts } from '../charts/pinned';
+import { chartRepositories, chartsOf } from '../../platform/registry';
+import { PUBLISHER_REPOSITORIES } from '../charts/pinned';
+import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from '../load';
 import { pullCharts } from '../charts/pull';
 import { DEFAULT_CHARTS_DIR, REPO_ROOT } from '../charts/source';
 import { type Io, guard, processIo, runIfMain } from './run';
@@ -55,7 +57,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--update', 'accept a chart whose content differs from its locked digest', false)
       .option('--helm <bin>', 'helm binary (default: $HELM, PATH, $(go env GOPATH)/bin)')
       .action(async (opts: { chartsDir: string; lock: string; update: boolean; helm?: string }) => {
-        const refs = pinnedCharts();
+        const refs = chartsOf(await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR));
         const r = await pullCharts(refs, {
           chartsDir: opts.chartsDir,
           lockFile: opts.lock,
@@ -75,7 +77,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .action((opts: { chartsDir: string; lock: string; repository: string[] }) => {
         const lockFile = resolve(opts.lock);
         const current = existsSync(lockFile) ? readLock(lockFile) : undefined;
-        const entries = lockDirectory(opts.chartsDir, { current, repositories: repositoryFlags(opts.repository), known: PUBLISHER_REPOSITORIES });
+        const entries = lockDirectory(opts.chartsDir, { current, repositories: repositoryFlags(opts.repository), known: { ...PUBLISHER_REPOSITORIES, ...chartRepositories() } });
         if (entries.length === 0) throw new UserError(`charts directory ${resolve(opts.chartsDir)} holds no chart folder (<chart>-<version>/Chart.yaml)`);
         const before = new Map((current?.charts ?? []).map((c) => [`${c.chart}-${c.version}`, c.digest]));
         const after = new Map(entries.map((c) => [`${c.chart}-${c.version}`, c.digest]));
@@ -95,9 +97,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--charts-dir <dir>', 'charts directory', DEFAULT_CHARTS_DIR)
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--all', 'require every locked chart to be present, not only the pinned ones', false)
-      .action((opts: { chartsDir: string; lock: string; all: boolean }) => {
+      .action(async (opts: { chartsDir: string; lock: string; all: boolean }) => {
         const lock = readLock(resolve(opts.lock));
-        const r = verifyDirectory(opts.chartsDir, lock, { required: pinnedCharts(), all: opts.all });
+        const r = verifyDirectory(opts.chartsDir, lock, { required: chartsOf(await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR)), all: opts.all });
         for (const e of r.errors) io.err(`error: ${e}`);
         const extra = [
           r.absent.length ? `${r.absent.length} locked but absent (not pinned)` : '',

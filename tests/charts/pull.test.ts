@@ -31,13 +31,14 @@ describe('pullArgs', () => {
 });
 
 describe('pnpm charts pull', () => {
-  it('pulls the pinned charts with the given helm; a failed pull is one line, exit 1, nothing written', async () => {
+  it('pulls the chart versions the environments render, with the given helm; a failed pull is one line, exit 1, nothing written', async () => {
     const chartsDir = join(tempDir(), 'charts');
     const lockFile = join(tempDir(), 'charts.lock.json');
     const err: string[] = [];
     const code = await main(['pull', '--charts-dir', chartsDir, '--lock', lockFile, '--helm', fakeHelm('v3.22.0')], { out: () => {}, err: (l) => err.push(l) });
     expect(code).toBe(1);
-    expect(err).toEqual(['error: chart twingate-operator-2.0.0: helm pull from oci://ghcr.io/twingate/helmcharts failed: fake helm']);
+    // The environments render connector 0.1.35 (staging), gateway 1.0.0 and twingate-operator 2.0.0; the first fails.
+    expect(err).toEqual(['error: chart connector-0.1.35: helm pull from https://twingate.github.io/helm-charts failed: fake helm']);
     expect(readdirSync(chartsDir)).toEqual([]);
     expect(existsSync(lockFile)).toBe(false);
   });

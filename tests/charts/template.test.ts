@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../lib/errors';
 import { readLock } from '../../lib/charts/lock';
-import { PUBLISHER_REPOSITORIES } from '../../lib/charts/pinned';
 import { chartDigest } from '../../lib/charts/source';
 import {
   HELM_INSTALL,
@@ -215,7 +214,7 @@ describe.skipIf(skipWithoutHelm)('renderChart on the tiny fixture chart', () => 
 
 describe.skipIf(skipWithoutUpstream)('renderChart on upstream charts (../shared/upstream/charts)', () => {
   const lock = readLock(join(REPO, 'charts.lock.json'));
-  const gateway = { chart: 'gateway', version: '1.0.0', repository: PUBLISHER_REPOSITORIES.gateway! };
+  const gateway = { chart: 'gateway', version: '1.0.0', repository: 'oci://ghcr.io/twingate/helmcharts' };
 
   it('renders gateway 1.0.0 with minimal values, verified against charts.lock.json', () => {
     // tls.existingSecret: by default the chart generates a CA and key at render time (see below).

@@ -13,7 +13,8 @@ import { readLock } from '../../lib/charts/lock';
 import { chartDigest } from '../../lib/charts/source';
 import { type ChartSource, synthesize } from '../../lib/synth';
 import devInput from '../../environments/dev';
-import { PLATFORM, type EnvironmentInput, componentsFor, pinnedCharts, validate } from '../../platform/registry';
+import { PLATFORM, type EnvironmentInput, chartsOf, componentsFor, pinnedCharts, validate } from '../../platform/registry';
+import { loadEnvironments } from '../../lib/load';
 import { metricsAgent } from '../support/metrics-agent';
 import { REPO, clone, tempDir } from '../support';
 
@@ -127,5 +128,19 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'twingate-connector:connector@0.1.35',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
+  });
+});
+
+describe('charts the environments render', () => {
+  it('are derived from enabled components and overrides, once each', async () => {
+    const envs = await loadEnvironments();
+    expect(chartsOf(envs).map((c) => `${c.chart}@${c.version} ${c.repository}`)).toEqual([
+      'connector@0.1.35 https://twingate.github.io/helm-charts',
+      'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
+      'twingate-operator@2.0.0 oci://ghcr.io/twingate/helmcharts',
+    ]);
+    const bumped = mustValidate((e) => (e.charts = { gateway: '1.0.1' }));
+    expect(chartsOf([...envs, { ...bumped, name: 'qa' }], CATALOGUE).map((c) => `${c.chart}@${c.version}`)).toContain('gateway@1.0.1');
+    expect(chartsOf([...envs, { ...bumped, name: 'qa' }], CATALOGUE).map((c) => `${c.chart}@${c.version}`)).toContain('metrics-agent@1.2.4');
   });
 });
