@@ -24,6 +24,14 @@ function tree(files: Record<string, string>): string {
 const FIXTURES = join(__dirname, '../fixtures/shop');
 
 describe('pnpm reach', () => {
+  it('on the committed dist/dev shows the real platform: the charts\' gateway and operator Deployments and their egress', async () => {
+    const t = io();
+    expect(await main([join(__dirname, '../../dist/dev')], t.io)).toBe(0);
+    const lines = t.out.join('\n').split('\n');
+    expect(lines.some((l) => l.startsWith('twingate/twingate-gateway[Deployment] => ') && l.endsWith(' : TCP 443'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('twingate/twingate-operator[Deployment] => ') && l.endsWith(' : TCP 443'))).toBe(true);
+  });
+
   it('reads directories recursively (multi-document YAML, JSON Lists) and prints np-guard lines', async () => {
     const t = io();
     expect(await main([FIXTURES], t.io)).toBe(0);

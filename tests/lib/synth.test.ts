@@ -3,13 +3,15 @@
  * locale, atomic writes, stale files removed, `--env` scoped, `--check` for CI.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main as synth } from '../../lib/cli/synth';
 import { fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
-import { REPO, captureIo, tempDir } from '../support';
+import { loadEnvironments } from '../../lib/load';
+import { synthesize } from '../../lib/synth';
+import { REPO, captureIo, environmentsDir, tempDir } from '../support';
 
 function runSynth(out: string, env: Record<string, string>) {
   return spawnSync(join(REPO, 'node_modules/.bin/tsx'), ['lib/cli/synth.ts', '--out', out], {
@@ -124,5 +126,71 @@ describe('writeTree', () => {
 describe('toYaml', () => {
   it('sorts keys and quotes strings that YAML 1.1 readers would turn into booleans', () => {
     expect(toYaml({ b: 'on', a: 'yes', c: { z: 'no', y: 'n' } })).toBe('a: "yes"\nb: "on"\nc:\n  "y": "n"\n  z: "no"\n');
+  });
+});
+
+describe('upstream charts at synth time', () => {
+  /** A copy of the configured charts directory that a test may break. */
+  function chartsCopy(): string {
+    const dir = join(tempDir('zt-charts-'), 'charts');
+    cpSync(process.env.ZT_CHARTS_DIR!, dir, { recursive: true });
+    return dir;
+  }
+
+  /** Synth into an existing tree; the tree must be left byte-identical when synth fails. */
+  async function failing(args: string[]) {
+    const out = join(tempDir(), 'dist');
+    expect(await synth(['--out', out], captureIo())).toBe(0);
+    const before = readTree(out);
+    const io = captureIo();
+    const code = await synth(['--out', out, ...args], io);
+    expect(readTree(out)).toEqual(before);
+    return { code, err: io.lines.err };
+  }
+
+  it('renders every chart component from the charts directory: objects in dist/, namespaced, chart CRDs included', async () => {
+    const out = join(tempDir(), 'dist');
+    expect(await synth(['--out', out], captureIo())).toBe(0);
+    const tree = readTree(out);
+    expect(tree.has('dev/twingate-operator/deployment.twingate.twingate-operator.yaml')).toBe(true);
+    expect(tree.has('dev/twingate-operator/customresourcedefinition.twingateresources.twingate.com.yaml')).toBe(true);
+    expect(tree.has('dev/twingate-access-gateway/deployment.twingate.twingate-gateway.yaml')).toBe(true);
+    expect(tree.has('staging/twingate-connector/deployment.twingate.twingate-connector.yaml')).toBe(true);
+    // Helm's output names no namespace for most objects; synth sets the component's.
+    expect(tree.get('dev/twingate-access-gateway/service.twingate.twingate-gateway.yaml')).toContain('namespace: twingate');
+  });
+
+  it('a missing chart: one line naming environment, component and chart, exit 1, dist/ untouched', async () => {
+    const empty = tempDir('zt-no-charts-');
+    const r = await failing(['--charts', empty]);
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([`error: environment dev: component twingate-access-gateway: chart gateway-1.0.0 not found: ${join(empty, 'gateway-1.0.0')} does not exist (run pnpm charts pull)`]);
+  });
+
+  it('a chart whose content differs from charts.lock.json: one line naming it, exit 1, dist/ untouched', async () => {
+    const charts = chartsCopy();
+    writeFileSync(join(charts, 'gateway-1.0.0', 'values.yaml'), '# edited\n', { flag: 'a' });
+    const r = await failing(['--charts', charts]);
+    expect(r.code).toBe(1);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/^error: environment dev: component twingate-access-gateway: chart gateway-1\.0\.0 in .*: digest sha256:[0-9a-f]{64} does not match charts\.lock\.json \(sha256:[0-9a-f]{64}\)$/);
+  });
+
+  it('a version that is not in the lock: one line naming it, exit 1, dist/ untouched', async () => {
+    const charts = chartsCopy();
+    cpSync(join(charts, 'gateway-1.0.0'), join(charts, 'gateway-1.0.1'), { recursive: true });
+    const envDir = environmentsDir('dev', JSON.stringify({ ...(await import('../../environments/dev')).default, charts: { gateway: '1.0.1' } }));
+    const r = await failing(['--charts', charts, '--environments', envDir]);
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual(['error: environment dev: component twingate-access-gateway: chart gateway version 1.0.1 is not in charts.lock.json (run pnpm charts pull)']);
+  });
+
+  it('a chart that fails to render (in-process, lock off): one line with helm\'s reason', async () => {
+    const charts = chartsCopy();
+    writeFileSync(join(charts, 'gateway-1.0.0', 'templates', 'broken.yaml'), '{{ fail "this chart is broken" }}\n');
+    const env = await loadEnvironments(undefined, ['dev']);
+    expect(() => synthesize(env, { charts: { dir: charts, lock: false, cacheDir: false } })).toThrow(
+      /^environment dev: component twingate-access-gateway: chart gateway-1\.0\.0: .*this chart is broken$/,
+    );
   });
 });
