@@ -38,7 +38,7 @@ export interface ChartSource {
   readonly lock?: Lock | false;
   /** The helm binary. @default `$HELM`, PATH, `$(go env GOPATH)/bin/helm` */
   readonly helm?: string;
-  /** Render cache; `false` disables it. @default node_modules/.cache/zt-eks-gitops/helm */
+  /** Render cache; `false` disables it. @default `$ZT_HELM_CACHE`, else node_modules/.cache/zt-eks-gitops/helm */
   readonly cacheDir?: string | false;
 }
 
@@ -79,7 +79,7 @@ function renderComponentChart(env: Environment, component: Component, helm: Helm
       values: helm.values,
       ...(lock ? { lock } : {}),
       ...(charts.helm ? { helm: charts.helm } : {}),
-      ...(charts.cacheDir !== undefined ? { cacheDir: charts.cacheDir } : {}),
+      ...(charts.cacheDir !== undefined ? { cacheDir: charts.cacheDir } : process.env.ZT_HELM_CACHE ? { cacheDir: resolve(process.env.ZT_HELM_CACHE) } : {}),
     }) as ApiObject[];
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);

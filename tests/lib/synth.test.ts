@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main as synth } from '../../lib/cli/synth';
 import { fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
+import devInput from '../../environments/dev';
 import { loadEnvironments } from '../../lib/load';
 import { synthesize } from '../../lib/synth';
 import { REPO, captureIo, environmentsDir, tempDir } from '../support';
@@ -179,7 +180,7 @@ describe('upstream charts at synth time', () => {
   it('a version that is not in the lock: one line naming it, exit 1, dist/ untouched', async () => {
     const charts = chartsCopy();
     cpSync(join(charts, 'gateway-1.0.0'), join(charts, 'gateway-1.0.1'), { recursive: true });
-    const envDir = environmentsDir('dev', JSON.stringify({ ...(await import('../../environments/dev')).default, charts: { gateway: '1.0.1' } }));
+    const envDir = environmentsDir('dev', JSON.stringify({ ...devInput, charts: { gateway: '1.0.1' } }));
     const r = await failing(['--charts', charts, '--environments', envDir]);
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: environment dev: component twingate-access-gateway: chart gateway version 1.0.1 is not in charts.lock.json (run pnpm charts pull)']);
