@@ -2,9 +2,10 @@
  * Finds and validates environment definitions: one `<name>.ts` file per environment in a
  * directory (default `environments/`), each default-exporting `defineEnvironment({...})`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validate } from '../platform/registry';
 import type { Environment } from './environment';
 import { UserError, environmentError } from './errors';
@@ -12,32 +13,97 @@ import { UserError, environmentError } from './errors';
 export const REPO_ROOT = resolve(__dirname, '..');
 export const DEFAULT_ENVIRONMENTS_DIR = join(REPO_ROOT, 'environments');
 
+const EXTENSION = /\.(ts|mts|js|mjs)$/;
+const stemOf = (file: string) => basename(file).replace(EXTENSION, '');
+const shown = (file: string) => relative(process.cwd(), file) || file;
+
 /** Environment files in a directory, sorted; files starting with `_` are helpers, not environments. */
 export function environmentFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`environments directory ${relative(process.cwd(), dir) || dir} does not exist`);
   }
   return readdirSync(dir)
-    .filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !f.startsWith('_') && !f.endsWith('.d.ts'))
+    .filter((f) => EXTENSION.test(f) && !f.startsWith('_') && !f.endsWith('.d.ts'))
     .sort()
     .map((f) => join(dir, f));
 }
 
+/**
+ * `file:line:column` of a syntax error, or undefined when it carries none. TypeScript goes
+ * through esbuild (via tsx): its errors carry `errors[0].location`, and when tsx re-throws them
+ * only the message keeps it, as `<file>:<line>:<column>: ERROR: <text>`. esbuild counts columns
+ * in bytes from 0; editors and terminals count characters from 1, which is what is printed.
+ */
+function esbuildLocation(e: unknown): { where: string; text: string } | undefined {
+  const first = (e as { errors?: { text?: string; location?: { file: string; line: number; column: number } | null }[] } | null)?.errors?.[0];
+  const m = /^(.+):(\d+):(\d+): ERROR: (.+)$/m.exec(String((e as Error | null)?.message ?? ''));
+  const at = first?.location && first.text ? { ...first.location, text: first.text } : m && { file: m[1]!, line: Number(m[2]), column: Number(m[3]), text: m[4]! };
+  if (!at) return undefined;
+  const file = resolve(at.file);
+  let column = at.column;
+  try {
+    const line = readFileSync(file, 'utf8').split('\n')[at.line - 1];
+    if (line !== undefined) column = Buffer.from(line).subarray(0, at.column).toString('utf8').length;
+  } catch {
+    // Keep esbuild's column.
+  }
+  return { where: `${shown(file)}:${at.line}:${column + 1}`, text: at.text };
+}
+
+/**
+ * Plain JavaScript is parsed by Node itself, whose SyntaxError names no position (Node prints
+ * it only for an uncaught error); `node --check` prints `<file>:<line>`, the line and a caret.
+ */
+function nodeSyntaxLocation(file: string): { where: string; text: string } | undefined {
+  const run = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+  const m = /^(.+):(\d+)\n.*\n([\t ]*)\^[^\n]*\n\n(?:\w*Error): (.+)$/m.exec(run.stderr ?? '');
+  if (!m) return undefined;
+  const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  return { where: `${shown(isAbsolute(path) ? path : resolve(path))}:${m[2]}:${m[3]!.length + 1}`, text: m[4]! };
+}
+
+/** One line about whatever a module threw, be it an Error or not. */
+function describeThrown(e: unknown, file: string): string {
+  const location = esbuildLocation(e) ?? (e instanceof SyntaxError && /\.m?js$/.test(file) ? nodeSyntaxLocation(file) : undefined);
+  if (location) return `syntax error at ${location.where}: ${location.text}`;
+  if (e instanceof Error || (typeof (e as Error | null)?.message === 'string' && (e as Error).message)) {
+    return String((e as Error).message).split('\n')[0]!;
+  }
+  return `it threw ${describeValue(e)}, not an Error`;
+}
+
+/** A short, one-line rendering of any value, for messages. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol') return v.toString();
+  if (Array.isArray(v)) return 'an array';
+  try {
+    const json = JSON.stringify(v);
+    return json.length > 80 ? `${json.slice(0, 80)}...` : json;
+  } catch {
+    return 'an object';
+  }
+}
+
 export async function loadEnvironmentFile(file: string): Promise<Environment> {
-  const stem = basename(file).replace(/\.(ts|mts|js|mjs)$/, '');
+  const stem = stemOf(file);
   let mod: { default?: unknown };
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    // A syntax error or a throwing import is the user's file: name it, keep the cause short.
-    const first = String((e as Error).message ?? e).split('\n')[0];
-    throw environmentError(stem, '', `cannot load ${relative(process.cwd(), file)}: ${first}`);
+    // A syntax error or a throwing import is the user's file: name it, keep the cause to one line.
+    throw environmentError(stem, '', `cannot load ${shown(file)}: ${describeThrown(e, file)}`);
   }
   // tsx's CommonJS interop may wrap the default export once more.
   let value = mod.default;
   if (value && typeof value === 'object' && 'default' in value && !('name' in value)) value = (value as { default: unknown }).default;
   if (value === undefined) {
-    throw environmentError(stem, '', `${relative(process.cwd(), file)} has no default export (export default defineEnvironment({...}))`);
+    throw environmentError(stem, '', `${shown(file)} has no default export (export default defineEnvironment({...}))`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw environmentError(stem, '', `${shown(file)}: the default export is ${describeValue(value)}, not an environment (export default defineEnvironment({...}))`);
   }
   const result = validate(value);
   const name = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : stem;
@@ -51,7 +117,13 @@ export async function loadEnvironmentFile(file: string): Promise<Environment> {
 /** Loads every environment of a directory, or only `only` when given. */
 export async function loadEnvironments(dir = DEFAULT_ENVIRONMENTS_DIR, only?: readonly string[]): Promise<Environment[]> {
   const files = environmentFiles(dir);
-  const byName = new Map(files.map((f) => [basename(f).replace(/\.(ts|mts|js|mjs)$/, ''), f]));
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    const other = byName.get(stemOf(f));
+    // dev.ts beside dev.mts (or dev.js): which one is "dev" would depend on the listing order.
+    if (other) throw new UserError(`environment ${stemOf(f)} is defined twice: ${shown(other)} and ${shown(f)}; keep one`);
+    byName.set(stemOf(f), f);
+  }
   const wanted = only && only.length > 0 ? only : [...byName.keys()];
   for (const w of wanted) {
     if (!byName.has(w)) {

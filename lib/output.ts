@@ -1,10 +1,30 @@
 /**
  * Turning API objects into files: stable names, sorted keys, YAML that YAML 1.1 readers
- * (kubectl, Argo CD) read back as the same strings, and an atomic write of the whole tree.
+ * (kubectl, Argo CD) read back as the same strings, and an atomic write of the whole tree that
+ * only ever replaces a directory synth wrote itself.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { stringify } from 'yaml';
+import { UserError } from './errors';
 
 export interface ApiObject {
   apiVersion: string;
@@ -56,7 +76,21 @@ export function objectFile(dir: string, obj: ApiObject): RenderedFile {
   return { path: `${dir}/${fileNameFor(obj)}`, content: GENERATED_HEADER + toYaml(obj) };
 }
 
-/** Every file under `root`, as relative `/` paths, sorted. */
+
+/**
+ * The file synth writes at the root of every tree it writes, committed with dist/. Synth only
+ * ever replaces a directory that holds it (or an empty one), so `--out .`, `--out environments`
+ * or a typo in `CDK8S_OUTDIR` is refused instead of deleted. It is bookkeeping, not rendered
+ * output: {@link listFiles} leaves it out, so `synth --check`, the stale-file comparison and
+ * `pnpm validate` only ever see what synth renders.
+ */
+export const DIST_MARKER = '.zt-eks-gitops-dist';
+export const DIST_MARKER_CONTENT = 'Written by `pnpm synth`, which replaces this directory as a whole: keep nothing else in it.\n';
+
+/**
+ * Every file under `root`, as relative `/` paths, sorted (by code units, the same under every
+ * locale). The marker at the root is not listed: it is not rendered output.
+ */
 export function listFiles(root: string): string[] {
   if (!existsSync(root)) return [];
   const out: string[] = [];
@@ -64,7 +98,7 @@ export function listFiles(root: string): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else out.push(relative(root, full).split(sep).join('/'));
+      else if (!(dir === root && entry.name === DIST_MARKER)) out.push(relative(root, full).split(sep).join('/'));
     }
   };
   walk(root);
@@ -76,37 +110,272 @@ export function readTree(root: string): Map<string, string> {
 }
 
 /**
- * Replaces `outDir` (all of it, or only the top-level entries in `replace`) with `files`,
- * atomically as far as the file system allows: the new tree is written beside `outDir`, then
- * swapped in with two renames. A failure before the swap leaves `outDir` as it was; entries
- * that synth no longer renders disappear with the old tree.
+ * The paths {@link writeTree} uses beside `outDir` (git-ignored as `*.synth-*`): the lock, the
+ * tree being written, and the previous tree during the swap. The names are fixed, not unique per
+ * run: only the lock holder touches them, and fixed names are what let the next run find and
+ * clean (or restore) what a crashed run left behind.
+ */
+export function sidePaths(outDir: string): { lock: string; staging: string; retired: string } {
+  const out = resolve(outDir);
+  return { lock: `${out}.synth-lock`, staging: `${out}.synth-tmp`, retired: `${out}.synth-old` };
+}
+
+/**
+ * Replaces `outDir` (all of it, or only the top-level entries in `replace`) with `files` plus
+ * the marker, atomically as far as the file system allows:
+ *
+ * - Only a directory synth wrote (it holds {@link DIST_MARKER}), an empty directory or a missing
+ *   path is replaced; anything else is refused with one line and left alone.
+ * - One synth at a time per output directory: a lock file beside it, created exclusively and
+ *   holding the writer's PID. A second synth stops with one line naming the first; a lock left
+ *   by a dead process is taken over. (A lock rather than unique staging directories: two runs
+ *   swapping into the same path would still race at the renames, and "restore the backup when
+ *   the output is missing" is only sound when no other run can be between its two renames.)
+ * - The new tree is written beside `outDir`, then swapped in with two renames. A failure before
+ *   the swap leaves `outDir` as it was; entries synth no longer renders disappear with the old
+ *   tree. A crash between the two renames leaves the old tree beside `outDir`, and the next run
+ *   puts it back before anything else.
+ * - File-system trouble the user can fix (full disk, read-only or forbidden directory, an output
+ *   path that is a file) is a {@link UserError}; the previous tree is kept.
  */
 export function writeTree(outDir: string, files: readonly RenderedFile[], replace?: readonly string[]): void {
-  const staging = `${outDir}.synth-tmp`;
-  const retired = `${outDir}.synth-old`;
-  rmSync(staging, { recursive: true, force: true });
-  rmSync(retired, { recursive: true, force: true });
+  const out = resolve(outDir);
+  const { lock, staging, retired } = sidePaths(out);
+  refuseForeign(out); // before the lock too, so a refused path gets no lock file beside it
   try {
-    mkdirSync(staging, { recursive: true });
-    if (replace && existsSync(outDir)) {
-      for (const entry of readdirSync(outDir)) {
-        if (!replace.includes(entry)) cpSync(join(outDir, entry), join(staging, entry), { recursive: true });
-      }
-    }
-    for (const f of files) {
-      const target = join(staging, ...f.path.split('/'));
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, f.content);
-    }
-    if (existsSync(outDir)) {
-      if (!statSync(outDir).isDirectory()) throw new Error(`${outDir} exists and is not a directory`);
-      renameSync(outDir, retired);
-    } else {
-      mkdirSync(dirname(outDir), { recursive: true });
-    }
-    renameSync(staging, outDir);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(dirname(out), { recursive: true });
+  } catch (e) {
+    throw fsFailure(out, e, true);
   }
-  rmSync(retired, { recursive: true, force: true });
+  const release = takeLock(out, lock);
+  try {
+    recover(out, staging, retired);
+    refuseForeign(out);
+    const existed = lexists(out);
+    try {
+      mkdirSync(staging);
+      // First, so that a staging directory a crash leaves behind is recognisably synth's.
+      writeFileSync(join(staging, DIST_MARKER), DIST_MARKER_CONTENT);
+      if (replace && existed) {
+        for (const entry of readdirSync(out)) {
+          if (!replace.includes(entry) && entry !== DIST_MARKER) cpSync(join(out, entry), join(staging, entry), { recursive: true });
+        }
+      }
+      for (const f of files) {
+        const target = join(staging, ...f.path.split('/'));
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, f.content);
+      }
+      if (existed) renameSync(out, retired);
+    } catch (e) {
+      throw fsFailure(out, e);
+    }
+    try {
+      renameSync(staging, out);
+    } catch (e) {
+      if (existed) {
+        try {
+          renameSync(retired, out);
+        } catch {
+          throw new UserError(`cannot write ${out}: ${reasonOf(e, out)}; the previous tree is in ${retired}, and the next pnpm synth puts it back`);
+        }
+      }
+      throw fsFailure(out, e);
+    }
+    // Best effort: a leftover previous tree is removed by the next run (see recover).
+    rmQuietly(retired);
+  } finally {
+    rmQuietly(staging);
+    release();
+  }
+}
+
+const lexists = (path: string): boolean => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+
+function rmQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // Left for the next run, which removes it before writing.
+  }
+}
+
+/** File-system errors the user can do something about, in words. */
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+  EBUSY: 'resource busy (a mount point, or in use by another program)',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+};
+/** Only while preparing (parent directory, lock): later, these would mean synth renders a path twice. */
+const PREFLIGHT_REASONS: Record<string, string> = {
+  ENOTDIR: 'a parent of it is a file, not a directory',
+  EEXIST: 'a parent of it is a file, not a directory',
+};
+
+function reasonOf(e: unknown, out: string): string {
+  const err = e as NodeJS.ErrnoException;
+  const reason = REASONS[errno(e) ?? ''] ?? PREFLIGHT_REASONS[errno(e) ?? ''] ?? String(err?.message ?? e).split('\n')[0];
+  return err?.path && err.path !== out ? `${reason} (${err.path})` : reason;
+}
+
+/** The one-line user error for a file-system failure, or the error itself when it is a bug. */
+function fsFailure(out: string, e: unknown, preflight = false): unknown {
+  if (e instanceof UserError) return e;
+  const code = errno(e);
+  if (code && (code in REASONS || (preflight && code in PREFLIGHT_REASONS))) {
+    return new UserError(`cannot write ${out}: ${reasonOf(e, out)}; ${out} is unchanged`);
+  }
+  return e;
+}
+
+/** Is `dir` a directory synth may replace: one holding the marker, or an empty one? */
+function isSynthDir(dir: string): boolean {
+  if (!lstatSync(dir).isDirectory()) return false;
+  const entries = readdirSync(dir);
+  return entries.length === 0 || (entries.includes(DIST_MARKER) && lstatSync(join(dir, DIST_MARKER)).isFile());
+}
+
+/** Throws the one-line refusal when `out` exists and is not a directory synth may replace. */
+function refuseForeign(out: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(out);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return;
+    throw fsFailure(out, e, true);
+  }
+  if (stat.isSymbolicLink()) throw new UserError(`cannot write ${out}: it is a symbolic link; pass the directory it points to`);
+  if (!stat.isDirectory()) throw new UserError(`cannot write ${out}: it is a file, not a directory; ${out} is unchanged`);
+  let ours: boolean;
+  try {
+    ours = isSynthDir(out);
+    // Renaming a read-only directory within its parent would succeed, and leave behind a
+    // previous tree nobody can delete: a directory the user made read-only is not replaced.
+    if (ours) accessSync(out, constants.W_OK);
+  } catch (e) {
+    throw fsFailure(out, e, true);
+  }
+  if (!ours) {
+    throw new UserError(`refusing to replace ${out}: it was not written by pnpm synth (no ${DIST_MARKER} marker); choose an empty or new directory`);
+  }
+}
+
+/**
+ * Cleans up after a run that died (under the lock, so no live run is mid-swap): a crash between
+ * the two renames left `out` missing and the previous tree in `retired`, which is put back; a
+ * crash after the swap left `retired` beside the new tree, and a crash while writing left
+ * `staging`; both are removed. Neither is touched unless synth wrote it.
+ */
+function recover(out: string, staging: string, retired: string): void {
+  for (const side of [retired, staging]) {
+    try {
+      if (!lexists(side)) continue;
+      if (!isSynthDir(side)) {
+        throw new UserError(`cannot write ${out}: ${side} is in the way and was not written by pnpm synth; move it away`);
+      }
+      if (side === retired && !lexists(out)) renameSync(retired, out);
+      else rmSync(side, { recursive: true, force: true });
+    } catch (e) {
+      throw fsFailure(out, e, true);
+    }
+  }
+}
+
+/** How long a lock file may stay empty before it counts as abandoned (its writer adds its PID right after creating it). */
+const EMPTY_LOCK_GRACE_MS = 10_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errno(e) === 'EPERM'; // alive, but someone else's
+  }
+}
+
+function busy(out: string, pid: number | undefined, lock: string): UserError {
+  return new UserError(`another synth is writing ${out} (pid ${pid ?? 'unknown'}); wait for it, or delete ${lock} if no synth is running`);
+}
+
+const lockPid = (content: string): number | undefined => (/^\d+\n?$/.test(content) ? Number(content.trim()) : undefined);
+
+/**
+ * Takes the output directory's lock: a file created with `wx` (fails when it exists) holding
+ * this process's PID. Returns its release. A lock whose process is gone (a synth killed or
+ * crashed) is taken over: renamed aside, then re-read, so that when two runs find the same stale
+ * lock only the one that moved the stale content proceeds; the other puts back what it moved.
+ */
+function takeLock(out: string, lock: string): () => void {
+  const mine = `${process.pid}\n`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      try {
+        writeSync(fd, mine);
+      } catch (e) {
+        closeSync(fd);
+        rmSync(lock, { force: true });
+        throw e;
+      }
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(lock, 'utf8') === mine) rmSync(lock, { force: true });
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') throw fsFailure(out, e, true);
+    }
+    let content: string;
+    let ageMs: number;
+    try {
+      content = readFileSync(lock, 'utf8');
+      ageMs = Date.now() - statSync(lock).mtimeMs;
+    } catch (e) {
+      if (errno(e) === 'ENOENT') continue; // released meanwhile
+      throw fsFailure(out, e, true);
+    }
+    const pid = lockPid(content);
+    const stale = pid !== undefined ? !isAlive(pid) : ageMs > EMPTY_LOCK_GRACE_MS;
+    if (!stale) throw busy(out, pid, lock);
+    const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      renameSync(lock, aside);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') continue; // another run took it over first
+      throw fsFailure(out, e, true);
+    }
+    const moved = readFileSync(aside, 'utf8');
+    if (moved !== content) {
+      // Between our read and our rename another run replaced the stale lock with its own: put
+      // it back (link fails if yet another run holds the lock by now; it is not ours either way).
+      try {
+        linkSync(aside, lock);
+      } catch {
+        // See above.
+      }
+      rmSync(aside, { force: true });
+      throw busy(out, lockPid(moved), lock);
+    }
+    rmSync(aside, { force: true });
+  }
+  throw busy(out, undefined, lock);
 }

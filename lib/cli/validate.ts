@@ -10,9 +10,13 @@
  * - `--schemas <dir>` or `KUBECONFORM_SCHEMAS=<dir>`: an offline directory in kubeconform's
  *   layout with CRDs under `crds/{group}/{kind}_{version}.json` (what CI uses);
  * - otherwise kubeconform's public default plus the public CRDs catalog (needs network).
+ *
+ * Without network kubeconform retries every schema download and prints a "failed downloading
+ * schema" line per resource for minutes; a quick probe of the HTTP locations fails in seconds.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -25,6 +29,9 @@ export const KUBECONFORM_INSTALL = 'go install github.com/yannh/kubeconform/cmd/
 export const BASE_KUBERNETES_VERSION = '1.28.0';
 const CRD_TEMPLATE = '{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json';
 const PUBLIC_CRD_CATALOG = `https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/${CRD_TEMPLATE}`;
+/** What kubeconform 0.7.0 expands `-schema-location default` to. */
+export const DEFAULT_SCHEMA_LOCATION =
+  'https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
 /**
  * Files in dist/ that are not Kubernetes objects (Argo CD component metadata, Helm values for
  * multi-source Applications, the access map) and so are not kubeconform's business.
@@ -75,6 +82,63 @@ export function plan(opts: { schemaLocation: string[]; schemas?: string; kuberne
   return { locations, versions: opts.kubernetesVersion.length ? opts.kubernetesVersion : [BASE_KUBERNETES_VERSION, 'master'] };
 }
 
+/** `scheme://host[:port]` of every location kubeconform downloads from (it treats those starting with `http` as URLs). */
+export function httpOrigins(locations: readonly string[]): string[] {
+  const origins = locations
+    .map((l) => (l === 'default' ? DEFAULT_SCHEMA_LOCATION : l))
+    .map((l) => /^(https?:\/\/[^/?#]+)/.exec(l)?.[1])
+    .filter((o): o is string => o !== undefined);
+  return [...new Set(origins)].sort();
+}
+
+export const PROBE_TIMEOUT_MS = 5000;
+/** kubeconform (Go) honours these; a direct connection says nothing about a network behind a proxy. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (DNS lookup failed)',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+/** Why `origin` cannot be connected to, or undefined when a TCP connection opens. */
+function connectProblem(origin: string, timeoutMs: number): Promise<string | undefined> {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (problem: string | undefined) => {
+      socket.destroy();
+      done(problem);
+    };
+    socket.setTimeout(timeoutMs, () => finish(`no answer within ${timeoutMs / 1000} s`));
+    socket.once('connect', () => finish(undefined));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(UNREACHABLE[e.code ?? ''] ?? e.code ?? e.message));
+  });
+}
+
+/**
+ * Throws a one-line user error when an HTTP schema location cannot be connected to at all, so
+ * that `pnpm validate` offline fails in seconds instead of after minutes of kubeconform retrying
+ * every schema. A TCP connection is the probe, not an HTTP request: it needs no TLS trust store
+ * (Node's differs from Go's) and has no opinion on ports. Skipped behind a proxy.
+ */
+export async function probeSchemaLocations(locations: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  if (PROXY_VARIABLES.some((v) => env[v])) return;
+  const origins = httpOrigins(locations);
+  const problems = await Promise.all(origins.map((o) => connectProblem(o, timeoutMs)));
+  const i = problems.findIndex((p) => p !== undefined);
+  if (i >= 0) {
+    throw new UserError(
+      `cannot reach the schema location ${origins[i]} (${problems[i]}); without network, validate against an offline schema directory: pnpm validate --schemas <dir> (or KUBECONFORM_SCHEMAS=<dir>)`,
+    );
+  }
+}
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -95,6 +159,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (manifests.length === 0) throw new UserError(`no manifests under ${relative(process.cwd(), dir) || dir}; run pnpm synth first`);
     const binary = findKubeconform();
     if (!binary) throw new UserError(`kubeconform not found on PATH; install it with: ${KUBECONFORM_INSTALL}`);
+    await probeSchemaLocations(p.locations);
 
     let failed = 0;
     for (const version of p.versions) {

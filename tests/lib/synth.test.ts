@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { main as synth } from '../../lib/cli/synth';
-import { fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
+import { DIST_MARKER, DIST_MARKER_CONTENT, fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
 import devInput from '../../environments/dev';
 import { loadEnvironments } from '../../lib/load';
 import { synthesize } from '../../lib/synth';
@@ -68,6 +68,7 @@ describe('pnpm synth', () => {
   it('removes stale files and directories', async () => {
     const out = join(tempDir(), 'dist');
     mkdirSync(join(out, 'dev', 'retired-component'), { recursive: true });
+    writeFileSync(join(out, DIST_MARKER), DIST_MARKER_CONTENT); // synth only replaces a tree it wrote
     writeFileSync(join(out, 'dev', 'retired-component', 'deployment.x.old.yaml'), 'kind: Deployment\n');
     mkdirSync(join(out, 'dev', 'whoami'), { recursive: true });
     writeFileSync(join(out, 'dev', 'whoami', 'leftover.yaml'), 'x: 1\n');
