@@ -6,7 +6,7 @@
 import type { Environment } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import { type ConnectionLine, connectionLines, connsText } from './format';
-import { type IntentResult, describePeer } from './intent';
+import { describePeer, type IntentResult } from './intent';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 

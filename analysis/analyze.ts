@@ -8,8 +8,8 @@
  * Cost: policies are indexed by namespace and each rule's peers are evaluated once against the
  * workloads, so a pair costs a few map lookups instead of a walk over every policy.
  */
-import { ALL_CONNS, type ConnSet, NO_CONNS, conns, intersect, isEmpty, union } from './conns';
-import { type Ipv4Range, blockContains, splitAddressSpace } from './ip';
+import { ALL_CONNS, type ConnSet, conns, intersect, isEmpty, NO_CONNS, union } from './conns';
+import { blockContains, type Ipv4Range, splitAddressSpace } from './ip';
 import type { Cluster, Policy, PolicyPort, Rule, Workload } from './model';
 import { isEverything, matches } from './selectors';
 
@@ -88,7 +88,9 @@ export function analyze(cluster: Cluster, options: AnalyzeOptions = {}): Analysi
     const rs = new Set<number>();
     for (const peer of rule.peers) {
       if (peer.kind === 'ipBlock') {
-        if (peer.block) ranges.forEach((r, k) => blockContains(peer.block!, r) && rs.add(k));
+        if (peer.block) {
+          for (const [k, r] of ranges.entries()) if (blockContains(peer.block, r)) rs.add(k);
+        }
         continue;
       }
       const namespaces = peer.namespaces
@@ -111,8 +113,14 @@ export function analyze(cluster: Cluster, options: AnalyzeOptions = {}): Analysi
     const ing = policy.ingress ? policy.ingressRules.map((r) => resolve(policy, r)) : [];
     const egr = policy.egress ? policy.egressRules.map((r) => resolve(policy, r)) : [];
     for (const i of selected) {
-      if (policy.ingress) (ingressIsolated[i] = true), ingressRules[i]!.push(...ing);
-      if (policy.egress) (egressIsolated[i] = true), egressRules[i]!.push(...egr);
+      if (policy.ingress) {
+        ingressIsolated[i] = true;
+        ingressRules[i]!.push(...ing);
+      }
+      if (policy.egress) {
+        egressIsolated[i] = true;
+        egressRules[i]!.push(...egr);
+      }
     }
   }
 

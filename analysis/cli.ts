@@ -7,7 +7,7 @@
  * flags), 2 internal error.
  */
 import { Command } from 'commander';
-import { type Io, guard, processIo, runIfMain } from '../lib/cli/run';
+import { guard, type Io, processIo, runIfMain } from '../lib/cli/run';
 import { UserError } from '../lib/errors';
 import { analyze } from './analyze';
 import { connectionLines, formatJson, formatText } from './format';

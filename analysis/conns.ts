@@ -78,14 +78,16 @@ function subtractIntervals(a: Intervals, b: Intervals): Intervals {
   return out;
 }
 
-const map = (f: (a: Intervals, b: Intervals) => Intervals) => (a: ConnSet, b: ConnSet): ConnSet => {
-  const SCTP = f(a.SCTP, b.SCTP);
-  const TCP = f(a.TCP, b.TCP);
-  const UDP = f(a.UDP, b.UDP);
-  if (SCTP === a.SCTP && TCP === a.TCP && UDP === a.UDP) return a;
-  if (SCTP === b.SCTP && TCP === b.TCP && UDP === b.UDP) return b;
-  return { SCTP, TCP, UDP };
-};
+const map =
+  (f: (a: Intervals, b: Intervals) => Intervals) =>
+  (a: ConnSet, b: ConnSet): ConnSet => {
+    const SCTP = f(a.SCTP, b.SCTP);
+    const TCP = f(a.TCP, b.TCP);
+    const UDP = f(a.UDP, b.UDP);
+    if (SCTP === a.SCTP && TCP === a.TCP && UDP === a.UDP) return a;
+    if (SCTP === b.SCTP && TCP === b.TCP && UDP === b.UDP) return b;
+    return { SCTP, TCP, UDP };
+  };
 
 export const union = map(unionIntervals);
 export const intersect = map(intersectIntervals);

@@ -3,9 +3,9 @@
  * workload is `namespace/name[Kind]` and outside addresses are ascending `start-end` ranges,
  * comma-joined when several ranges have the same connections with the same workload.
  */
-import { type Analysis, type Endpoint } from './analyze';
+import type { Analysis, Endpoint } from './analyze';
 import { type ConnSet, describeConns, formatConns } from './conns';
-import { type Ipv4Range, formatRange } from './ip';
+import { formatRange, type Ipv4Range } from './ip';
 
 export interface ConnectionLine {
   readonly src: string;
@@ -33,7 +33,10 @@ export function connectionLines(analysis: Analysis): ConnectionLine[] {
     grouped.set(key, g);
   }
   for (const g of grouped.values()) {
-    const ranges = [...g.ranges].sort((a, b) => a.start - b.start).map(formatRange).join(',');
+    const ranges = [...g.ranges]
+      .sort((a, b) => a.start - b.start)
+      .map(formatRange)
+      .join(',');
     out.push({ src: g.src ?? ranges, dst: g.dst ?? ranges, conns: describeConns(g.conns) });
   }
   return out.sort((a, b) => byText(a.src, b.src) || byText(a.dst, b.dst));
@@ -48,5 +51,9 @@ export function formatText(lines: readonly ConnectionLine[]): string {
 
 /** A JSON array of `{ src, dst, conns }`, two-space indented. */
 export function formatJson(lines: readonly ConnectionLine[]): string {
-  return JSON.stringify(lines.map((l) => ({ src: l.src, dst: l.dst, conns: l.conns })), null, 2);
+  return JSON.stringify(
+    lines.map((l) => ({ src: l.src, dst: l.dst, conns: l.conns })),
+    null,
+    2,
+  );
 }

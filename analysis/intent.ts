@@ -11,13 +11,13 @@
 import { parseCidr } from '../lib/cidr';
 import { KUBE_DNS } from '../lib/cluster';
 import type { WorkloadRef } from '../lib/component';
-import { type Environment, type Peer, type ResolvedFlow, describePeer } from '../lib/environment';
+import { describePeer, type Environment, type Peer, type ResolvedFlow } from '../lib/environment';
 import { environmentError } from '../lib/errors';
 import type { ApiObject } from '../lib/output';
-import { type Analysis, type Connection, type Endpoint, analyze } from './analyze';
-import { type ConnSet, NO_CONNS, conns, formatConns, intersect, isEmpty, subtract, union } from './conns';
-import { type IpBlock, type Ipv4Range, blockContains, formatRange } from './ip';
-import { type SourcedObject, buildCluster } from './model';
+import { type Analysis, analyze, type Connection, type Endpoint } from './analyze';
+import { type ConnSet, conns, formatConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
+import { blockContains, formatRange, type IpBlock, type Ipv4Range } from './ip';
+import { buildCluster, type SourcedObject } from './model';
 import { type Labels, matches } from './selectors';
 
 /** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
@@ -70,17 +70,30 @@ function syntheticPods(env: Environment, objects: readonly ApiObject[]): Sourced
   );
   for (const ref of missing) {
     if (ref !== KUBE_DNS_WORKLOAD && !ref.modelled) {
-      const labels = Object.entries(ref.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      throw environmentError(env.name, '', `workload ${ref.namespace}/${ref.name}: no rendered pod in namespace ${ref.namespace} carries ${labels} (a chart's pod labels no longer match what the NetworkPolicies select)`);
+      const labels = Object.entries(ref.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      throw environmentError(
+        env.name,
+        '',
+        `workload ${ref.namespace}/${ref.name}: no rendered pod in namespace ${ref.namespace} carries ${labels} (a chart's pod labels no longer match what the NetworkPolicies select)`,
+      );
     }
   }
   return missing.map((ref) => {
-    const containers = [{ name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) }];
+    const containers = [
+      { name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) },
+    ];
     const labels = { ...ref.labels };
     // CoreDNS is a Deployment on EKS; operator-made pods (the Twingate connector) are bare pods.
     const object =
       ref === KUBE_DNS_WORKLOAD
-        ? { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: ref.name, namespace: ref.namespace }, spec: { template: { metadata: { labels }, spec: { containers } } } }
+        ? {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: ref.name, namespace: ref.namespace },
+            spec: { template: { metadata: { labels }, spec: { containers } } },
+          }
         : { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: { containers } };
     return { source: `synthetic ${ref.namespace}/${ref.name}`, object };
   });
@@ -106,7 +119,10 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
   const isOwned = (e: Endpoint) => e.kind === 'workload' && owned.has(e.workload.namespace);
   const connections = analysis.connections.filter((c) => isOwned(c.src) || isOwned(c.dst));
 
-  const endpoints: Endpoint[] = [...analysis.workloads.map((w) => ({ kind: 'workload' as const, workload: w })), ...analysis.ranges.map((r) => ({ kind: 'range' as const, range: r }))];
+  const endpoints: Endpoint[] = [
+    ...analysis.workloads.map((w) => ({ kind: 'workload' as const, workload: w })),
+    ...analysis.ranges.map((r) => ({ kind: 'range' as const, range: r })),
+  ];
   const key = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : `range:${e.range.start}`);
   const analyzed = new Map(analysis.connections.map((c) => [`${key(c.src)}|${key(c.dst)}`, c.conns]));
   const between = (s: Endpoint, d: Endpoint) => analyzed.get(`${key(s)}|${key(d)}`) ?? NO_CONNS;
@@ -124,7 +140,11 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
     for (const [s, t] of pairs(d.from, d.to)) {
       const missing = subtract(d.conns, between(s, t));
       if (!isEmpty(missing)) {
-        throw environmentError(env.name, flow.origin ? `component ${flow.origin}: flows` : `flows[${i}]`, `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`);
+        throw environmentError(
+          env.name,
+          flow.origin ? `component ${flow.origin}: flows` : `flows[${i}]`,
+          `${describePeer(flow.from)} -> ${describePeer(flow.to)} : ${formatConns(missing)} is blocked (${endpointName(s)} => ${endpointName(t)} lacks it)`,
+        );
       }
     }
   }
@@ -145,7 +165,11 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
       const exempt = dns.from(s) && dns.to(t) ? DNS_CONNS : NO_CONNS;
       const open = subtract(between(s, t), exempt);
       if (!isEmpty(open)) {
-        throw environmentError(env.name, `blocked[${i}]`, `${describePeer(b.from)} -> ${describePeer(b.to)} is open (${endpointName(s)} => ${endpointName(t)} : ${formatConns(open)})`);
+        throw environmentError(
+          env.name,
+          `blocked[${i}]`,
+          `${describePeer(b.from)} -> ${describePeer(b.to)} is open (${endpointName(s)} => ${endpointName(t)} : ${formatConns(open)})`,
+        );
       }
     }
   }
@@ -155,7 +179,11 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
     for (const d of declared) if (d.from(c.src) && d.to(c.dst)) allowed = union(allowed, d.conns);
     const extra = subtract(c.conns, intersect(c.conns, allowed));
     if (!isEmpty(extra)) {
-      throw environmentError(env.name, 'flows', `the rendered NetworkPolicies allow ${endpointName(c.src)} => ${endpointName(c.dst)} : ${formatConns(extra)} which no flow declares`);
+      throw environmentError(
+        env.name,
+        'flows',
+        `the rendered NetworkPolicies allow ${endpointName(c.src)} => ${endpointName(c.dst)} : ${formatConns(extra)} which no flow declares`,
+      );
     }
   }
   return { analysis, connections };

@@ -4,7 +4,7 @@
  * resulting range is either wholly inside or wholly outside every block, and a block matches a
  * range exactly when it contains it.
  */
-import { type Ipv4Range, contains, formatIpv4, overlaps, parseIpv4 } from '../lib/cidr';
+import { contains, formatIpv4, type Ipv4Range, overlaps, parseIpv4 } from '../lib/cidr';
 
 export type { Ipv4Range };
 

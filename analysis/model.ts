@@ -6,7 +6,7 @@
 import { UserError } from '../lib/errors';
 import type { Protocol } from './conns';
 import { type IpBlock, parseBlock } from './ip';
-import { type Labels, SelectorError, type Selector, parseSelector } from './selectors';
+import { type Labels, parseSelector, type Selector, SelectorError } from './selectors';
 
 /** Kinds whose pods the analyzer models, and where each keeps its pod template. */
 export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
@@ -162,7 +162,14 @@ export function buildCluster(objects: readonly SourcedObject[]): Cluster {
     // The owner's own template when present; else the first member's (members share a template).
     const rep = g.members.find((m) => m.kind === g.kind && m.name === g.name) ?? [...g.members].sort((a, b) => (a.name < b.name ? -1 : 1))[0]!;
     const template = podTemplate(rep.kind, rep.obj);
-    workloads.push({ id, namespace: g.namespace, name: g.name, kind: g.kind, labels: stringMap(rec(template.metadata).labels), ports: containerPorts(template) });
+    workloads.push({
+      id,
+      namespace: g.namespace,
+      name: g.name,
+      kind: g.kind,
+      labels: stringMap(rec(template.metadata).labels),
+      ports: containerPorts(template),
+    });
   }
   workloads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 

@@ -2,7 +2,7 @@
  * Reading manifests from disk: files or directories (recursively; `.yaml`, `.yml`, `.json`),
  * multi-document YAML, and `kind: List` (or any `*List` with `items`) flattened.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { UserError } from '../lib/errors';
@@ -20,7 +20,7 @@ function display(path: string): string {
 export function manifestFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    let st;
+    let st: Stats;
     try {
       st = statSync(p);
     } catch {
@@ -47,7 +47,7 @@ function flatten(source: string, value: unknown, into: SourcedObject[]): void {
   if (typeof value === 'object' && !Array.isArray(value)) {
     const v = value as { kind?: unknown; items?: unknown };
     if (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items)) {
-      v.items.forEach((item, i) => flatten(`${source} items[${i}]`, item, into));
+      for (const [i, item] of v.items.entries()) flatten(`${source} items[${i}]`, item, into);
       return;
     }
   }

@@ -74,7 +74,7 @@ export function isEverything(s: Selector): boolean {
 export function matches(s: Selector, labels: Labels): boolean {
   for (const k in s.matchLabels) if (labels[k] !== s.matchLabels[k]) return false;
   for (const r of s.matchExpressions) {
-    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+    const has = Object.hasOwn(labels, r.key);
     switch (r.operator) {
       case 'In':
         if (!has || !r.values.includes(labels[r.key]!)) return false;

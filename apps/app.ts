@@ -46,7 +46,11 @@ export function appComponent(appName: string): Component {
                   imagePullPolicy: 'IfNotPresent',
                   ...(app.args.length ? { args: app.args } : {}),
                   ...(Object.keys(app.env).length
-                    ? { env: Object.entries(app.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })) }
+                    ? {
+                        env: Object.entries(app.env)
+                          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                          .map(([name, value]) => ({ name, value })),
+                      }
                     : {}),
                   ports: ports.map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })),
                   resources: {

@@ -13,7 +13,7 @@ import type { Chart } from 'cdk8s';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { COMMON_LABELS } from '../lib/component';
 import type { Environment } from '../lib/environment';
-import { METADATA_FILE, VALUES_FILE, projectName } from './component-metadata';
+import { METADATA_FILE, projectName, VALUES_FILE } from './component-metadata';
 import { type ArgoConfig, revisionFor } from './settings';
 
 /** Retry policy shared by every generated Application: rides out "namespace/CRD not there yet". */

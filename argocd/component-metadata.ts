@@ -89,10 +89,18 @@ export function clusterKinds(objects: readonly ApiObject[]): GroupKind[] {
  *   another Application (the dry run would fail until that one has synced);
  * - `RespectIgnoreDifferences=true` with the operator-written fields of the kinds it renders.
  */
-export function componentMetadata(env: Environment, component: Component, objects: readonly ApiObject[], operatorFields: readonly OperatorField[] = []): ComponentMetadata {
+export function componentMetadata(
+  env: Environment,
+  component: Component,
+  objects: readonly ApiObject[],
+  operatorFields: readonly OperatorField[] = [],
+): ComponentMetadata {
   const chart = component.chart;
   const owned = component.namespace?.(env);
-  const used = objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n).sort();
+  const used = objects
+    .map((o) => o.metadata.namespace)
+    .filter((n): n is string => !!n)
+    .sort();
   const namespace = owned ?? used[0] ?? env.namespaces[0]!;
 
   const crdGroups = new Set<string>();
@@ -101,11 +109,13 @@ export function componentMetadata(env: Environment, component: Component, object
   }
   const customGroups = new Set(objects.filter(isCustomResource).map((o) => groupOf(o.apiVersion)));
   const kinds = new Set(objects.map((o) => `${groupOf(o.apiVersion)}/${o.kind}`));
-  const ignoreDifferences = operatorFields.filter((f) => kinds.has(`${f.group}/${f.kind}`) || crdGroups.has(f.group)).map((f) => ({
-    group: f.group,
-    kind: f.kind,
-    jqPathExpressions: [...f.jqPathExpressions],
-  }));
+  const ignoreDifferences = operatorFields
+    .filter((f) => kinds.has(`${f.group}/${f.kind}`) || crdGroups.has(f.group))
+    .map((f) => ({
+      group: f.group,
+      kind: f.kind,
+      jqPathExpressions: [...f.jqPathExpressions],
+    }));
 
   const syncOptions = [
     'FailOnSharedResource=true',
@@ -124,7 +134,9 @@ export function componentMetadata(env: Environment, component: Component, object
     wave: component.wave ?? 0,
     syncOptions,
     ignoreDifferences,
-    chart: chart ? { repository: chart.repository, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName } : null,
+    chart: chart
+      ? { repository: chart.repository, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName }
+      : null,
   };
 }
 

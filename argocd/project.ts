@@ -4,11 +4,12 @@
  * Secret) and exactly the namespaces its components touch; cluster-scoped kinds listed one by
  * one from what dist/ holds, chart output included. No globs.
  */
-import { AppProject } from '../imports/argocd-appproject-argoproj.io';
+
 import type { Chart } from 'cdk8s';
+import { AppProject } from '../imports/argocd-appproject-argoproj.io';
+import { COMMON_LABELS, type GroupKind } from '../lib/component';
 import type { Environment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
-import { COMMON_LABELS, type GroupKind } from '../lib/component';
 import { type ComponentMetadata, clusterKinds, projectName } from './component-metadata';
 import type { ArgoConfig } from './settings';
 

@@ -8,7 +8,7 @@ import type { Environment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
 import { addApplicationSet } from './applicationset';
 import { addBootstrap } from './bootstrap';
-import { type ProjectInput, addProject } from './project';
+import { addProject, type ProjectInput } from './project';
 import type { ArgoConfig } from './settings';
 
 export function renderArgo(config: ArgoConfig, envs: readonly Environment[], components: readonly (ProjectInput & { env: string })[]): ApiObject[] {
@@ -16,7 +16,12 @@ export function renderArgo(config: ArgoConfig, envs: readonly Environment[], com
   const chart = new Chart(app, 'argocd', { disableResourceNameHashes: true });
   addBootstrap(chart, config);
   for (const env of envs) {
-    addProject(chart, config, env, components.filter((c) => c.env === env.name));
+    addProject(
+      chart,
+      config,
+      env,
+      components.filter((c) => c.env === env.name),
+    );
     addApplicationSet(chart, config, env);
   }
   return chart.toJson() as ApiObject[];

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { UserError } from '../lib/errors';
 import { formatPath } from '../lib/environment';
+import { UserError } from '../lib/errors';
 
 const show = (value: unknown) => JSON.stringify(value);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -28,7 +28,10 @@ const repoURL = z.string().superRefine((s, ctx) => {
     url = undefined;
   }
   if (!scp && !(url && (url.protocol === 'https:' || url.protocol === 'ssh:') && url.hostname && url.pathname.length > 1)) {
-    ctx.addIssue({ code: 'custom', message: `${show(s)} is not a git repository URL (https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${show(s)} is not a git repository URL (https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git)`,
+    });
     return;
   }
   if (url && url.protocol === 'https:' && (url.username || url.password)) {
@@ -53,12 +56,18 @@ export const argoConfigSchema = z.strictObject({
    */
   environments: z.record(z.string(), z.strictObject({ targetRevision: revision })).default({}),
   /** Namespace Argo CD runs in on the management cluster. @default "argocd" */
-  namespace: z.string().refine((s) => DNS_LABEL.test(s) && s.length <= 63, { error: (i) => `${show(i.input)} is not a namespace name` }).default('argocd'),
+  namespace: z
+    .string()
+    .refine((s) => DNS_LABEL.test(s) && s.length <= 63, { error: (i) => `${show(i.input)} is not a namespace name` })
+    .default('argocd'),
   /**
    * Label of Argo CD cluster Secrets whose value is the environment name; the ApplicationSets'
    * cluster generators select on it. @default "zt-eks-gitops/environment"
    */
-  clusterLabel: z.string().refine((s) => s.length <= 253 && LABEL_KEY.test(s), { error: (i) => `${show(i.input)} is not a label key` }).default('zt-eks-gitops/environment'),
+  clusterLabel: z
+    .string()
+    .refine((s) => s.length <= 253 && LABEL_KEY.test(s), { error: (i) => `${show(i.input)} is not a label key` })
+    .default('zt-eks-gitops/environment'),
 });
 
 export type ArgoConfigInput = z.input<typeof argoConfigSchema>;
@@ -81,7 +90,12 @@ export function validateArgoConfig(input: unknown, envNames: readonly string[], 
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = formatPath(issue.path);
-    const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map(show).join(', ')}` : issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined ? 'is required' : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${issue.keys.map(show).join(', ')}`
+        : issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined
+          ? 'is required'
+          : issue.message;
     throw new UserError(`${source}: ${path ? `${path}: ` : ''}${message}`);
   }
   for (const name of Object.keys(parsed.data.environments)) {

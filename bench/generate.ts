@@ -28,7 +28,11 @@ export function generateManifests(o: GenerateOptions): Obj[] {
   const perNs = o.workloadsPerNamespace ?? 20;
   const nsCount = Math.max(1, Math.ceil(o.workloads / perNs));
   const namespaces = Array.from({ length: nsCount }, (_, i) => `ns${i}`);
-  const objects: Obj[] = namespaces.map((name, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { team: `t${i % 4}`, env: i % 2 ? 'prod' : 'dev' } } }));
+  const objects: Obj[] = namespaces.map((name, i) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { team: `t${i % 4}`, env: i % 2 ? 'prod' : 'dev' } },
+  }));
   const apps: { ns: string; name: string; tier: string }[] = [];
   for (let i = 0; i < o.workloads; i++) {
     const ns = namespaces[i % nsCount]!;
@@ -43,7 +47,18 @@ export function generateManifests(o: GenerateOptions): Obj[] {
       spec: {
         template: {
           metadata: { labels: { app: name, tier } },
-          spec: { containers: [{ name, image: 'x:1', ports: [{ name: 'http', containerPort: port }, { name: 'metrics', containerPort: 9090 }] }] },
+          spec: {
+            containers: [
+              {
+                name,
+                image: 'x:1',
+                ports: [
+                  { name: 'http', containerPort: port },
+                  { name: 'metrics', containerPort: 9090 },
+                ],
+              },
+            ],
+          },
         },
       },
     });
@@ -58,7 +73,11 @@ export function generateManifests(o: GenerateOptions): Obj[] {
   for (const ns of namespaces) {
     if (made + 2 > budget || r() < 0.2) continue;
     add(ns, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    add(ns, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { tier: 'dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }] });
+    add(ns, {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { tier: 'dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
+    });
   }
   const peer = (): Obj => {
     switch (Math.floor(r() * 5)) {
@@ -67,7 +86,10 @@ export function generateManifests(o: GenerateOptions): Obj[] {
       case 1:
         return { namespaceSelector: { matchLabels: { team: `t${Math.floor(r() * 4)}` } } };
       case 2:
-        return { namespaceSelector: { matchLabels: { env: 'prod' } }, podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: [pick(TIERS), pick(TIERS)] }] } };
+        return {
+          namespaceSelector: { matchLabels: { env: 'prod' } },
+          podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: [pick(TIERS), pick(TIERS)] }] },
+        };
       case 3: {
         const cidr = pick(CIDRS);
         return cidr === '0.0.0.0/0' ? { ipBlock: { cidr, except: ['10.0.0.0/8', '192.168.0.0/16'] } } : { ipBlock: { cidr } };
@@ -81,7 +103,10 @@ export function generateManifests(o: GenerateOptions): Obj[] {
       case 0:
         return [{ port: 'http' }];
       case 1:
-        return [{ port: 8000, endPort: 8049 }, { protocol: 'UDP', port: 5000 }];
+        return [
+          { port: 8000, endPort: 8049 },
+          { protocol: 'UDP', port: 5000 },
+        ];
       case 2:
         return [{ port: 'metrics' }, { port: 443 }];
       default:

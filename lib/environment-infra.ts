@@ -14,13 +14,9 @@ const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Retention periods offered for the logs (CloudWatch accepts only fixed values). */
 const RETENTION_DAYS: readonly number[] = [30, 90, 180, 365];
 
-const instanceType = z
-  .string()
-  .refine((s) => INSTANCE_TYPE.test(s), { error: (i) => `${show(i.input)} is not an EC2 instance type like "m7i.large"` });
+const instanceType = z.string().refine((s) => INSTANCE_TYPE.test(s), { error: (i) => `${show(i.input)} is not an EC2 instance type like "m7i.large"` });
 
-const roleArn = z
-  .string()
-  .refine((s) => ROLE_ARN.test(s), { error: (i) => `${show(i.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` });
+const roleArn = z.string().refine((s) => ROLE_ARN.test(s), { error: (i) => `${show(i.input)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` });
 
 const count = (min: number, max: number) =>
   z.number().refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: (i) => `${show(i.input)} is not a whole number from ${min} to ${max}` });

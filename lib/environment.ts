@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { contains, isCidr, overlaps, parseCidr } from './cidr';
-import { infraSchema } from './environment-infra';
 import type { Component, SettingsBlock, WorkloadRef } from './component';
+import { infraSchema } from './environment-infra';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -21,21 +21,15 @@ const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 const show = (value: unknown) => JSON.stringify(value);
 
-export const dnsLabel = z
-  .string()
-  .refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
-    error: (i) => `${show(i.input)} is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
-  });
+export const dnsLabel = z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
+  error: (i) => `${show(i.input)} is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
+});
 
-const port = z
-  .number()
-  .refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, { error: (i) => `${show(i.input)} is not a port number (1-65535)` });
+const port = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, { error: (i) => `${show(i.input)} is not a port number (1-65535)` });
 
-const portName = z
-  .string()
-  .refine((s) => s.length <= 15 && PORT_NAME.test(s), {
-    error: (i) => `${show(i.input)} is not a port name (at most 15 lowercase letters, digits and "-", with a letter)`,
-  });
+const portName = z.string().refine((s) => s.length <= 15 && PORT_NAME.test(s), {
+  error: (i) => `${show(i.input)} is not a port name (at most 15 lowercase letters, digits and "-", with a letter)`,
+});
 
 const cidr = z.string().refine(isCidr, { error: (i) => `${show(i.input)} is not an IPv4 CIDR` });
 
@@ -131,9 +125,7 @@ const blocked = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Identity
 
-const groupName = z
-  .string()
-  .refine((s) => s.trim() === s && s.length > 0 && s.length <= 128, { error: (i) => `${show(i.input)} is not a group name` });
+const groupName = z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 128, { error: (i) => `${show(i.input)} is not a group name` });
 
 export const KUBERNETES_ROLES = ['view', 'edit', 'admin', 'cluster-admin'] as const;
 
@@ -302,7 +294,8 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
 
   for (const name of Object.keys(data.apps)) {
     // An app is a component of its own: it would share the platform component's dist/ directory.
-    if (catalogue.some((c) => c.name === name)) return { problem: { path: `apps.${name}`, message: `${show(name)} is the name of a platform component; choose another app name` } };
+    if (catalogue.some((c) => c.name === name))
+      return { problem: { path: `apps.${name}`, message: `${show(name)} is the name of a platform component; choose another app name` } };
   }
   const chartProblem = checkCharts(data.charts, catalogue);
   if (chartProblem) return { problem: chartProblem };
@@ -359,7 +352,12 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
   const dup = duplicate(flows, (f) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]));
   if (dup >= 0) {
     const f = flows[dup]!;
-    return { problem: { path: f.origin ? `flows` : `flows[${dup}]`, message: f.origin ? `${describeFlow(f)} is already declared by component ${f.origin}; remove it` : 'duplicates an earlier flow' } };
+    return {
+      problem: {
+        path: f.origin ? `flows` : `flows[${dup}]`,
+        message: f.origin ? `${describeFlow(f)} is already declared by component ${f.origin}; remove it` : 'duplicates an earlier flow',
+      },
+    };
   }
 
   return { env };
@@ -385,7 +383,7 @@ function enabledComponents(env: Environment, listed: readonly string[], catalogu
   }
   const on = (c: Component) => {
     if (c.enabled === 'always') return true;
-    if (typeof c.enabled === 'function') return !!c.settings && env.settings[c.settings.key] === undefined ? false : c.enabled(env);
+    if (typeof c.enabled === 'function') return c.settings && env.settings[c.settings.key] === undefined ? false : c.enabled(env);
     return listed.includes(c.name);
   };
   const components = catalogue.filter(on);
@@ -481,7 +479,8 @@ function* checkNamespaces(env: Environment): Generator<Problem> {
   const dup = duplicate(env.namespaces, (n) => n);
   if (dup >= 0) yield { path: `namespaces[${dup}]`, message: `${show(env.namespaces[dup])} is declared twice` };
   const reserved = env.namespaces.findIndex((n) => n === 'kube-system' || n === 'kube-public' || n === 'default' || n.startsWith('kube-'));
-  if (reserved >= 0) yield { path: `namespaces[${reserved}]`, message: `${show(env.namespaces[reserved])} is a Kubernetes system namespace; the platform cannot own it` };
+  if (reserved >= 0)
+    yield { path: `namespaces[${reserved}]`, message: `${show(env.namespaces[reserved])} is a Kubernetes system namespace; the platform cannot own it` };
   const declared = new Set(env.namespaces);
   for (const [name, a] of Object.entries(env.apps)) {
     if (!declared.has(a.namespace)) {
@@ -489,11 +488,17 @@ function* checkNamespaces(env: Environment): Generator<Problem> {
     }
     const containerDup = duplicate(Object.values(a.ports), (p) => `${p.containerPort}/${p.protocol}`);
     if (containerDup >= 0) {
-      yield { path: `apps.${name}.ports.${Object.keys(a.ports)[containerDup]}.containerPort`, message: `${Object.values(a.ports)[containerDup]!.containerPort} is used by two ports` };
+      yield {
+        path: `apps.${name}.ports.${Object.keys(a.ports)[containerDup]}.containerPort`,
+        message: `${Object.values(a.ports)[containerDup]!.containerPort} is used by two ports`,
+      };
     }
     const serviceDup = duplicate(Object.values(a.ports), (p) => `${p.servicePort ?? p.containerPort}/${p.protocol}`);
     if (serviceDup >= 0) {
-      yield { path: `apps.${name}.ports.${Object.keys(a.ports)[serviceDup]}.servicePort`, message: `service port ${Object.values(a.ports)[serviceDup]!.servicePort ?? Object.values(a.ports)[serviceDup]!.containerPort} is used by two ports` };
+      yield {
+        path: `apps.${name}.ports.${Object.keys(a.ports)[serviceDup]}.servicePort`,
+        message: `service port ${Object.values(a.ports)[serviceDup]!.servicePort ?? Object.values(a.ports)[serviceDup]!.containerPort} is used by two ports`,
+      };
     }
   }
 }
@@ -540,7 +545,10 @@ function* checkFlow(known: readonly WorkloadRef[], f: Flow, path: string): Gener
       yield { path: `${path}.port`, message: `named port ${show(f.port)} needs a workload destination; use a number` };
     } else if (!to.ports[f.port]) {
       const names = Object.keys(to.ports);
-      yield { path: `${path}.port`, message: `${show(f.to)} has no port named ${show(f.port)}${names.length ? ` (it has ${names.map(show).join(', ')})` : ''}` };
+      yield {
+        path: `${path}.port`,
+        message: `${show(f.to)} has no port named ${show(f.port)}${names.length ? ` (it has ${names.map(show).join(', ')})` : ''}`,
+      };
     }
     if (f.endPort !== undefined) yield { path: `${path}.endPort`, message: 'endPort needs a numeric port' };
   } else if (f.endPort !== undefined && f.endPort < f.port) {

@@ -3,12 +3,12 @@
  * directory (default `environments/`), each default-exporting `defineEnvironment({...})`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validate } from '../platform/registry';
 import type { Environment } from './environment';
-import { UserError, environmentError } from './errors';
+import { environmentError, UserError } from './errors';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 export const DEFAULT_ENVIRONMENTS_DIR = join(REPO_ROOT, 'environments');
@@ -37,7 +37,8 @@ export function environmentFiles(dir: string): string[] {
 function esbuildLocation(e: unknown): { where: string; text: string } | undefined {
   const first = (e as { errors?: { text?: string; location?: { file: string; line: number; column: number } | null }[] } | null)?.errors?.[0];
   const m = /^(.+):(\d+):(\d+): ERROR: (.+)$/m.exec(String((e as Error | null)?.message ?? ''));
-  const at = first?.location && first.text ? { ...first.location, text: first.text } : m && { file: m[1]!, line: Number(m[2]), column: Number(m[3]), text: m[4]! };
+  const at =
+    first?.location && first.text ? { ...first.location, text: first.text } : m && { file: m[1]!, line: Number(m[2]), column: Number(m[3]), text: m[4]! };
   if (!at) return undefined;
   const file = resolve(at.file);
   let column = at.column;
@@ -103,7 +104,11 @@ export async function loadEnvironmentFile(file: string): Promise<Environment> {
     throw environmentError(stem, '', `${shown(file)} has no default export (export default defineEnvironment({...}))`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw environmentError(stem, '', `${shown(file)}: the default export is ${describeValue(value)}, not an environment (export default defineEnvironment({...}))`);
+    throw environmentError(
+      stem,
+      '',
+      `${shown(file)}: the default export is ${describeValue(value)}, not an environment (export default defineEnvironment({...}))`,
+    );
   }
   const result = validate(value);
   const name = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : stem;

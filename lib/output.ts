@@ -76,7 +76,6 @@ export function objectFile(dir: string, obj: ApiObject): RenderedFile {
   return { path: `${dir}/${fileNameFor(obj)}`, content: GENERATED_HEADER + toYaml(obj) };
 }
 
-
 /**
  * The file synth writes at the root of every tree it writes, committed with dist/. Synth only
  * ever replaces a directory that holds it (or an empty one), so `--out .`, `--out environments`

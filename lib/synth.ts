@@ -2,22 +2,23 @@
  * In-process synthesis: environments in, files out, nothing written. Each component of each
  * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
  */
+
+import { resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { accessFile } from '../analysis/access';
 import { checkIntent } from '../analysis/intent';
 import { type ComponentMetadata, componentMetadata, metadataFiles } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
-import { PLATFORM, componentsFor } from '../platform/registry';
-import { resolve } from 'node:path';
-import { type Lock, DEFAULT_LOCK_FILE, readLock } from './charts/lock';
+import { componentsFor, PLATFORM } from '../platform/registry';
+import { DEFAULT_LOCK_FILE, type Lock, readLock } from './charts/lock';
 import { DEFAULT_CHARTS_DIR } from './charts/source';
 import { renderChart } from './charts/template';
 import type { Component, HelmSource } from './component';
 import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
-import { type ApiObject, type RenderedFile, objectFile } from './output';
+import { type ApiObject, objectFile, type RenderedFile } from './output';
 
 export interface RenderedComponent {
   readonly env: string;
@@ -68,7 +69,8 @@ let defaultLock: Lock | undefined;
 /** A component's chart rendered for the environment by the real `helm template`, namespaced. */
 function renderComponentChart(env: Environment, component: Component, helm: HelmSource, charts: ChartSource): ApiObject[] {
   const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
-  const lock = charts.lock === false ? undefined : (charts.lock ?? (defaultLock ??= readLock(DEFAULT_LOCK_FILE)));
+  if (charts.lock === undefined && !defaultLock) defaultLock = readLock(DEFAULT_LOCK_FILE);
+  const lock = charts.lock === false ? undefined : (charts.lock ?? defaultLock);
   try {
     return renderChart({
       chartsDir: charts.dir ?? defaultChartsDir(),
@@ -108,7 +110,13 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
   return rendered.map(({ component, helm, own, fromChart }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const objects = [...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))];
-    return { env: env.name, component: component.name, objects, metadata: componentMetadata(env, component, objects, operatorFields), ...(helm ? { helm } : {}) };
+    return {
+      env: env.name,
+      component: component.name,
+      objects,
+      metadata: componentMetadata(env, component, objects, operatorFields),
+      ...(helm ? { helm } : {}),
+    };
   });
 }
 
@@ -116,7 +124,13 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
 export function helmSource(env: Environment, component: Component): HelmSource | undefined {
   const c = component.chart;
   if (!c) return undefined;
-  return { repository: c.repository, chart: c.chart, version: env.charts[c.chart] ?? c.version, releaseName: c.releaseName, values: c.values(env) as Record<string, unknown> };
+  return {
+    repository: c.repository,
+    chart: c.chart,
+    version: env.charts[c.chart] ?? c.version,
+    releaseName: c.releaseName,
+    values: c.values(env) as Record<string, unknown>,
+  };
 }
 
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {

@@ -69,9 +69,13 @@ export function chartRepositories(catalogue: readonly Component[] = PLATFORM): R
 }
 
 // A block added to a component but not to BLOCKS would validate but lose its types.
-const declared = settingsBlocks(PLATFORM).map((b) => b.key).sort();
+const declared = settingsBlocks(PLATFORM)
+  .map((b) => b.key)
+  .sort();
 if (JSON.stringify(declared) !== JSON.stringify(Object.keys(BLOCKS).sort())) {
-  throw new Error(`internal: platform/registry.ts BLOCKS (${Object.keys(BLOCKS).join(', ')}) must list the settings blocks of PLATFORM (${declared.join(', ')})`);
+  throw new Error(
+    `internal: platform/registry.ts BLOCKS (${Object.keys(BLOCKS).join(', ')}) must list the settings blocks of PLATFORM (${declared.join(', ')})`,
+  );
 }
 
 /** A platform component by name; an unknown name is a programming error. */

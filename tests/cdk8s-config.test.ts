@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { readTree } from '../lib/output';
 import { REPO, tempDir } from './support';
 
@@ -42,7 +42,8 @@ describe('npx cdk8s synth on a copy of the repository (offline)', () => {
     for (const d of ['node_modules', 'imports']) symlinkSync(join(REPO, d), join(dir, d));
     return dir;
   }
-  const cdk8s = (cwd: string) => spawnSync(join(REPO, 'node_modules/.bin/cdk8s'), ['synth'], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
+  const cdk8s = (cwd: string) =>
+    spawnSync(join(REPO, 'node_modules/.bin/cdk8s'), ['synth'], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
 
   it('keeps dist/ when synth fails, and renders into the scratch directory when it succeeds', () => {
     const dir = copyOfRepo();

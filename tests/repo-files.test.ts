@@ -4,12 +4,13 @@
  * to update, CODEOWNERS names real paths, LICENSE is package.json's license, npm reads no
  * pnpm-only setting, and .ci/run's go_tool installs only when the module version differs.
  */
-import { createHash } from 'node:crypto';
+
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { KUBECONFORM_INSTALL } from '../lib/cli/validate';
 import { REPO, tempDir } from './support';
 
@@ -31,7 +32,10 @@ describe('.github/workflows/ci.yml', () => {
   const workflow = parse(read('.github/workflows/ci.yml')) as {
     on: Record<string, unknown>;
     env: Record<string, string>;
-    jobs: Record<string, { 'runs-on': string; steps: { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] }>;
+    jobs: Record<
+      string,
+      { 'runs-on': string; steps: { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[] }
+    >;
   };
   const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
   const runs = steps.map((s) => s.run ?? '').join('\n');
@@ -43,9 +47,9 @@ describe('.github/workflows/ci.yml', () => {
     expect(steps.length).toBeGreaterThan(5);
   });
 
-  it('runs the same pnpm steps as .ci/run, in the same order (install, typecheck, synth, validate, test)', () => {
+  it('runs the same pnpm steps as .ci/run, in the same order (install, charts, lint, typecheck, synth, validate, test)', () => {
     const local = pnpmCommands(ciRun);
-    expect(local).toEqual(['install', 'typecheck', 'synth', 'validate', 'test']);
+    expect(local).toEqual(['install', 'charts', 'lint', 'typecheck', 'synth', 'validate', 'test']);
     expect(pnpmCommands(runs)).toEqual(local);
     expect(runs).toContain('pnpm install --frozen-lockfile');
   });
@@ -58,7 +62,7 @@ describe('.github/workflows/ci.yml', () => {
     expect(synthStep.run).toMatch(/exit 1/);
   });
 
-  it('validates against kubeconform\'s online default schemas (no --schemas)', () => {
+  it("validates against kubeconform's online default schemas (no --schemas)", () => {
     const validate = steps.find((s) => /pnpm\s.*validate/.test(s.run ?? ''))!;
     expect(validate.run).not.toMatch(/--schemas|KUBECONFORM_SCHEMAS/);
     expect(validate.env?.KUBECONFORM_SCHEMAS).toBeUndefined();
@@ -104,7 +108,11 @@ esac
     );
     chmodSync(join(bin, 'go'), 0o755);
     if (installed) {
-      writeFileSync(join(bin, 'kubeconform'), `kubeconform: go1.26\n\tpath\tgithub.com/yannh/kubeconform/cmd/kubeconform\n\tmod\tgithub.com/yannh/kubeconform\t${installed}\th1:x=\n`, { mode: 0o755 });
+      writeFileSync(
+        join(bin, 'kubeconform'),
+        `kubeconform: go1.26\n\tpath\tgithub.com/yannh/kubeconform/cmd/kubeconform\n\tmod\tgithub.com/yannh/kubeconform\t${installed}\th1:x=\n`,
+        { mode: 0o755 },
+      );
     }
     // No rc files (bash reads ~/.bashrc when it thinks it runs remotely) and a PATH of stand-ins only.
     const result = spawnSync('bash', ['--norc', '--noprofile', '-c', `set -euo pipefail\n${fn}\ngo_tool kubeconform github.com/yannh/kubeconform v0.7.0`], {
@@ -136,12 +144,26 @@ const patternOf = (p: string) => new RegExp(/^\/(.*)\/$/.exec(p)![1]!);
 /** Renovate's named-group regexes as JavaScript ones (the syntax used here is common to both). */
 const matcherOf = (s: string) => new RegExp(s, 'g');
 /** A Renovate glob in matchPackageNames (`*` within a segment, `**` across). */
-const globOf = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+const globOf = (g: string) =>
+  new RegExp(
+    `^${g
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*/g, '\uE000')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\uE000/g, '.*')}$`,
+  );
 
 describe('renovate.json', () => {
   const renovate = JSON.parse(read('renovate.json')) as {
     packageRules: { groupName?: string; matchPackageNames?: string[] }[];
-    customManagers: { customType: string; managerFilePatterns: string[]; matchStrings: string[]; datasourceTemplate: string; packageNameTemplate?: string; depTypeTemplate: string }[];
+    customManagers: {
+      customType: string;
+      managerFilePatterns: string[];
+      matchStrings: string[];
+      datasourceTemplate: string;
+      packageNameTemplate?: string;
+      depTypeTemplate: string;
+    }[];
   };
   const managers = (depType: string) => renovate.customManagers.filter((m) => m.depTypeTemplate === depType);
   const extract = (depType: string, path: string, text: string) =>
@@ -149,11 +171,13 @@ describe('renovate.json', () => {
       .filter((m) => m.managerFilePatterns.some((p) => patternOf(p).test(path)))
       .flatMap((m) =>
         m.matchStrings.flatMap((s) =>
-          [...text.matchAll(matcherOf(s))].map((x): Record<string, string | undefined> => ({
-            ...x.groups,
-            datasource: m.datasourceTemplate,
-            packageName: m.packageNameTemplate?.replace(/\{\{\{(\w+)\}\}\}/g, (_, k: string) => x.groups![k]!),
-          })),
+          [...text.matchAll(matcherOf(s))].map(
+            (x): Record<string, string | undefined> => ({
+              ...x.groups,
+              datasource: m.datasourceTemplate,
+              packageName: m.packageNameTemplate?.replace(/\{\{\{(\w+)\}\}\}/g, (_, k: string) => x.groups![k]!),
+            }),
+          ),
         ),
       );
 
@@ -190,10 +214,7 @@ describe('renovate.json', () => {
     expect(extract('environment-image', 'environments/_shared.ts', read('environments/_shared.ts'))).toContainEqual(
       expect.objectContaining({ depName: 'traefik/whoami', currentValue: 'v1.10.3', datasource: 'docker' }),
     );
-    const samples = [
-      "image: 'ghcr.io/acme/api:1.2.3'",
-      "image: \"registry.example:5000/team/app:2024.01@sha256:" + 'a'.repeat(64) + '"',
-    ];
+    const samples = ["image: 'ghcr.io/acme/api:1.2.3'", `image: "registry.example:5000/team/app:2024.01@sha256:${'a'.repeat(64)}"`];
     expect(extract('environment-image', 'environments/prod.ts', samples.join('\n'))).toEqual([
       expect.objectContaining({ depName: 'ghcr.io/acme/api', currentValue: '1.2.3' }),
       expect.objectContaining({ depName: 'registry.example:5000/team/app', currentValue: '2024.01', currentDigest: `sha256:${'a'.repeat(64)}` }),
@@ -215,7 +236,12 @@ describe('renovate.json', () => {
     )}\n`;
     expect(extract('helm-chart', 'charts.lock.json', sample)).toEqual([
       expect.objectContaining({ depName: 'connector', currentValue: '0.1.35', registryUrl: 'https://twingate.github.io/helm-charts', datasource: 'helm' }),
-      expect.objectContaining({ depName: 'twingate-operator', currentValue: '2.0.0', datasource: 'docker', packageName: 'ghcr.io/twingate/helmcharts/twingate-operator' }),
+      expect.objectContaining({
+        depName: 'twingate-operator',
+        currentValue: '2.0.0',
+        datasource: 'docker',
+        packageName: 'ghcr.io/twingate/helmcharts/twingate-operator',
+      }),
     ]);
     if (existsSync(join(REPO, 'charts.lock.json'))) {
       const text = read('charts.lock.json');
@@ -243,7 +269,11 @@ describe('CODEOWNERS, LICENSE, npm and pnpm settings', () => {
   it('LICENSE is the full Apache-2.0 text, the license package.json names', () => {
     expect(pkg.license).toBe('Apache-2.0');
     // SHA-256 of https://www.apache.org/licenses/LICENSE-2.0.txt
-    expect(createHash('sha256').update(readFileSync(join(REPO, 'LICENSE'))).digest('hex')).toBe('cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30');
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(REPO, 'LICENSE')))
+        .digest('hex'),
+    ).toBe('cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30');
   });
 
   it('npm warns about no project config (pnpm-only settings live in pnpm-workspace.yaml)', () => {
@@ -255,7 +285,7 @@ describe('CODEOWNERS, LICENSE, npm and pnpm settings', () => {
     expect(parse(read('pnpm-workspace.yaml'))).toMatchObject({ managePackageManagerVersions: false });
   });
 
-  it.skipIf(spawnSync('pnpm', ['--version']).status !== 0)('pnpm honours managePackageManagerVersions: it never switches to packageManager\'s version', () => {
+  it.skipIf(spawnSync('pnpm', ['--version']).status !== 0)("pnpm honours managePackageManagerVersions: it never switches to packageManager's version", () => {
     const running = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout.trim();
     const dir = tempDir('zt-pnpm-');
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', private: true, packageManager: 'pnpm@10.0.0' }));

@@ -41,7 +41,12 @@ export interface InfraOutputs {
   };
   readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
   readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
-  readonly twingate: { network: string; awsNetworkId: pulumi.Output<string>; eksNetworkId: pulumi.Output<string>; apiEndpointResourceId: pulumi.Output<string> };
+  readonly twingate: {
+    network: string;
+    awsNetworkId: pulumi.Output<string>;
+    eksNetworkId: pulumi.Output<string>;
+    apiEndpointResourceId: pulumi.Output<string>;
+  };
   readonly connectorHostIds: pulumi.Output<string>[];
 }
 
@@ -52,9 +57,23 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const tg = buildTwingate(ctx);
 
   const apiKey = storeSecret(ctx, key, 'twingate-api-key', secretNames.apiKey(env), 'Twingate operator API key', pulumi.secret(inputs.operatorApiKey));
-  const remoteNetworkId = storeSecret(ctx, key, 'twingate-remote-network-id', secretNames.remoteNetworkId(env), 'Remote network the operator provisions into (eks-network)', tg.eksNetwork.id);
+  const remoteNetworkId = storeSecret(
+    ctx,
+    key,
+    'twingate-remote-network-id',
+    secretNames.remoteNetworkId(env),
+    'Remote network the operator provisions into (eks-network)',
+    tg.eksNetwork.id,
+  );
   const clusterConnectors = tg.clusterConnectors.map((c, i) =>
-    storeSecret(ctx, key, `eks-connector-${i + 1}`, secretNames.clusterConnectorTokens(env, i), 'Tokens of an in-cluster Twingate connector (eks-network)', c.tokens),
+    storeSecret(
+      ctx,
+      key,
+      `eks-connector-${i + 1}`,
+      secretNames.clusterConnectorTokens(env, i),
+      'Tokens of an in-cluster Twingate connector (eks-network)',
+      c.tokens,
+    ),
   );
   const ec2Connectors = tg.ec2Connectors.map((c, i) =>
     storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2ConnectorTokens(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
@@ -79,7 +98,12 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       privateSubnetIds: net.privateSubnets.map((s) => s.id),
     },
     roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
-    secrets: { apiKey: ref(apiKey), remoteNetworkId: ref(remoteNetworkId), clusterConnectors: clusterConnectors.map(ref), ec2Connectors: ec2Connectors.map(ref) },
+    secrets: {
+      apiKey: ref(apiKey),
+      remoteNetworkId: ref(remoteNetworkId),
+      clusterConnectors: clusterConnectors.map(ref),
+      ec2Connectors: ec2Connectors.map(ref),
+    },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
     connectorHostIds: hosts.map((h) => h.id),
   };

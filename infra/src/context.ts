@@ -4,12 +4,12 @@
  * can build every environment in one process.
  */
 import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../../lib/environment';
 import type { InfraSettings } from '../../lib/environment-infra';
 import { environmentError } from '../../lib/errors';
 import { maybeTwingate } from '../../platform/twingate/settings';
-import { type Tags, baseTags } from './tags';
+import { baseTags, type Tags } from './tags';
 
 export interface Context {
   readonly env: Environment;

@@ -30,7 +30,12 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
   const clusterName = env.cluster.name;
   const key = new aws.kms.Key(
     'eks-secrets',
-    { description: `${clusterName}: envelope encryption of Kubernetes secrets`, enableKeyRotation: true, deletionWindowInDays: 30, tags: ctx.tags('eks-secrets') },
+    {
+      description: `${clusterName}: envelope encryption of Kubernetes secrets`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: ctx.tags('eks-secrets'),
+    },
     opts,
   );
   new aws.kms.Alias('eks-secrets', { name: `alias/${env.name}-eks-secrets`, targetKeyId: key.keyId }, opts);
@@ -90,7 +95,14 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
   const addon = (name: string, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
     new aws.eks.Addon(
       name,
-      { clusterName: cluster.name, addonName: name, resolveConflictsOnCreate: 'OVERWRITE', resolveConflictsOnUpdate: 'OVERWRITE', tags: ctx.tags(name), ...extra },
+      {
+        clusterName: cluster.name,
+        addonName: name,
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        tags: ctx.tags(name),
+        ...extra,
+      },
       { ...opts, dependsOn },
     );
   // Networking add-ons go in before nodes join, so the first pods already get policy enforcement.
@@ -114,7 +126,9 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
       name: `${env.name}-eks-nodes`,
       description: `Nodes of ${clusterName}: IMDSv2 only, encrypted root volume`,
       metadataOptions: METADATA_OPTIONS,
-      blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: infra.nodes.diskGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } }],
+      blockDeviceMappings: [
+        { deviceName: '/dev/xvda', ebs: { volumeSize: infra.nodes.diskGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' } },
+      ],
       tagSpecifications: ['instance', 'volume', 'network-interface'].map((resourceType) => ({ resourceType, tags: ctx.tags('eks-node') })),
       updateDefaultVersion: true,
       tags: ctx.tags('eks-nodes'),

@@ -26,9 +26,7 @@ function trustPolicy(service: string): string {
 
 /** A policy document whose ARNs may still be outputs. */
 export function policyDocument(statements: readonly Statement[]): pulumi.Output<string> {
-  return pulumi
-    .output(statements.map((s) => ({ Effect: 'Allow', ...s })))
-    .apply((resolved) => JSON.stringify({ Version: '2012-10-17', Statement: resolved }));
+  return pulumi.output(statements.map((s) => ({ Effect: 'Allow', ...s }))).apply((resolved) => JSON.stringify({ Version: '2012-10-17', Statement: resolved }));
 }
 
 export interface RoleSpec {

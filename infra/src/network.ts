@@ -14,17 +14,7 @@ import { planSubnets } from './subnets';
  * Interface endpoints: image pulls (ECR), credentials (STS, EKS Pod Identity), logs, SSM
  * session access to connector hosts, and Secrets Manager (connector hosts and External Secrets).
  */
-export const INTERFACE_ENDPOINTS = [
-  'ecr.api',
-  'ecr.dkr',
-  'sts',
-  'eks-auth',
-  'logs',
-  'ssm',
-  'ssmmessages',
-  'ec2messages',
-  'secretsmanager',
-] as const;
+export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'eks-auth', 'logs', 'ssm', 'ssmmessages', 'ec2messages', 'secretsmanager'] as const;
 
 export interface Network {
   readonly vpc: aws.ec2.Vpc;
@@ -48,11 +38,7 @@ export function buildNetwork(ctx: Context): Network {
   });
   const zones = plan.map((_, i) => available.apply((names) => names[i]!));
 
-  const vpc = new aws.ec2.Vpc(
-    'vpc',
-    { cidrBlock: env.network.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: ctx.tags('vpc') },
-    opts,
-  );
+  const vpc = new aws.ec2.Vpc('vpc', { cidrBlock: env.network.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: ctx.tags('vpc') }, opts);
   // The default security group allows everything between its members; strip its rules so
   // nothing can fall back on it.
   new aws.ec2.DefaultSecurityGroup('default-sg', { vpcId: vpc.id, ingress: [], egress: [], tags: ctx.tags('default-deny') }, opts);
@@ -158,9 +144,7 @@ function buildFlowLogs(ctx: Context, vpc: aws.ec2.Vpc): void {
   const delivery = role(ctx, 'flow-logs', {
     service: 'vpc-flow-logs.amazonaws.com',
     description: 'Delivers VPC flow logs to their log group',
-    statements: [
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: pulumi.interpolate`${logGroup.arn}:*` },
-    ],
+    statements: [{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: pulumi.interpolate`${logGroup.arn}:*` }],
   });
   new aws.ec2.FlowLog(
     'flow-logs',

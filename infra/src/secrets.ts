@@ -16,7 +16,12 @@ export interface StoredSecret {
 export function secretsKey(ctx: Context): aws.kms.Key {
   const key = new aws.kms.Key(
     'secrets',
-    { description: `${ctx.env.name}: Secrets Manager secrets (Twingate tokens and keys)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: ctx.tags('secrets') },
+    {
+      description: `${ctx.env.name}: Secrets Manager secrets (Twingate tokens and keys)`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags: ctx.tags('secrets'),
+    },
     ctx.opts,
   );
   new aws.kms.Alias('secrets', { name: `alias/${ctx.env.name}-secrets`, targetKeyId: key.keyId }, ctx.opts);
@@ -35,7 +40,10 @@ export function storeSecret(
   const secret = new aws.secretsmanager.Secret(logicalName, { name, description, kmsKeyId: key.arn, tags: ctx.tags(logicalName) }, ctx.opts);
   new aws.secretsmanager.SecretVersion(
     logicalName,
-    { secretId: secret.id, secretString: pulumi.secret(pulumi.output(value).apply((v) => (typeof v === 'string' ? v : JSON.stringify(v, Object.keys(v).sort())))) },
+    {
+      secretId: secret.id,
+      secretString: pulumi.secret(pulumi.output(value).apply((v) => (typeof v === 'string' ? v : JSON.stringify(v, Object.keys(v).sort())))),
+    },
     ctx.opts,
   );
   return { name, secret };

@@ -6,7 +6,7 @@
  * that leaves one block spare); block i is the private subnet of zone i and the last block
  * is cut into sixteenths for the public subnets, which only hold NAT gateways.
  */
-import { type Ipv4Range, formatIpv4, parseCidr } from '../../lib/cidr';
+import { formatIpv4, type Ipv4Range, parseCidr } from '../../lib/cidr';
 import type { Environment } from '../../lib/environment';
 import { environmentError } from '../../lib/errors';
 

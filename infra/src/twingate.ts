@@ -48,7 +48,11 @@ export function buildTwingate(ctx: Context): TwingateObjects {
       return {
         connectorName: connector.name,
         // The provider marks tokens secret; wrap again so that holds whatever the engine does.
-        tokens: pulumi.secret(pulumi.all([tokens.accessToken, tokens.refreshToken]).apply(([a, r]): ConnectorTokenValues => ({ TWINGATE_ACCESS_TOKEN: a, TWINGATE_REFRESH_TOKEN: r }))),
+        tokens: pulumi.secret(
+          pulumi
+            .all([tokens.accessToken, tokens.refreshToken])
+            .apply(([a, r]): ConnectorTokenValues => ({ TWINGATE_ACCESS_TOKEN: a, TWINGATE_REFRESH_TOKEN: r })),
+        ),
       };
     });
 
@@ -72,7 +76,8 @@ export function exposeApiEndpoint(ctx: Context, tg: TwingateObjects, endpoint: p
   const groups = ctx.env.access.filter((row) => row.kubernetesRole && API_ENDPOINT_ROLES.includes(row.kubernetesRole)).map((row) => row.group);
   const accessGroups = groups.map((name) =>
     twingate.getTwingateGroupsOutput({ name }, opts).groups.apply((found) => {
-      if (found.length !== 1) throw new Error(`environment ${ctx.env.name}: access: Twingate group ${JSON.stringify(name)} matched ${found.length} groups, expected 1`);
+      if (found.length !== 1)
+        throw new Error(`environment ${ctx.env.name}: access: Twingate group ${JSON.stringify(name)} matched ${found.length} groups, expected 1`);
       return { groupId: found[0]!.id };
     }),
   );

@@ -9,12 +9,7 @@ import type { Context } from './context';
 import { role } from './iam';
 import type { StoredSecret } from './secrets';
 
-export function buildExternalSecretsAccess(
-  ctx: Context,
-  cluster: aws.eks.Cluster,
-  readable: readonly StoredSecret[],
-  secretsKey: aws.kms.Key,
-): aws.iam.Role {
+export function buildExternalSecretsAccess(ctx: Context, cluster: aws.eks.Cluster, readable: readonly StoredSecret[], secretsKey: aws.kms.Key): aws.iam.Role {
   const esoRole = role(ctx, 'external-secrets', {
     service: 'pods',
     description: 'External Secrets Operator: read the Twingate secrets the charts reference',

@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { describe, expect, it } from 'vitest';
 import { loadEnvironment } from '../../lib/load';
 import { secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
-import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Built, typeToken } from './harness';
+import { type Built, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, typeToken } from './harness';
 
 /**
  * Resource types AWS does not tag (associations, attachments, inline policies, secret
@@ -75,12 +75,27 @@ export function buildSuite(built: readonly Built[]): void {
       for (const b of built) {
         const o = b.outputs;
         expect(o.environment).toBe(b.env.name);
-        expect(o.cluster).toEqual({ name: b.env.cluster.name, endpoint: expect.stringMatching(/^https:\/\//), arn: expect.stringContaining(':cluster/'), version: b.env.cluster.kubernetesVersion });
-        expect(o.network).toMatchObject({ vpcId: 'vpc-id', vpcCidr: b.env.network.vpcCidr, podCidr: b.env.network.podCidr, serviceCidr: b.env.network.serviceCidr });
+        expect(o.cluster).toEqual({
+          name: b.env.cluster.name,
+          endpoint: expect.stringMatching(/^https:\/\//),
+          arn: expect.stringContaining(':cluster/'),
+          version: b.env.cluster.kubernetesVersion,
+        });
+        expect(o.network).toMatchObject({
+          vpcId: 'vpc-id',
+          vpcCidr: b.env.network.vpcCidr,
+          podCidr: b.env.network.podCidr,
+          serviceCidr: b.env.network.serviceCidr,
+        });
         expect(o.roles.externalSecrets).toMatch(new RegExp(`role/${b.env.name}-external-secrets$`));
         expect(o.secrets.apiKey).toEqual({ name: secretNames.apiKey(b.env), arn: expect.stringContaining(secretNames.apiKey(b.env)) });
         expect(o.secrets.remoteNetworkId.name).toBe(secretNames.remoteNetworkId(b.env));
-        expect(o.twingate).toEqual({ network: resolveTwingate(b.env).network, awsNetworkId: 'aws-network-id', eksNetworkId: 'eks-network-id', apiEndpointResourceId: 'api-endpoint-id' });
+        expect(o.twingate).toEqual({
+          network: resolveTwingate(b.env).network,
+          awsNetworkId: 'aws-network-id',
+          eksNetworkId: 'eks-network-id',
+          apiEndpointResourceId: 'api-endpoint-id',
+        });
       }
     });
 

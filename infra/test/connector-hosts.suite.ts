@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
+import { describe, expect, it } from 'vitest';
 import { secretNames } from '../../platform/twingate/cloud-names';
 import { resolveTwingate } from '../../platform/twingate/settings';
-import { FAKE_SECRET_MARK, type Built } from './harness';
+import { type Built, FAKE_SECRET_MARK } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
 export function connectorHostsSuite(built: readonly Built[]): void {
@@ -19,7 +19,14 @@ export function connectorHostsSuite(built: readonly Built[]): void {
           expect(h.inputs.keyName).toBeUndefined();
         });
       }
-      expect(new Set(built.find((b) => b.env.name === 'prod')!.of(aws.ec2.Instance).map((h) => h.inputs.subnetId)).size).toBe(2);
+      expect(
+        new Set(
+          built
+            .find((b) => b.env.name === 'prod')!
+            .of(aws.ec2.Instance)
+            .map((h) => h.inputs.subnetId),
+        ).size,
+      ).toBe(2);
     });
 
     it('require IMDSv2 with hop limit 1 and encrypt the root volume', () => {

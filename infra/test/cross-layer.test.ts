@@ -3,20 +3,21 @@
  * the VPC and the EKS cluster (infra) and the rendered NetworkPolicies (charts).
  */
 // First: installs the Pulumi mocks before the program's modules load.
-import { build } from './harness';
+
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
 import * as twingate from '@twingate/pulumi-twingate';
+import { describe, expect, it } from 'vitest';
+import devInput from '../../environments/dev';
 import { contains, parseCidr } from '../../lib/cidr';
 import type { Environment } from '../../lib/environment';
-import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironment } from '../../lib/load';
+import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironment, REPO_ROOT } from '../../lib/load';
 import { renderEnvironment } from '../../lib/synth';
 import { type EnvironmentInput, validate } from '../../platform/registry';
 import { secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount } from '../../platform/twingate/settings';
-import devInput from '../../environments/dev';
+import { build } from './harness';
 
 /**
  * The dev environment with its network changed in the one place it is written: the
@@ -29,7 +30,7 @@ async function withNetwork(network: { vpcCidr: string; podCidr: string; serviceC
     cpSync(DEFAULT_ENVIRONMENTS_DIR, dir, { recursive: true });
     const file = join(dir, 'dev.ts');
     const source = readFileSync(file, 'utf8');
-    const line = /^  network: \{[^\n]*\},$/m;
+    const line = /^ {2}network: \{[^\n]*\},$/m;
     expect(source).toMatch(line);
     writeFileSync(file, source.replace(line, `  network: ${JSON.stringify(network)},`));
     return await loadEnvironment('dev', dir);
@@ -67,7 +68,9 @@ describe('one definition, both layers', () => {
     const policies = renderEnvironment(env)
       .flatMap((c) => c.objects)
       .filter((o) => o.kind === 'NetworkPolicy');
-    const blocks = policies.flatMap((p) => ((p.spec as { egress?: { to?: { ipBlock?: { cidr: string } }[] }[] }).egress ?? []).flatMap((e) => e.to ?? []).map((t) => t.ipBlock?.cidr));
+    const blocks = policies.flatMap((p) =>
+      ((p.spec as { egress?: { to?: { ipBlock?: { cidr: string } }[] }[] }).egress ?? []).flatMap((e) => e.to ?? []).map((t) => t.ipBlock?.cidr),
+    );
     expect(blocks).toContain('10.99.0.0/16');
     expect(JSON.stringify(policies)).not.toContain('10.10.0.0/16'); // dev's old VPC is gone everywhere
   });
@@ -100,7 +103,12 @@ describe('chart connectors are one fact', () => {
     expect(chartConnectorCount(await loadEnvironment('dev'))).toBe(0);
 
     const infra = await build(env);
-    expect(infra.of(twingate.TwingateConnector).filter((c) => c.inputs.remoteNetworkId === 'eks-network-id').map((c) => c.name)).toEqual(['eks-connector-1']);
+    expect(
+      infra
+        .of(twingate.TwingateConnector)
+        .filter((c) => c.inputs.remoteNetworkId === 'eks-network-id')
+        .map((c) => c.name),
+    ).toEqual(['eks-connector-1']);
     const tokens = secretNames.clusterConnectorTokens(env, 0);
     const names = infra.of(aws.secretsmanager.Secret).map((s) => s.inputs.name);
     expect(names).toContain(tokens);

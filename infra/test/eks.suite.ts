@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
+import { describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_LOGS } from '../src/eks';
 import type { Built } from './harness';
 
@@ -56,7 +56,12 @@ export function eksSuite(built: readonly Built[]): void {
         const cni = b.one(aws.eks.Addon, 'vpc-cni').inputs;
         expect(JSON.parse(cni.configurationValues)).toEqual({ enableNetworkPolicy: 'true' });
         expect(cni.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining(`role/${b.env.name}-vpc-cni`), serviceAccount: 'aws-node' }]);
-        expect(b.of(aws.eks.Addon).map((a) => a.inputs.addonName).sort()).toEqual(['coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+        expect(
+          b
+            .of(aws.eks.Addon)
+            .map((a) => a.inputs.addonName)
+            .sort(),
+        ).toEqual(['coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
       }
     });
   });

@@ -4,12 +4,13 @@
  * resolves outputs, because an assertion inside an un-awaited `apply` would pass without running.
  */
 // First: the mocks must be installed before the program's modules load.
-import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
+
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll } from 'vitest';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
+import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
 
 export { ACCOUNT, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
 
@@ -70,14 +71,15 @@ export interface Built {
   one(type: ResourceType, name: string): Recorded;
 }
 
-
 export async function build(env: Environment): Promise<Built> {
   const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY) });
   const secretOutputs: string[] = [];
   const resolved = await resolveDeep(outputs, '', secretOutputs);
   await settle();
   const mine = (r: Recorded) =>
-    r.provider.includes(`::aws-${env.name}::`) || r.provider.includes(`::twingate-${env.name}::`) || (r.type.startsWith('pulumi:providers:') && r.name.endsWith(`-${env.name}`));
+    r.provider.includes(`::aws-${env.name}::`) ||
+    r.provider.includes(`::twingate-${env.name}::`) ||
+    (r.type.startsWith('pulumi:providers:') && r.name.endsWith(`-${env.name}`));
   const resources = recorded.filter(mine);
   return {
     env,

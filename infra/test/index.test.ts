@@ -3,9 +3,10 @@
  * from encrypted stack configuration, and the stack outputs are buildInfra's.
  */
 // First: installs the Pulumi mocks (stack "dev", config set) before the program's modules load.
-import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, resolveDeep, settle, typeToken } from './harness';
-import { describe, expect, it } from 'vitest';
+
 import * as aws from '@pulumi/aws';
+import { describe, expect, it } from 'vitest';
+import { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, resolveDeep, settle, typeToken } from './harness';
 import { recorded } from './mocks';
 
 describe('src/index.ts', () => {

@@ -5,10 +5,11 @@
  * is most of their cost.
  */
 // First: installs the Pulumi mocks before the program's modules load.
-import { builtEnvironments } from './harness';
+
 import { buildSuite } from './build.suite';
 import { connectorHostsSuite } from './connector-hosts.suite';
 import { eksSuite } from './eks.suite';
+import { builtEnvironments } from './harness';
 import { networkSuite } from './network.suite';
 import { secretsSuite } from './secrets.suite';
 import { twingateSuite } from './twingate.suite';

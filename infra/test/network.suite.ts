@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
+import { describe, expect, it } from 'vitest';
 import { contains, parseCidr } from '../../lib/cidr';
 import { CONNECTOR_EGRESS } from '../../platform/twingate/settings';
-import { INTERFACE_ENDPOINTS, connectorEgressRuleName } from '../src/network';
+import { connectorEgressRuleName, INTERFACE_ENDPOINTS } from '../src/network';
 import { type Built, typeToken } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
@@ -105,9 +105,12 @@ export function networkSuite(built: readonly Built[]): void {
           ['connectors-dns-tcp', 'tcp', 53, 53, b.env.network.vpcCidr],
         ]);
       }
-      expect(built.find((b) => b.env.name === 'dev')!.of(aws.vpc.SecurityGroupEgressRule).map((r) => r.name)).toEqual(
-        expect.arrayContaining(['connectors-https', 'connectors-relays']),
-      );
+      expect(
+        built
+          .find((b) => b.env.name === 'dev')!
+          .of(aws.vpc.SecurityGroupEgressRule)
+          .map((r) => r.name),
+      ).toEqual(expect.arrayContaining(['connectors-https', 'connectors-relays']));
     });
   });
 }

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import * as aws from '@pulumi/aws';
+import { describe, expect, it } from 'vitest';
 import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount } from '../../platform/twingate/settings';
-import { FAKE_OPERATOR_KEY, type Built, isSecretInput } from './harness';
+import { type Built, FAKE_OPERATOR_KEY, isSecretInput } from './harness';
 
 /** Runs against every environment built once by infra.test.ts. */
 export function secretsSuite(built: readonly Built[]): void {
@@ -38,7 +38,12 @@ export function secretsSuite(built: readonly Built[]): void {
         // The operator provisions into eks-network.
         expect(b.one(aws.secretsmanager.SecretVersion, 'twingate-remote-network-id').inputs.secretString.value).toBe('eks-network-id');
       }
-      expect(built.find((b) => b.env.name === 'staging')!.of(aws.secretsmanager.SecretVersion).map((v) => v.name)).toContain('eks-connector-1');
+      expect(
+        built
+          .find((b) => b.env.name === 'staging')!
+          .of(aws.secretsmanager.SecretVersion)
+          .map((v) => v.name),
+      ).toContain('eks-connector-1');
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, overlaps, parseCidr, contains } from '../../lib/cidr';
+import { contains, formatIpv4, overlaps, parseCidr } from '../../lib/cidr';
 import { planSubnets } from '../src/subnets';
 
 const env = (vpcCidr: string) => ({ name: 'dev', network: { vpcCidr, podCidr: vpcCidr, serviceCidr: '172.20.0.0/16' } });
@@ -11,7 +11,7 @@ function* vpcs(count: number): Generator<string> {
   for (let i = 0; i < count; i++) {
     const prefix = 16 + (next() % 6); // /16 ... /21
     const size = 2 ** (32 - prefix);
-    const base = Math.floor((next() * 2 ** 4 + next()) % 2 ** 32 / size) * size;
+    const base = Math.floor(((next() * 2 ** 4 + next()) % 2 ** 32) / size) * size;
     yield `${formatIpv4(base)}/${prefix}`;
   }
 }

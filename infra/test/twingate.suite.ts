@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import * as twingate from '@twingate/pulumi-twingate';
+import { describe, expect, it } from 'vitest';
 import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { API_ENDPOINT_ROLES } from '../src/twingate';
 import type { Built } from './harness';
@@ -25,7 +25,12 @@ export function twingateSuite(built: readonly Built[]): void {
         const on = (net: string) => connectors.filter((c) => c.inputs.remoteNetworkId === `${net}-id`).map((c) => c.name);
         expect(on('aws-network')).toEqual(Array.from({ length: b.env.infra!.connectors.ec2 }, (_, i) => `aws-connector-${i + 1}`));
         expect(on('eks-network')).toEqual(Array.from({ length: chartConnectorCount(b.env) }, (_, i) => `eks-connector-${i + 1}`));
-        expect(b.of(twingate.TwingateConnectorTokens).map((t) => t.inputs.connectorId).sort()).toEqual(connectors.map((c) => `${c.name}-id`).sort());
+        expect(
+          b
+            .of(twingate.TwingateConnectorTokens)
+            .map((t) => t.inputs.connectorId)
+            .sort(),
+        ).toEqual(connectors.map((c) => `${c.name}-id`).sort());
       }
     });
 

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { type ChartRef, REPO_ROOT, cachedChartDigest, chartLabel, locateChart, scanChartsDir } from './source';
+import { type ChartRef, cachedChartDigest, chartLabel, locateChart, REPO_ROOT, scanChartsDir } from './source';
 
 /** One locked chart. */
 export interface LockEntry extends ChartRef {
@@ -106,9 +106,7 @@ export function verifyChart(lock: Lock, ref: ChartRef, dir: string): string {
   const entry = findEntry(lock, ref);
   if (!entry) throw new UserError(`chart ${ref.chart} version ${ref.version} is not in ${LOCK_FILE_NAME} (run pnpm charts pull)`);
   if (entry.repository !== ref.repository) {
-    throw new UserError(
-      `chart ${chartLabel(ref)} is locked from ${entry.repository} in ${LOCK_FILE_NAME}, not ${ref.repository} (run pnpm charts pull)`,
-    );
+    throw new UserError(`chart ${chartLabel(ref)} is locked from ${entry.repository} in ${LOCK_FILE_NAME}, not ${ref.repository} (run pnpm charts pull)`);
   }
   const digest = cachedChartDigest(dir);
   if (digest !== entry.digest) {
@@ -129,8 +127,7 @@ export function lockDirectory(
 ): LockEntry[] {
   return sortEntries(
     scanChartsDir(chartsDir).map(({ dir, chart, version }) => {
-      const repository =
-        opts.repositories?.[chart] ?? opts.current?.charts.find((c) => c.chart === chart)?.repository ?? opts.known?.[chart];
+      const repository = opts.repositories?.[chart] ?? opts.current?.charts.find((c) => c.chart === chart)?.repository ?? opts.known?.[chart];
       if (!repository) throw new UserError(`chart ${chart}-${version} in ${dir}: no repository known for ${chart} (pass --repository ${chart}=<url>)`);
       return { chart, version, repository, digest: cachedChartDigest(dir) };
     }),

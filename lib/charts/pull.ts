@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors';
-import { DEFAULT_LOCK_FILE, type Lock, type LockEntry, LOCK_FILE_NAME, findEntry, mergeEntries, readLock, writeLock } from './lock';
-import { type ChartRef, DEFAULT_CHARTS_DIR, chartDigest, chartFolderName, chartLabel, readChartMetadata } from './source';
+import { DEFAULT_LOCK_FILE, findEntry, LOCK_FILE_NAME, type Lock, type LockEntry, mergeEntries, readLock, writeLock } from './lock';
+import { type ChartRef, chartDigest, chartFolderName, chartLabel, DEFAULT_CHARTS_DIR, readChartMetadata } from './source';
 import { firstMeaningfulLine, resolveHelm } from './template';
 
 const run = promisify(execFile);

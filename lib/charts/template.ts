@@ -12,10 +12,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { type Scalar, parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Scalar } from 'yaml';
 import { UserError } from '../errors';
 import { type Lock, verifyChart } from './lock';
-import { type ChartRef, REPO_ROOT, cachedChartDigest, chartLabel, locateChart } from './source';
+import { type ChartRef, cachedChartDigest, chartLabel, locateChart, REPO_ROOT } from './source';
 
 /** The Helm release every render must use: output differs between Helm versions. */
 export const HELM_VERSION = 'v3.22.0';
@@ -91,7 +91,12 @@ export function findHelm(explicit?: string, env: NodeJS.ProcessEnv = process.env
     if (isAbsolute(wanted) || wanted.includes('/')) return isFile(resolve(wanted)) ? resolve(wanted) : undefined;
     return onPath(wanted);
   }
-  const found = onPath('helm') ?? [env.GOBIN, env.GOPATH && join(env.GOPATH, 'bin'), join(env.HOME ?? homedir(), 'go', 'bin')].filter((d): d is string => !!d).map((d) => join(d, 'helm')).find(isFile);
+  const found =
+    onPath('helm') ??
+    [env.GOBIN, env.GOPATH && join(env.GOPATH, 'bin'), join(env.HOME ?? homedir(), 'go', 'bin')]
+      .filter((d): d is string => !!d)
+      .map((d) => join(d, 'helm'))
+      .find(isFile);
   if (found) return found;
   const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8', env });
   const gopath = go.status === 0 ? go.stdout.trim().split(delimiter)[0] : undefined;
@@ -183,7 +188,9 @@ export function helmVersion(bin: string): string {
   if (!version) {
     const r = spawnSync(bin, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' });
     if (r.error || r.status !== 0) {
-      throw new UserError(`cannot run ${bin} version: ${r.error?.message ?? firstMeaningfulLine(r.stderr) ?? `exit ${r.status}`} (install helm with ${HELM_INSTALL})`);
+      throw new UserError(
+        `cannot run ${bin} version: ${r.error?.message ?? firstMeaningfulLine(r.stderr) ?? `exit ${r.status}`} (install helm with ${HELM_INSTALL})`,
+      );
     }
     version = r.stdout.trim();
   }
@@ -281,7 +288,7 @@ export function firstMeaningfulLine(stderr: string | undefined): string | undefi
     .map((l) => l.trim())
     .filter((l) => l && !/^(WARNING|walk\.go:|Use --debug flag)/i.test(l));
   const at = lines.findIndex((l) => /^Error:/.test(l));
-  const rest = lines.slice(at >= 0 ? at : 0);
+  const rest = lines.slice(Math.max(at, 0));
   if (rest.length === 0) return undefined;
   let line = rest[0]!.replace(/^Error:\s*/, '');
   if (line.endsWith(':')) line = [line, ...rest.slice(1)].join(' ');
@@ -307,7 +314,9 @@ export function parseManifests(text: string, label: string): ApiObject[] {
     version: '1.1',
     uniqueKeys: false,
     customTags: (tags) =>
-      tags.filter((t) => (typeof t === 'string' ? !['timestamp', 'intTime', 'floatTime'].includes(t) : t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME')),
+      tags.filter((t) =>
+        typeof t === 'string' ? !['timestamp', 'intTime', 'floatTime'].includes(t) : t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME',
+      ),
   });
   const list = Array.isArray(docs) ? docs : [docs];
   const objects: ApiObject[] = [];
@@ -362,7 +371,14 @@ export function renderChartDetailed(opts: RenderOptions): RenderResult {
     throw new UserError(`helm at ${helm} is ${version}; charts render with ${required} (install it with ${HELM_INSTALL}, or point $HELM at it)`);
   }
   const valuesJson = canonicalJson(opts.values ?? {});
-  const key = renderCacheKey({ digest, values: opts.values ?? {}, helmVersion: version, kubeVersion, releaseName: opts.releaseName, namespace: opts.namespace });
+  const key = renderCacheKey({
+    digest,
+    values: opts.values ?? {},
+    helmVersion: version,
+    kubeVersion,
+    releaseName: opts.releaseName,
+    namespace: opts.namespace,
+  });
   const file = opts.cacheDir === false ? undefined : cacheFile(opts.cacheDir ?? DEFAULT_CACHE_DIR, key);
   const hit = file ? readCache(file) : undefined;
   if (hit) return { objects: hit, key, cached: true, ms: performance.now() - started };

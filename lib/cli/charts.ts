@@ -13,14 +13,14 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { UserError } from '../errors';
-import { DEFAULT_LOCK_FILE, formatLock, lockDirectory, readLock, verifyDirectory, writeLock } from '../charts/lock';
 import { chartRepositories, chartsOf } from '../../platform/registry';
+import { DEFAULT_LOCK_FILE, formatLock, lockDirectory, readLock, verifyDirectory, writeLock } from '../charts/lock';
 import { PUBLISHER_REPOSITORIES } from '../charts/pinned';
-import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from '../load';
 import { pullCharts } from '../charts/pull';
 import { DEFAULT_CHARTS_DIR, REPO_ROOT } from '../charts/source';
-import { type Io, guard, processIo, runIfMain } from './run';
+import { UserError } from '../errors';
+import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from '../load';
+import { guard, type Io, processIo, runIfMain } from './run';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -77,7 +77,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .action((opts: { chartsDir: string; lock: string; repository: string[] }) => {
         const lockFile = resolve(opts.lock);
         const current = existsSync(lockFile) ? readLock(lockFile) : undefined;
-        const entries = lockDirectory(opts.chartsDir, { current, repositories: repositoryFlags(opts.repository), known: { ...PUBLISHER_REPOSITORIES, ...chartRepositories() } });
+        const entries = lockDirectory(opts.chartsDir, {
+          current,
+          repositories: repositoryFlags(opts.repository),
+          known: { ...PUBLISHER_REPOSITORIES, ...chartRepositories() },
+        });
         if (entries.length === 0) throw new UserError(`charts directory ${resolve(opts.chartsDir)} holds no chart folder (<chart>-<version>/Chart.yaml)`);
         const before = new Map((current?.charts ?? []).map((c) => [`${c.chart}-${c.version}`, c.digest]));
         const after = new Map(entries.map((c) => [`${c.chart}-${c.version}`, c.digest]));

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { UserError } from '../errors';
 import { REPO_ROOT } from '../load';
 import { listFiles } from '../output';
-import { type Io, guard, processIo, runIfMain } from './run';
+import { guard, type Io, processIo, runIfMain } from './run';
 
 export function importEntries(configText: string): { prefix: string; source: string }[] {
   const config = parse(configText) as { imports?: unknown };

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
-import { DEFAULT_ENVIRONMENTS_DIR, REPO_ROOT, loadEnvironments } from '../load';
+import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments, REPO_ROOT } from '../load';
 import { listFiles, readTree, writeTree } from '../output';
 import { defaultChartsDir, synthesize } from '../synth';
-import { type Io, guard, processIo, runIfMain } from './run';
+import { guard, type Io, processIo, runIfMain } from './run';
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -36,7 +36,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const envs = await loadEnvironments(resolve(opts.environments), opts.env);
     const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
     // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
-    const argocd = scope ? undefined : await loadArgoConfig(envs.map((e) => e.name), resolve(opts.argocdConfig));
+    const argocd = scope
+      ? undefined
+      : await loadArgoConfig(
+          envs.map((e) => e.name),
+          resolve(opts.argocdConfig),
+        );
     const result = synthesize(envs, { argocd, charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() } });
     const outDir = resolve(opts.out);
 
@@ -57,9 +62,7 @@ function check(io: Io, outDir: string, files: readonly { path: string; content: 
   const inScope = (p: string) => !scope || scope.includes(p.split('/')[0]!);
   const current = readTree(outDir);
   const wanted = new Map(files.map((f) => [f.path, f.content]));
-  const stale = [...new Set([...listFiles(outDir).filter(inScope), ...wanted.keys()])]
-    .filter((p) => current.get(p) !== wanted.get(p))
-    .sort();
+  const stale = [...new Set([...listFiles(outDir).filter(inScope), ...wanted.keys()])].filter((p) => current.get(p) !== wanted.get(p)).sort();
   if (stale.length === 0) {
     io.out(`synth --check: ${outDir} is up to date (${wanted.size} files)`);
     return 0;

@@ -23,7 +23,7 @@ import { Command, Option } from 'commander';
 import { UserError } from '../errors';
 import { REPO_ROOT } from '../load';
 import { listFiles } from '../output';
-import { type Io, guard, processIo, runIfMain } from './run';
+import { guard, type Io, processIo, runIfMain } from './run';
 
 export const KUBECONFORM_INSTALL = 'go install github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0';
 export const BASE_KUBERNETES_VERSION = '1.28.0';
@@ -182,7 +182,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       if (output) io.out(output);
       const summary = /Valid: (\d+), Invalid: (\d+), Errors: (\d+), Skipped: (\d+)/.exec(output);
       const ok = run.status === 0 && summary !== null && summary[2] === '0' && summary[3] === '0' && summary[4] === '0';
-      io.out(`validate: Kubernetes ${version}: ${ok ? 'ok' : 'FAILED'} (${summary ? `${summary[1]} valid, ${summary[2]} invalid, ${summary[3]} errors, ${summary[4]} skipped` : `exit ${run.status}`})`);
+      io.out(
+        `validate: Kubernetes ${version}: ${ok ? 'ok' : 'FAILED'} (${summary ? `${summary[1]} valid, ${summary[2]} invalid, ${summary[3]} errors, ${summary[4]} skipped` : `exit ${run.status}`})`,
+      );
       if (!ok) failed++;
     }
     return failed === 0 ? 0 : 1;

@@ -6,7 +6,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { KUBE_DNS } from '../../lib/cluster';
 import { COMMON_LABELS, type Component } from '../../lib/component';
-import { type Endpoint, type Environment, type Protocol, describeFlow } from '../../lib/environment';
+import { describeFlow, type Endpoint, type Environment, type Protocol } from '../../lib/environment';
 
 export const DEFAULT_DENY = 'default-deny';
 export const ALLOW_DNS = 'allow-dns-egress';

@@ -4,13 +4,10 @@
  * value is ever rendered; only secret names and Secrets Manager paths are.
  */
 import type { Construct } from 'constructs';
-import {
-  ClusterSecretStore,
-  ClusterSecretStoreSpecProviderAwsService,
-} from '../../imports/eso-clustersecretstores-external-secrets.io';
+import { ClusterSecretStore, ClusterSecretStoreSpecProviderAwsService } from '../../imports/eso-clustersecretstores-external-secrets.io';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/eso-externalsecrets-external-secrets.io';
 import { COMMON_LABELS } from '../../lib/component';
-import { WAVES, crMetadata } from './sync-waves';
+import { crMetadata, WAVES } from './sync-waves';
 
 /** How often ESO re-reads the store (rotation reaches pods on their next restart). @default "1h" */
 export const REFRESH_INTERVAL = '1h';

@@ -11,17 +11,22 @@
  *   ServiceAccount (the chart binds it to its impersonation ClusterRole).
  */
 import { k8s } from 'cdk8s-plus-28';
-import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages } from '../../imports/certmanager-certificates-cert-manager.io';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  CertificateSpecUsages,
+} from '../../imports/certmanager-certificates-cert-manager.io';
 import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } from '../../imports/twingate-certificateauthority-twingate.com';
 import { TwingateGateway } from '../../imports/twingate-gateway-twingate.com';
 import { TwingateResource, TwingateResourceSpecType } from '../../imports/twingate-resource-twingate.com';
 import { apiServerPeers } from '../../lib/cluster';
 import type { Component } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
-import { WAVES, crMetadata } from '../shared/sync-waves';
-import { KUBERNETES_RESOURCE, accessPlan } from '../twingate/access';
-import { GATEWAY_PORTS, GATEWAY_RELEASE, INTERNET, WORKLOADS, gatewayWorkload, resolveTwingate, twingateSettings } from '../twingate/settings';
-import { type ResourceRequirements, labels, renderAccess } from '../twingate/render';
+import { crMetadata, WAVES } from '../shared/sync-waves';
+import { accessPlan, KUBERNETES_RESOURCE } from '../twingate/access';
+import { labels, type ResourceRequirements, renderAccess } from '../twingate/render';
+import { GATEWAY_PORTS, GATEWAY_RELEASE, gatewayWorkload, INTERNET, resolveTwingate, twingateSettings, WORKLOADS } from '../twingate/settings';
 
 /** The gateway chart (the operator chart's subchart, published alongside it). */
 export const GATEWAY_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
@@ -98,7 +103,6 @@ export function gatewaySans(env: Environment): string[] {
   return [...new Set(names)];
 }
 
-
 /** kubectl sessions arrive from the connectors; the gateway calls the API server and the Twingate controller. */
 export function gatewayFlows(env: Environment): FlowInput[] {
   const ns = resolveTwingate(env).namespace;
@@ -109,7 +113,6 @@ export function gatewayFlows(env: Environment): FlowInput[] {
     { from: gateway, to: INTERNET, port: 443, description: 'access gateway to the Twingate controller (token keys)' },
   ];
 }
-
 
 export const twingateAccessGateway: Component = {
   name: 'twingate-access-gateway',

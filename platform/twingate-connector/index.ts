@@ -6,8 +6,8 @@
 import type { Component } from '../../lib/component';
 import { type Environment, NAME_LABEL } from '../../lib/environment';
 import { externalSecret } from '../shared/external-secrets';
-import { CONNECTOR_LABELS, CONNECTOR_RELEASE, resolveTwingate, twingateSettings } from '../twingate/settings';
 import type { ResourceRequirements } from '../twingate/render';
+import { CONNECTOR_LABELS, CONNECTOR_RELEASE, resolveTwingate, twingateSettings } from '../twingate/settings';
 
 /** The connector chart is only published as a classic Helm repository. */
 export const CONNECTOR_CHART_REPO = 'https://twingate.github.io/helm-charts';

@@ -9,34 +9,27 @@
  * rendered: a GitOps tool would fight the operator over them, and a Replace sync would drop
  * the id (see docs/twingate.md).
  */
-import {
-  TwingateConnector,
-  TwingateConnectorSpecImagePolicyProvider,
-} from '../../imports/twingate-connector-twingate.com';
+import { TwingateConnector, TwingateConnectorSpecImagePolicyProvider } from '../../imports/twingate-connector-twingate.com';
 import { TwingateGroup } from '../../imports/twingate-group-twingate.com';
-import {
-  TwingateResource,
-  TwingateResourceSpecProtocolsTcpPolicy,
-  TwingateResourceSpecProtocolsUdpPolicy,
-} from '../../imports/twingate-resource-twingate.com';
+import { TwingateResource, TwingateResourceSpecProtocolsTcpPolicy, TwingateResourceSpecProtocolsUdpPolicy } from '../../imports/twingate-resource-twingate.com';
 import { apiServerPeers } from '../../lib/cluster';
 import type { Component } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { awsSecretStore, externalSecret } from '../shared/external-secrets';
-import { WAVES, crMetadata } from '../shared/sync-waves';
+import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan } from '../twingate/access';
-import { type ResourceRequirements, labels, renderAccess } from '../twingate/render';
 import { TWINGATE_OPERATOR_FIELDS } from '../twingate/operator-fields';
+import { labels, type ResourceRequirements, renderAccess } from '../twingate/render';
 import {
   CONNECTOR_EGRESS,
   CONNECTOR_LABELS,
+  connectorWorkload,
   INTERNET,
   OPERATOR_RELEASE,
-  WORKLOADS,
-  connectorWorkload,
   operatorWorkload,
   resolveTwingate,
   twingateSettings,
+  WORKLOADS,
 } from '../twingate/settings';
 
 /** Where the operator chart is published. */
@@ -59,7 +52,6 @@ export interface SecretKeyRef {
   readonly name: string;
   readonly key: string;
 }
-
 
 export interface TwingateOperatorValues {
   /** Pins the pods' `app.kubernetes.io/name` (network policies select on it). */
@@ -99,14 +91,12 @@ export function operatorValues(env: Environment): TwingateOperatorValues {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-
 /** Metadata names of the operator-managed connectors: `twingate-connector-1`, `-2`, ... */
 export function operatorConnectorNames(env: Environment): string[] {
   const tg = resolveTwingate(env);
   const replicas = tg.connectors.mode === 'operator' ? tg.connectors.replicas : 0;
   return Array.from({ length: replicas }, (_, i) => `twingate-connector-${i + 1}`);
 }
-
 
 /**
  * What the operator and the connectors need besides DNS: connectors dial the Twingate

@@ -5,7 +5,7 @@
  * components render exactly this; tests compare it (and the rendered objects) with the table.
  */
 import type { Environment } from '../../lib/environment';
-import { BUILTIN_GROUPS, GATEWAY_GROUPS, appAlias, exposedApps, groupSlug, resolveTwingate } from './settings';
+import { appAlias, BUILTIN_GROUPS, exposedApps, GATEWAY_GROUPS, groupSlug, resolveTwingate } from './settings';
 
 /** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
 export const KUBERNETES_RESOURCE = 'kubernetes-api';
@@ -71,7 +71,8 @@ export function accessPlan(env: Environment): AccessPlan {
   const resources = exposedApps(env).map((app): PlannedResource => {
     const spec = env.apps[app]!;
     const ports = Object.values(spec.ports);
-    const servicePorts = (protocol: string) => [...new Set(ports.filter((p) => p.protocol === protocol).map((p) => p.servicePort ?? p.containerPort))].sort((a, b) => a - b);
+    const servicePorts = (protocol: string) =>
+      [...new Set(ports.filter((p) => p.protocol === protocol).map((p) => p.servicePort ?? p.containerPort))].sort((a, b) => a - b);
     return {
       name: `${app}.${spec.namespace}`,
       app,

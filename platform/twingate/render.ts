@@ -1,11 +1,8 @@
 /** Rendering pieces the Twingate components share. */
 import type { Construct } from 'constructs';
-import {
-  TwingateResourceAccess,
-  TwingateResourceAccessSpecPrincipalExternalRefType,
-} from '../../imports/twingate-resourceaccess-twingate.com';
+import { TwingateResourceAccess, TwingateResourceAccessSpecPrincipalExternalRefType } from '../../imports/twingate-resourceaccess-twingate.com';
 import { COMMON_LABELS } from '../../lib/component';
-import { WAVES, crMetadata } from '../shared/sync-waves';
+import { crMetadata, WAVES } from '../shared/sync-waves';
 import type { PlannedAccess } from './access';
 
 /** Labels of every object the Twingate components render. */
@@ -28,4 +25,3 @@ export function renderAccess(scope: Construct, a: PlannedAccess, namespace: stri
     },
   });
 }
-

@@ -6,7 +6,7 @@
  * (one line each) are {@link checkTwingate}.
  */
 import { z } from 'zod';
-import { type SettingsBlock, type WorkloadRef, maybeSettingsOf, settingsOf } from '../../lib/component';
+import { maybeSettingsOf, type SettingsBlock, settingsOf, type WorkloadRef } from '../../lib/component';
 import { type Environment, NAME_LABEL, type Problem, type Protocol } from '../../lib/environment';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -18,11 +18,9 @@ const show = (value: unknown) => JSON.stringify(value);
 const label = z
   .string()
   .refine((s) => s.length <= 63 && DNS_LABEL.test(s), { error: (i) => `${show(i.input)} is not a DNS-1123 label (lowercase letters, digits and "-")` });
-const hostname = z
-  .string()
-  .refine((s) => s.length <= 253 && s.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)), {
-    error: (i) => `${show(i.input)} is not a DNS name`,
-  });
+const hostname = z.string().refine((s) => s.length <= 253 && s.split('.').every((l) => l.length <= 63 && DNS_LABEL.test(l)), {
+  error: (i) => `${show(i.input)} is not a DNS name`,
+});
 const secretPath = z.string().refine((s) => SECRET_PATH.test(s), { error: (i) => `${show(i.input)} is not a Secrets Manager secret name` });
 const region = z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` });
 
@@ -84,9 +82,15 @@ export const twingateSchema = z.strictObject({
         })
         .default({ name: 'twingate-gateway-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }),
       /** @default "2160h" (90 days) */
-      duration: z.string().regex(/^\d+h$/).default('2160h'),
+      duration: z
+        .string()
+        .regex(/^\d+h$/)
+        .default('2160h'),
       /** @default "360h" (15 days) */
-      renewBefore: z.string().regex(/^\d+h$/).default('360h'),
+      renewBefore: z
+        .string()
+        .regex(/^\d+h$/)
+        .default('360h'),
     })
     .prefault({}),
   /** Where the operator's API key, the remote network id and connector tokens come from (External Secrets, AWS Secrets Manager). */
@@ -264,7 +268,10 @@ export function* checkTwingate(env: Environment): Generator<Problem> {
     yield { path: 'twingate.namespace', message: `namespace ${show(tg.namespace)} is not declared in namespaces` };
   }
   if (tg.connectors.mode === 'chart' && tg.connectors.replicas !== 1) {
-    yield { path: 'twingate.connectors.replicas', message: 'chart connectors are one Helm release with one token pair; use mode "operator" for several connectors' };
+    yield {
+      path: 'twingate.connectors.replicas',
+      message: 'chart connectors are one Helm release with one token pair; use mode "operator" for several connectors',
+    };
   }
 
   for (const app of Object.keys(tg.aliases)) {
@@ -287,7 +294,8 @@ export function* checkTwingate(env: Environment): Generator<Problem> {
   for (const [i, g] of env.groups.entries()) {
     const slug = groupSlug(g);
     const other = slugs.get(slug);
-    if (other !== undefined && other !== g) yield { path: `groups[${i}]`, message: `${show(g)} and ${show(other)} map to the same Kubernetes name ${show(slug)}` };
+    if (other !== undefined && other !== g)
+      yield { path: `groups[${i}]`, message: `${show(g)} and ${show(other)} map to the same Kubernetes name ${show(slug)}` };
     slugs.set(slug, g);
   }
   for (const [i, row] of env.access.entries()) {

@@ -6,7 +6,13 @@ import { renderEnvironment } from '../../lib/synth';
 
 async function render(name: string) {
   const env = await loadEnvironment(name);
-  return accessFile(env, checkIntent(env, renderEnvironment(env).flatMap((c) => c.objects)));
+  return accessFile(
+    env,
+    checkIntent(
+      env,
+      renderEnvironment(env).flatMap((c) => c.objects),
+    ),
+  );
 }
 
 describe('ACCESS.md', () => {
@@ -54,9 +60,19 @@ describe('ACCESS.md', () => {
 
   it('shows a declared group without an access row as reaching nothing', async () => {
     const env = await loadEnvironment('dev');
-    const file = accessFile({ ...env, groups: [...env.groups, 'Contractors'] }, checkIntent(env, renderEnvironment(env).flatMap((c) => c.objects)));
+    const file = accessFile(
+      { ...env, groups: [...env.groups, 'Contractors'] },
+      checkIntent(
+        env,
+        renderEnvironment(env).flatMap((c) => c.objects),
+      ),
+    );
     const rows = file.content.split('\n').filter((l) => /^\| (Contractors|Engineering|Platform Admins) \|/.test(l));
-    expect(rows).toEqual(['| Contractors | none | none |', '| Engineering | whoami (whoami/whoami) | edit |', '| Platform Admins | whoami (whoami/whoami) | cluster-admin |']);
+    expect(rows).toEqual([
+      '| Contractors | none | none |',
+      '| Engineering | whoami (whoami/whoami) | edit |',
+      '| Platform Admins | whoami (whoami/whoami) | cluster-admin |',
+    ]);
   });
 
   it('lists the blocked paths it proved closed', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ function tree(files: Record<string, string>): string {
 const FIXTURES = join(__dirname, '../fixtures/shop');
 
 describe('pnpm reach', () => {
-  it('on the committed dist/dev shows the real platform: the charts\' gateway and operator Deployments and their egress', async () => {
+  it("on the committed dist/dev shows the real platform: the charts' gateway and operator Deployments and their egress", async () => {
     const t = io();
     expect(await main([join(__dirname, '../../dist/dev')], t.io)).toBe(0);
     const lines = t.out.join('\n').split('\n');
@@ -77,7 +77,9 @@ describe('pnpm reach', () => {
       'np.yaml': 'kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, protocol: ICMP}]}]\n',
     });
     expect(await main([dir], t.io)).toBe(1);
-    expect(t.err).toEqual([expect.stringMatching(/^error: .*np\.yaml: NetworkPolicy n\/p: spec\.ingress\[0\]\.ports\[0\]\.protocol: "ICMP" is not one of "TCP", "UDP", "SCTP"$/)]);
+    expect(t.err).toEqual([
+      expect.stringMatching(/^error: .*np\.yaml: NetworkPolicy n\/p: spec\.ingress\[0\]\.ports\[0\]\.protocol: "ICMP" is not one of "TCP", "UDP", "SCTP"$/),
+    ]);
   });
 
   it('documents its exit codes in --help', async () => {

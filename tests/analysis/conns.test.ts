@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_CONNS, NO_CONNS, conns, describeConns, equals, formatConns, intersect, isAll, isEmpty, subtract, union } from '../../analysis/conns';
+import { ALL_CONNS, conns, describeConns, equals, formatConns, intersect, isAll, isEmpty, NO_CONNS, subtract, union } from '../../analysis/conns';
 
 const tcp = (s: number, e?: number) => conns('TCP', s, e);
 

@@ -11,7 +11,12 @@ import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 
 const rendered = (env: Environment) => renderEnvironment(env).flatMap((c) => c.objects);
-const netpol = (namespace: string, name: string, spec: Record<string, unknown>): ApiObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+const netpol = (namespace: string, name: string, spec: Record<string, unknown>): ApiObject => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace },
+  spec,
+});
 
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
@@ -19,7 +24,9 @@ describe('intent of the committed environments', () => {
     expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
-      const text = connections.map((c) => `${c.src.kind === 'workload' ? c.src.workload.id : 'external'} => ${c.dst.kind === 'workload' ? c.dst.workload.id : 'external'}`);
+      const text = connections.map(
+        (c) => `${c.src.kind === 'workload' ? c.src.workload.id : 'external'} => ${c.dst.kind === 'workload' ? c.dst.workload.id : 'external'}`,
+      );
       // The gateway and operator are the charts' Deployments, rendered into dist/; connectors are
       // the connector chart's Deployment in staging and operator-made pods (modelled) elsewhere.
       const connector = env.name === 'staging' ? 'twingate/twingate-connector[Deployment]' : 'twingate/connector[Pod]';
@@ -82,13 +89,17 @@ describe('mutations of the rendered objects', () => {
   it('an extra allow that opens a declared-blocked path names the blocked entry', async () => {
     const { env, objs } = await objects();
     const extra = netpol('whoami', 'extra', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 80 }] }] });
-    expect(() => checkIntent(env, [...objs, extra])).toThrow('environment dev: blocked[0]: whoami/whoami -> kube-system/* is open (whoami/whoami[Deployment] => kube-system/coredns[Deployment] : TCP 80)');
+    expect(() => checkIntent(env, [...objs, extra])).toThrow(
+      'environment dev: blocked[0]: whoami/whoami -> kube-system/* is open (whoami/whoami[Deployment] => kube-system/coredns[Deployment] : TCP 80)',
+    );
   });
 
   it('DNS to kube-dns is declared for every owned namespace', async () => {
     const { env, objs } = await objects();
     const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns-egress' && o.metadata.namespace === 'whoami'));
-    expect(() => checkIntent(env, mutated)).toThrow('environment dev: namespaces[1]: DNS to kube-system (TCP 53,UDP 53) is blocked for whoami/whoami[Deployment]');
+    expect(() => checkIntent(env, mutated)).toThrow(
+      'environment dev: namespaces[1]: DNS to kube-system (TCP 53,UDP 53) is blocked for whoami/whoami[Deployment]',
+    );
   });
 
   it('removing a default deny that other policies make redundant changes nothing (policies are unions)', async () => {
@@ -103,7 +114,10 @@ describe('chart pods are proven, not assumed', () => {
     const env = await loadEnvironment('dev');
     const drifted = rendered(env).map((o) =>
       o.kind === 'Deployment' && o.metadata.name === 'twingate-gateway'
-        ? { ...o, spec: { ...(o.spec as object), template: { metadata: { labels: { 'app.kubernetes.io/name': 'gateway' } }, spec: (o.spec as any).template.spec } } }
+        ? {
+            ...o,
+            spec: { ...(o.spec as object), template: { metadata: { labels: { 'app.kubernetes.io/name': 'gateway' } }, spec: (o.spec as any).template.spec } },
+          }
         : o,
     );
     expect(() => checkIntent(env, drifted)).toThrow(

@@ -12,7 +12,13 @@ describe('IPv4 ranges', () => {
 
   it('splits the address space at every boundary, covering it without gaps', () => {
     const ranges = splitAddressSpace([parseBlock('10.0.0.0/8') as never, parseBlock('10.1.0.0/16') as never, parseBlock('0.0.0.0/0') as never]);
-    expect(ranges.map(formatRange)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.0.255.255', '10.1.0.0-10.1.255.255', '10.2.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
+    expect(ranges.map(formatRange)).toEqual([
+      '0.0.0.0-9.255.255.255',
+      '10.0.0.0-10.0.255.255',
+      '10.1.0.0-10.1.255.255',
+      '10.2.0.0-10.255.255.255',
+      '11.0.0.0-255.255.255.255',
+    ]);
     expect(splitAddressSpace([])).toEqual([ALL_IPV4]);
   });
 

@@ -21,7 +21,19 @@ spec:
         - {name: a, ports: [{name: sql, containerPort: 5432}]}
         - {name: b, ports: [{containerPort: 9999, protocol: UDP}]}
 `);
-    expect(c.workloads).toEqual([{ id: 'n/db[StatefulSet]', namespace: 'n', name: 'db', kind: 'StatefulSet', labels: { app: 'db' }, ports: [{ name: 'sql', port: 5432, protocol: 'TCP' }, { port: 9999, protocol: 'UDP' }] }]);
+    expect(c.workloads).toEqual([
+      {
+        id: 'n/db[StatefulSet]',
+        namespace: 'n',
+        name: 'db',
+        kind: 'StatefulSet',
+        labels: { app: 'db' },
+        ports: [
+          { name: 'sql', port: 5432, protocol: 'TCP' },
+          { port: 9999, protocol: 'UDP' },
+        ],
+      },
+    ]);
   });
 
   it('policyTypes: implied Ingress always, Egress iff egress rules; explicit as written', () => {
@@ -41,8 +53,14 @@ spec: {podSelector: {}, policyTypes: [Egress], ingress: [{}]}
 
   it.each([
     ['spec: {podSelector: {}, ingress: [{from: [{}]}]}', 'spec.ingress[0].from[0]: must specify a peer (podSelector, namespaceSelector or ipBlock)'],
-    ['spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}', 'spec.ingress[0].from[0]: ipBlock may not be combined with podSelector or namespaceSelector'],
-    ['spec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]}', 'spec.egress[0].to[0].ipBlock.except[0]: "11.0.0.0/16" is not inside "10.0.0.0/8"'],
+    [
+      'spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}',
+      'spec.ingress[0].from[0]: ipBlock may not be combined with podSelector or namespaceSelector',
+    ],
+    [
+      'spec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/16]}}]}]}',
+      'spec.egress[0].to[0].ipBlock.except[0]: "11.0.0.0/16" is not inside "10.0.0.0/8"',
+    ],
     ['spec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: nope}}]}]}', 'spec.egress[0].to[0].ipBlock.cidr: "nope" is not a CIDR'],
     ['spec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}', 'spec.ingress[0].ports[0].endPort: 80 must be a port number not below port 90'],
     ['spec: {podSelector: {}, ingress: [{ports: [{port: http, endPort: 80}]}]}', 'spec.ingress[0].ports[0].endPort: may not be used with a named port'],

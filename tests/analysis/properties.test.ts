@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Analysis, analyze } from '../../analysis/analyze';
-import { type ConnSet, NO_CONNS, equals, formatConns, isEmpty, subtract } from '../../analysis/conns';
+import { type ConnSet, equals, formatConns, isEmpty, NO_CONNS, subtract } from '../../analysis/conns';
 import { buildCluster } from '../../analysis/model';
 import { matches } from '../../analysis/selectors';
 import { generateManifests, rng } from '../../bench/generate';
@@ -58,9 +58,15 @@ function diff(before: Analysis, after: Analysis, check: (src: string, dst: strin
   return problems;
 }
 
-const policy = (ns: string, name: string, spec: Obj): Obj => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec });
+const policy = (ns: string, name: string, spec: Obj): Obj => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace: ns },
+  spec,
+});
 const small = (seed: number) => generateManifests({ seed, workloads: 12, policiesPerWorkload: 0.6, workloadsPerNamespace: 4 });
-const pods = (objs: readonly Obj[]) => objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'NetworkPolicy') as { metadata: { name: string; namespace: string } }[];
+const pods = (objs: readonly Obj[]) =>
+  objs.filter((o) => o.kind !== 'Namespace' && o.kind !== 'NetworkPolicy') as { metadata: { name: string; namespace: string } }[];
 
 describe('properties over generated clusters', () => {
   it('a policy that selects no pods changes nothing', () => {
@@ -71,7 +77,9 @@ describe('properties over generated clusters', () => {
         policyTypes: ['Ingress', 'Egress'],
         egress: [{ to: [{ ipBlock: { cidr: '8.8.8.0/24', except: ['8.8.8.8/32'] } }] }],
       });
-      const problems = diff(run(base), run([...base, extra]), (s, d, b, a) => (equals(b, a) ? undefined : `${s} => ${d}: ${formatConns(b)} became ${formatConns(a)}`));
+      const problems = diff(run(base), run([...base, extra]), (s, d, b, a) =>
+        equals(b, a) ? undefined : `${s} => ${d}: ${formatConns(b)} became ${formatConns(a)}`,
+      );
       expect(problems, `seed ${seed}`).toEqual([]);
     }
   });
@@ -84,10 +92,15 @@ describe('properties over generated clusters', () => {
       const [target, index] = policies[Math.floor(r() * policies.length)]!;
       const spec = structuredClone((target as { spec: Obj }).spec);
       const direction = r() < 0.5 ? 'ingress' : 'egress';
-      const rule = r() < 0.5 ? { ports: [{ port: 'http' }] } : { [direction === 'ingress' ? 'from' : 'to']: [{ ipBlock: { cidr: '100.64.0.0/10' } }], ports: [{ protocol: 'UDP', port: 123 }] };
+      const rule =
+        r() < 0.5
+          ? { ports: [{ port: 'http' }] }
+          : { [direction === 'ingress' ? 'from' : 'to']: [{ ipBlock: { cidr: '100.64.0.0/10' } }], ports: [{ protocol: 'UDP', port: 123 }] };
       spec[direction] = [...((spec[direction] as Obj[] | undefined) ?? []), rule];
       // Keep the policy's types as they were: a new egress rule must not turn on Egress isolation.
-      if (!spec.policyTypes) spec.policyTypes = (target as { spec: Obj }).spec.egress && ((target as { spec: { egress: unknown[] } }).spec.egress.length > 0) ? ['Ingress', 'Egress'] : ['Ingress'];
+      if (!spec.policyTypes)
+        spec.policyTypes =
+          (target as { spec: Obj }).spec.egress && (target as { spec: { egress: unknown[] } }).spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
       const changed = base.map((o, i) => (i === index ? { ...o, spec } : o));
       const problems = diff(run(base), run(changed), (s, d, b, a) => {
         const lost = subtract(b, a);
@@ -102,10 +115,15 @@ describe('properties over generated clusters', () => {
     for (const seed of SEEDS) {
       const base = small(seed);
       const before = run(base);
-      const open = before.workloads.filter((w) => !base.some((o) => o.kind === 'NetworkPolicy' && (o.metadata as { namespace: string }).namespace === w.namespace));
+      const open = before.workloads.filter(
+        (w) => !base.some((o) => o.kind === 'NetworkPolicy' && (o.metadata as { namespace: string }).namespace === w.namespace),
+      );
       if (open.length === 0) continue;
       const w = open[0]!;
-      const extra = policy(w.namespace, 'isolate', { podSelector: { matchLabels: { app: w.name } }, ingress: [{ from: [{ podSelector: { matchLabels: { tier: 'web' } } }] }] });
+      const extra = policy(w.namespace, 'isolate', {
+        podSelector: { matchLabels: { app: w.name } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { tier: 'web' } } }] }],
+      });
       const problems = diff(before, run([...base, extra]), (s, d, b, a) => {
         const lost = subtract(b, a);
         if (isEmpty(lost)) return undefined;

@@ -31,7 +31,11 @@ describe('label selectors', () => {
   it.each([
     [{ matchExpressions: [{ key: 'k', operator: 'In' }] }, '.matchExpressions[0]', 'operator In needs at least one value'],
     [{ matchExpressions: [{ key: 'k', operator: 'Exists', values: ['v'] }] }, '.matchExpressions[0]', 'operator Exists takes no values'],
-    [{ matchExpressions: [{ key: 'k', operator: 'Gt', values: ['1'] }] }, '.matchExpressions[0].operator', '"Gt" is not one of "In", "NotIn", "Exists", "DoesNotExist"'],
+    [
+      { matchExpressions: [{ key: 'k', operator: 'Gt', values: ['1'] }] },
+      '.matchExpressions[0].operator',
+      '"Gt" is not one of "In", "NotIn", "Exists", "DoesNotExist"',
+    ],
     [{ matchLabels: ['a'] }, '.matchLabels', 'is not a map of labels'],
   ])('rejects %j', (raw, path, message) => {
     expect(() => parseSelector(raw)).toThrow(expect.objectContaining({ path, message }));

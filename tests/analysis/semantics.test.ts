@@ -35,7 +35,11 @@ describe('isolation', () => {
     const lines = podLines([
       deploy('a', 'x'),
       deploy('a', 'y'),
-      policy('a', 'x-egress', { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'y' } } }] }] }),
+      policy('a', 'x-egress', {
+        podSelector: { matchLabels: { app: 'x' } },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ podSelector: { matchLabels: { app: 'y' } } }] }],
+      }),
       policy('a', 'y-deny', { podSelector: { matchLabels: { app: 'y' } }, policyTypes: ['Ingress'] }),
     ]);
     expect(lines).toEqual([`a/y[Deployment] => a/x[Deployment] : ${ALL}`]);
@@ -75,7 +79,11 @@ describe('policyTypes', () => {
   });
 
   it('explicit Egress only: ingress stays open', () => {
-    const objs = [deploy('a', 'x'), deploy('a', 'y'), policy('a', 'p', { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 80 }] }] })];
+    const objs = [
+      deploy('a', 'x'),
+      deploy('a', 'y'),
+      policy('a', 'p', { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 80 }] }] }),
+    ];
     expect(podLines(objs)).toEqual(['a/x[Deployment] => a/y[Deployment] : TCP 80', `a/y[Deployment] => a/x[Deployment] : ${ALL}`]);
   });
 
@@ -110,7 +118,8 @@ describe('peers', () => {
     deploy('b', 'client', { app: 'client' }),
     deploy('b', 'other', { app: 'other' }),
   ];
-  const intoServer = (from: unknown[]) => policy('a', 'server', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from, ports: [{ port: 80 }] }] });
+  const intoServer = (from: unknown[]) =>
+    policy('a', 'server', { podSelector: { matchLabels: { app: 'server' } }, ingress: [{ from, ports: [{ port: 80 }] }] });
   const sourcesOfServer = (objs: unknown[]) =>
     podLines(objs)
       .filter((l) => l.includes('=> a/server') && l.endsWith(': TCP 80'))
@@ -129,7 +138,11 @@ describe('peers', () => {
       'a/client[Deployment]',
       'b/client[Deployment]',
     ]);
-    expect(sourcesOfServer([...world(), intoServer([{ namespaceSelector: {} }])])).toEqual(['a/client[Deployment]', 'b/client[Deployment]', 'b/other[Deployment]']);
+    expect(sourcesOfServer([...world(), intoServer([{ namespaceSelector: {} }])])).toEqual([
+      'a/client[Deployment]',
+      'b/client[Deployment]',
+      'b/other[Deployment]',
+    ]);
   });
 
   it('namespaceSelector and podSelector in one peer: AND', () => {
@@ -152,7 +165,11 @@ describe('peers', () => {
 
   it.each([
     ['In', { key: 'app', operator: 'In', values: ['client', 'other'] }, ['a/client[Deployment]', 'b/client[Deployment]', 'b/other[Deployment]']],
-    ['NotIn (a pod without the key is not in)', { key: 'tier', operator: 'NotIn', values: ['db'] }, ['a/client[Deployment]', 'b/client[Deployment]', 'b/other[Deployment]']],
+    [
+      'NotIn (a pod without the key is not in)',
+      { key: 'tier', operator: 'NotIn', values: ['db'] },
+      ['a/client[Deployment]', 'b/client[Deployment]', 'b/other[Deployment]'],
+    ],
     ['NotIn', { key: 'app', operator: 'NotIn', values: ['client'] }, ['b/other[Deployment]']],
     ['Exists', { key: 'tier', operator: 'Exists' }, ['b/other[Deployment]']],
     ['DoesNotExist', { key: 'tier', operator: 'DoesNotExist' }, ['a/client[Deployment]', 'b/client[Deployment]']],
@@ -164,7 +181,12 @@ describe('peers', () => {
   it('matchLabels and matchExpressions together: AND', () => {
     const sel = { matchLabels: { app: 'client' }, matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['b'] }] };
     expect(sourcesOfServer([...world(), intoServer([{ namespaceSelector: sel }])])).toEqual([]);
-    expect(sourcesOfServer([...world(), intoServer([{ namespaceSelector: { matchExpressions: sel.matchExpressions }, podSelector: { matchLabels: sel.matchLabels } }])])).toEqual(['b/client[Deployment]']);
+    expect(
+      sourcesOfServer([
+        ...world(),
+        intoServer([{ namespaceSelector: { matchExpressions: sel.matchExpressions }, podSelector: { matchLabels: sel.matchLabels } }]),
+      ]),
+    ).toEqual(['b/client[Deployment]']);
   });
 });
 
@@ -186,36 +208,63 @@ describe('ipBlock', () => {
   });
 
   it('a pod open to the outside lists every range of the split, comma-joined', () => {
-    const objs = [deploy('a', 'x'), deploy('b', 'y'), policy('b', 'p', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '192.168.1.7/32' } }] }] })];
-    expect(reach(objs).filter((l) => l.startsWith('a/x') && / => \d/.test(l))).toEqual([`a/x[Deployment] => 0.0.0.0-192.168.1.6,192.168.1.7-192.168.1.7,192.168.1.8-255.255.255.255 : ${ALL}`]);
+    const objs = [
+      deploy('a', 'x'),
+      deploy('b', 'y'),
+      policy('b', 'p', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '192.168.1.7/32' } }] }] }),
+    ];
+    expect(reach(objs).filter((l) => l.startsWith('a/x') && / => \d/.test(l))).toEqual([
+      `a/x[Deployment] => 0.0.0.0-192.168.1.6,192.168.1.7-192.168.1.7,192.168.1.8-255.255.255.255 : ${ALL}`,
+    ]);
     expect(reach(objs).filter((l) => l.startsWith('b/y'))).toEqual(['b/y[Deployment] => 192.168.1.7-192.168.1.7 : All Connections']);
   });
 
   it('ipBlocks do not match pods (manifests carry no pod IPs), so a pod-to-pod egress needs a selector', () => {
-    const objs = [deploy('a', 'x'), deploy('a', 'y'), policy('a', 'p', { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] })];
+    const objs = [
+      deploy('a', 'x'),
+      deploy('a', 'y'),
+      policy('a', 'p', { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }),
+    ];
     expect(podLines(objs)).toEqual([`a/y[Deployment] => a/x[Deployment] : ${ALL}`]);
   });
 });
 
 describe('ports', () => {
-  const server = (ns: string, name: string, ports: { name: string; containerPort: number; protocol?: string }[]) => deploy(ns, name, { role: 'server', app: name }, ports);
+  const server = (ns: string, name: string, ports: { name: string; containerPort: number; protocol?: string }[]) =>
+    deploy(ns, name, { role: 'server', app: name }, ports);
 
   it('a named port resolves per destination pod: the same name, different numbers on two pods', () => {
     const objs = [
       deploy('a', 'client', { app: 'client' }),
       server('a', 's1', [{ name: 'web', containerPort: 8080 }]),
-      server('a', 's2', [{ name: 'web', containerPort: 9090 }, { name: 'metrics', containerPort: 9100 }]),
+      server('a', 's2', [
+        { name: 'web', containerPort: 9090 },
+        { name: 'metrics', containerPort: 9100 },
+      ]),
       server('a', 's3', [{ name: 'other', containerPort: 80 }]),
-      policy('a', 'p', { podSelector: { matchLabels: { role: 'server' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 'web' }] }] }),
+      policy('a', 'p', {
+        podSelector: { matchLabels: { role: 'server' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 'web' }] }],
+      }),
     ];
-    expect(podLines(objs).filter((l) => l.startsWith('a/client'))).toEqual(['a/client[Deployment] => a/s1[Deployment] : TCP 8080', 'a/client[Deployment] => a/s2[Deployment] : TCP 9090']);
+    expect(podLines(objs).filter((l) => l.startsWith('a/client'))).toEqual([
+      'a/client[Deployment] => a/s1[Deployment] : TCP 8080',
+      'a/client[Deployment] => a/s2[Deployment] : TCP 9090',
+    ]);
   });
 
   it('a named port in an egress rule resolves on the destination, and matches its protocol', () => {
     const objs = [
       deploy('a', 'client', { app: 'client' }),
-      server('a', 'dns', [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }]),
-      policy('a', 'p', { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'dns', protocol: 'UDP' }, { port: 'dns-tcp' }, { port: 'dns' }] }] }),
+      server('a', 'dns', [
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+      ]),
+      policy('a', 'p', {
+        podSelector: { matchLabels: { app: 'client' } },
+        policyTypes: ['Egress'],
+        egress: [{ ports: [{ port: 'dns', protocol: 'UDP' }, { port: 'dns-tcp' }, { port: 'dns' }] }],
+      }),
     ];
     // { port: dns } means TCP "dns": the container's dns port is UDP, so it matches nothing.
     expect(reach(objs).filter((l) => l.startsWith('a/client'))).toEqual(['a/client[Deployment] => a/dns[Deployment] : TCP 53,UDP 53']);
@@ -234,12 +283,19 @@ describe('ports', () => {
   });
 
   it('all three protocols on every port is All Connections', () => {
-    const objs = [deploy('a', 'x'), deploy('a', 'y'), policy('a', 'p', { podSelector: {}, ingress: [{ ports: [{ protocol: 'TCP' }, { protocol: 'UDP' }, { protocol: 'SCTP' }] }] })];
+    const objs = [
+      deploy('a', 'x'),
+      deploy('a', 'y'),
+      policy('a', 'p', { podSelector: {}, ingress: [{ ports: [{ protocol: 'TCP' }, { protocol: 'UDP' }, { protocol: 'SCTP' }] }] }),
+    ];
     expect(podLines(objs)).toEqual([`a/x[Deployment] => a/y[Deployment] : ${ALL}`, `a/y[Deployment] => a/x[Deployment] : ${ALL}`]);
   });
 
   it('a named port never matches an address outside the cluster', () => {
-    const objs = [deploy('a', 'x', { app: 'x' }, [{ name: 'web', containerPort: 8080 }]), policy('a', 'p', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'web' }, { port: 443 }] }] })];
+    const objs = [
+      deploy('a', 'x', { app: 'x' }, [{ name: 'web', containerPort: 8080 }]),
+      policy('a', 'p', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'web' }, { port: 443 }] }] }),
+    ];
     expect(reach(objs)).toEqual([`${EVERYWHERE} => a/x[Deployment] : ${ALL}`, `a/x[Deployment] => ${EVERYWHERE} : TCP 443`]);
   });
 });
@@ -261,7 +317,15 @@ describe('workloads', () => {
     const intoCron = podLines(objs).filter((l) => l.includes('=> n/cron'));
     expect(intoCron).toEqual(['n/job[Job] => n/cron[CronJob] : All Connections']);
     const sources = new Set(podLines(objs).map((l) => l.split(' => ')[0]));
-    expect([...sources].sort()).toEqual(['n/cron[CronJob]', 'n/ds[DaemonSet]', 'n/job[Job]', 'n/p[Pod]', 'n/rc[ReplicationController]', 'n/rs[ReplicaSet]', 'n/ss[StatefulSet]']);
+    expect([...sources].sort()).toEqual([
+      'n/cron[CronJob]',
+      'n/ds[DaemonSet]',
+      'n/job[Job]',
+      'n/p[Pod]',
+      'n/rc[ReplicationController]',
+      'n/rs[ReplicaSet]',
+      'n/ss[StatefulSet]',
+    ]);
   });
 
   it('pods with ownerReferences are grouped under their top-most owner; objects without a namespace are in default', () => {
@@ -270,8 +334,17 @@ describe('workloads', () => {
       metadata: { name, labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, controller: true, uid: 'u' }] },
       spec: { containers: [] },
     });
-    const rs = { kind: 'ReplicaSet', metadata: { name: 'web-5d9', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] }, spec: { template: { metadata: { labels: { app: 'web' } } } } };
-    const objs = [pod('web-5d9-a', { kind: 'ReplicaSet', name: 'web-5d9' }), pod('web-5d9-b', { kind: 'ReplicaSet', name: 'web-5d9' }), rs, pod('orphan-1', { kind: 'ReplicaSet', name: 'api-77f' })];
+    const rs = {
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-5d9', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] },
+      spec: { template: { metadata: { labels: { app: 'web' } } } },
+    };
+    const objs = [
+      pod('web-5d9-a', { kind: 'ReplicaSet', name: 'web-5d9' }),
+      pod('web-5d9-b', { kind: 'ReplicaSet', name: 'web-5d9' }),
+      rs,
+      pod('orphan-1', { kind: 'ReplicaSet', name: 'api-77f' }),
+    ];
     const ids = [...new Set(reach(objs).flatMap((l) => l.split(' : ')[0]!.split(' => ')))].filter((s) => !/^\d/.test(s)).sort();
     expect(ids).toEqual(['default/api-77f[ReplicaSet]', 'default/web[Deployment]']);
   });

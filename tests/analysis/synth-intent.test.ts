@@ -44,14 +44,16 @@ async function synth(envDir: string) {
 
 describe('synth proves the intent', () => {
   it('passes and writes ACCESS.md with the declared flows and those of the components', async () => {
-    const r = await synth(environment(`flows: [
+    const r = await synth(
+      environment(`flows: [
     { from: 'twingate/connector', to: 'shop/web', port: 'http' },
     { from: 'shop/web', to: 'shop/api', port: 'grpc' },
   ],
   blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
   groups: ['Engineering'],
   access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],
-  components: ['network-policy', 'twingate-operator'],`));
+  components: ['network-policy', 'twingate-operator'],`),
+    );
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
@@ -65,26 +67,34 @@ describe('synth proves the intent', () => {
   });
 
   it('fails with one line and writes nothing when a declared-blocked path is a declared flow', async () => {
-    const r = await synth(environment(`flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
-  blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: 'shop/web', to: 'shop/api', reason: 'contradiction' }],`));
+    const r = await synth(
+      environment(`flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
+  blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: 'shop/web', to: 'shop/api', reason: 'contradiction' }],`),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toEqual(['error: environment lab: blocked[1]: shop/web -> shop/api is open (shop/web[Deployment] => shop/api[Deployment] : TCP 9000)']);
     expect(existsSync(r.out)).toBe(false);
   });
 
   it('fails when the network-policy component is off: the environment is open', async () => {
-    const r = await synth(environment(`components: [],
+    const r = await synth(
+      environment(`components: [],
   flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
-  blocked: [{ from: 'shop/api', to: 'shop/web', reason: 'callbacks are not allowed' }],`));
+  blocked: [{ from: 'shop/api', to: 'shop/web', reason: 'callbacks are not allowed' }],`),
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['error: environment lab: blocked[0]: shop/api -> shop/web is open (shop/api[Deployment] => shop/web[Deployment] : All Connections)']);
+    expect(r.err).toEqual([
+      'error: environment lab: blocked[0]: shop/api -> shop/web is open (shop/api[Deployment] => shop/web[Deployment] : All Connections)',
+    ]);
     expect(existsSync(r.out)).toBe(false);
   });
 
   it('fails naming a connection no flow declares when nothing is declared blocked', async () => {
     const r = await synth(environment(`components: [], flows: [],`));
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['error: environment lab: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => shop/api[Deployment] : All Connections which no flow declares']);
+    expect(r.err).toEqual([
+      'error: environment lab: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => shop/api[Deployment] : All Connections which no flow declares',
+    ]);
     expect(existsSync(r.out)).toBe(false);
   });
 });

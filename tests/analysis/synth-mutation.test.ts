@@ -63,7 +63,9 @@ describe('synth fails on a mutated network-policy component', () => {
     mutation.drop = construct;
     expect(await synthDev()).toEqual({
       code: 1,
-      err: ['error: environment dev: flows[0]: twingate/connector -> whoami/whoami : TCP 8080 is blocked (twingate/connector[Pod] => whoami/whoami[Deployment] lacks it)'],
+      err: [
+        'error: environment dev: flows[0]: twingate/connector -> whoami/whoami : TCP 8080 is blocked (twingate/connector[Pod] => whoami/whoami[Deployment] lacks it)',
+      ],
       written: false,
     });
   });
@@ -80,7 +82,9 @@ describe('synth fails on a mutated network-policy component', () => {
     };
     expect(await synthDev()).toEqual({
       code: 1,
-      err: ['error: environment dev: blocked[1]: whoami/whoami -> twingate/connector is open (whoami/whoami[Deployment] => twingate/connector[Pod] : TCP 9999)'],
+      err: [
+        'error: environment dev: blocked[1]: whoami/whoami -> twingate/connector is open (whoami/whoami[Deployment] => twingate/connector[Pod] : TCP 9999)',
+      ],
       written: false,
     });
   });
@@ -89,16 +93,21 @@ describe('synth fails on a mutated network-policy component', () => {
     mutation.add = (chart) => extra(chart, 'whoami', { policyTypes: ['Ingress'], ingress: [{ from: [nsPeer('kube-system')], ports: [port(9999)] }] });
     expect(await synthDev()).toEqual({
       code: 1,
-      err: ['error: environment dev: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 9999 which no flow declares'],
+      err: [
+        'error: environment dev: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 9999 which no flow declares',
+      ],
       written: false,
     });
   });
 
   it('an extra allow on a path nothing declares blocked', async () => {
-    mutation.add = (chart) => extra(chart, 'twingate', { policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.10.0.0/16' } }], ports: [port(5432)] }] });
+    mutation.add = (chart) =>
+      extra(chart, 'twingate', { policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.10.0.0/16' } }], ports: [port(5432)] }] });
     expect(await synthDev()).toEqual({
       code: 1,
-      err: ['error: environment dev: flows: the rendered NetworkPolicies allow twingate/connector[Pod] => 10.10.0.0-10.10.255.255 : TCP 5432 which no flow declares'],
+      err: [
+        'error: environment dev: flows: the rendered NetworkPolicies allow twingate/connector[Pod] => 10.10.0.0-10.10.255.255 : TCP 5432 which no flow declares',
+      ],
       written: false,
     });
   });

@@ -4,11 +4,11 @@
  * exists, no orphan directory, nothing outside the project.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterSecret, applicationProblems, generateApplications, orphanDirectories } from '../support/argocd-evaluate';
 import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
 import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { applicationProblems, type ClusterSecret, generateApplications, orphanDirectories } from '../support/argocd-evaluate';
 
 let envs: Environment[];
 let cfg: ArgoConfig;
@@ -40,7 +40,10 @@ function expectOnePerDirPerCluster(tree: Map<string, string>, apps: ReturnType<t
   for (const env of envs) {
     const envClusters = cls.filter((c) => c.labels[cfg.clusterLabel] === env.name);
     const expected = envClusters.flatMap((c) => componentDirs(tree, env.name).map((d) => `${c.name} ${d}`)).sort();
-    const got = apps.filter((a) => a.spec.project === env.name).map((a) => `${a.spec.destination.name} ${dirOf(a)}`).sort();
+    const got = apps
+      .filter((a) => a.spec.project === env.name)
+      .map((a) => `${a.spec.destination.name} ${dirOf(a)}`)
+      .sort();
     expect(got).toEqual(expected);
   }
   const names = apps.map((a) => a.metadata.name);
@@ -56,7 +59,13 @@ describe('ApplicationSets over the committed dist/', () => {
     expect(apps.length).toBeGreaterThan(0);
     expectOnePerDirPerCluster(tree, apps);
     expect(problems).toEqual([]);
-    expect(orphanDirectories(tree, envs.map((e) => e.name), apps)).toEqual([]);
+    expect(
+      orphanDirectories(
+        tree,
+        envs.map((e) => e.name),
+        apps,
+      ),
+    ).toEqual([]);
     // component.json's project is informational: the ApplicationSet hard-codes the same one.
     for (const a of apps) expect(JSON.parse(tree.get(`${dirOf(a)}/component.json`)!).component.project).toBe(a.spec.project);
   });
@@ -68,7 +77,12 @@ describe('ApplicationSets over the committed dist/', () => {
 
   it('generate nothing without a labelled cluster: onboarding is labelling a cluster Secret', () => {
     const tree = realTree();
-    expect(evaluate(tree, cls.filter((c) => c.labels[cfg.clusterLabel] !== 'dev')).apps.some((a) => a.spec.project === 'dev')).toBe(false);
+    expect(
+      evaluate(
+        tree,
+        cls.filter((c) => c.labels[cfg.clusterLabel] !== 'dev'),
+      ).apps.some((a) => a.spec.project === 'dev'),
+    ).toBe(false);
   });
 
   it('are refused by the project on a second cluster labelled with the environment but not named as its cluster', () => {
@@ -93,7 +107,11 @@ describe('ApplicationSets over fixture trees', () => {
     expect(dirs.has('dist/dev/twingate-operator')).toBe(true);
     expect(dirs.has('dist/prod/connector')).toBe(true);
     expect([...dirs].some((d) => d.endsWith('/whoami'))).toBe(false);
-    expect(evaluate(before, cls).apps.map(dirOf).some((d) => d.endsWith('/whoami'))).toBe(true);
+    expect(
+      evaluate(before, cls)
+        .apps.map(dirOf)
+        .some((d) => d.endsWith('/whoami')),
+    ).toBe(true);
     // The ApplicationSets themselves did not change: the tree is the list.
     expect(argoObjects(tree, 'ApplicationSet')).toEqual(argoObjects(before, 'ApplicationSet'));
   });
@@ -105,11 +123,20 @@ describe('ApplicationSets over fixture trees', () => {
     for (let mask = 0; mask < 1 << fixtures.length; mask++) {
       // network-policy stays: without it synth's intent check (rightly) refuses to render.
       for (const remove of [[], ['whoami'], ['namespaces', 'whoami']]) {
-        const tree = fixtureTree(fixtures.filter((_, i) => mask & (1 << i)), remove);
+        const tree = fixtureTree(
+          fixtures.filter((_, i) => mask & (1 << i)),
+          remove,
+        );
         const { apps, problems } = evaluate(tree, cls);
         expectOnePerDirPerCluster(tree, apps);
         expect(problems).toEqual([]);
-        expect(orphanDirectories(tree, envs.map((e) => e.name), apps)).toEqual([]);
+        expect(
+          orphanDirectories(
+            tree,
+            envs.map((e) => e.name),
+            apps,
+          ),
+        ).toEqual([]);
         expect(argoObjects(tree, 'ApplicationSet')).toEqual(baseline);
         cases++;
       }
@@ -121,7 +148,12 @@ describe('ApplicationSets over fixture trees', () => {
     const tree = fixtureTree([fixtureOperator]);
     const app = evaluate(tree, cls).apps.find((a) => a.metadata.name === 'prod-eu-twingate-operator')!;
     expect(app.spec.sources).toBeUndefined();
-    expect(app.spec.source).toEqual({ repoURL: cfg.repoURL, targetRevision: 'main', path: 'dist/prod/twingate-operator', directory: { exclude: '{component.json,values.yaml}' } });
+    expect(app.spec.source).toEqual({
+      repoURL: cfg.repoURL,
+      targetRevision: 'main',
+      path: 'dist/prod/twingate-operator',
+      directory: { exclude: '{component.json,values.yaml}' },
+    });
     // The chart's output is in the directory (its CRDs among it); values.yaml stays for review only.
     expect([...tree.keys()].some((p) => p.startsWith('dist/prod/twingate-operator/customresourcedefinition.'))).toBe(true);
     expect(tree.has('dist/prod/twingate-operator/values.yaml')).toBe(true);
@@ -135,7 +167,13 @@ describe('ApplicationSets over fixture trees', () => {
     tree.set('dist/dev/stray/deployment.x.x.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: x}\n');
     const { apps } = evaluate(tree, cls);
     expect(apps.map(dirOf)).not.toContain('dist/dev/whoami');
-    expect(orphanDirectories(tree, envs.map((e) => e.name), apps)).toEqual(['dist/dev/stray']);
+    expect(
+      orphanDirectories(
+        tree,
+        envs.map((e) => e.name),
+        apps,
+      ),
+    ).toEqual(['dist/dev/stray']);
   });
 
   it('fail generation when component.json lacks a key the template reads (missingkey=error)', () => {

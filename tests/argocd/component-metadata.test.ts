@@ -3,10 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type ComponentMetadata, METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
 import type { Environment } from '../../lib/environment';
-import { synthesize } from '../../lib/synth';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { helmSource, synthesize } from '../../lib/synth';
 import { loadEnvs, standIn } from '../support/argocd';
-import { helmSource } from '../../lib/synth';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
 
 let envs: Environment[];
 let meta: Map<string, ComponentMetadata>;

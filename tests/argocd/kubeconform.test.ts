@@ -2,17 +2,17 @@
  * kubeconform -strict over every Argo CD object: dist/argocd as committed, and the Applications
  * the ApplicationSets generate (plain and Helm), through `pnpm validate`'s own entry point.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApplications } from '../support/argocd-evaluate';
 import { loadArgoConfig } from '../../argocd/settings';
 import { main as validate } from '../../lib/cli/validate';
 import { toYaml } from '../../lib/output';
-import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
-import { argoObjects, clusters, loadEnvs, reader, synthTree } from '../support/argocd';
 import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../support';
+import { argoObjects, clusters, loadEnvs, reader, synthTree } from '../support/argocd';
+import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { generateApplications } from '../support/argocd-evaluate';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
 let dir: string;
@@ -52,7 +52,12 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     try {
       writeFileSync(
         join(bad, 'app.yaml'),
-        toYaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x', namespace: 'argocd' }, spec: { project: 'dev', destination: { name: 'dev-eu' }, sources: [{ repoURL: 'r', path: 'p', targetRevison: 'main' }] } }),
+        toYaml({
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'x', namespace: 'argocd' },
+          spec: { project: 'dev', destination: { name: 'dev-eu' }, sources: [{ repoURL: 'r', path: 'p', targetRevison: 'main' }] },
+        }),
       );
       const { code, output } = await run(bad);
       expect(code).toBe(1);

@@ -1,13 +1,13 @@
 /** AppProjects: least privilege per environment, and the bootstrap project around the root. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterSecret, applicationProblems, generateApplications } from '../support/argocd-evaluate';
 import { BOOTSTRAP_PROJECT, IN_CLUSTER, ROOT_APPLICATION } from '../../argocd/bootstrap';
 import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
-import { componentsFor } from '../../platform/registry';
 import type { Environment } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
-import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { componentsFor } from '../../platform/registry';
 import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
+import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
+import { applicationProblems, type ClusterSecret, generateApplications } from '../support/argocd-evaluate';
 
 let envs: Environment[];
 let cfg: ArgoConfig;
@@ -23,12 +23,15 @@ beforeAll(async () => {
 
 const strings = (v: unknown): string[] =>
   typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : [];
-const project = (tree: Map<string, string>, name: string) => argoObjects(tree, 'AppProject').find((p) => p.metadata.name === name)! as ApiObject & { spec: any };
+const project = (tree: Map<string, string>, name: string) =>
+  argoObjects(tree, 'AppProject').find((p) => p.metadata.name === name)! as ApiObject & { spec: any };
 
 describe('environment AppProjects', () => {
   it('exist once per environment, with no wildcard anywhere (prod included)', () => {
     for (const tree of [realTree(), fixture]) {
-      const names = argoObjects(tree, 'AppProject').map((p) => p.metadata.name).sort();
+      const names = argoObjects(tree, 'AppProject')
+        .map((p) => p.metadata.name)
+        .sort();
       expect(names).toEqual([BOOTSTRAP_PROJECT, ...envs.map((e) => e.name)].sort());
       for (const p of argoObjects(tree, 'AppProject')) expect(strings(p.spec).filter((s) => s.includes('*'))).toEqual([]);
     }
@@ -53,7 +56,8 @@ describe('environment AppProjects', () => {
   });
 
   it('whitelist cluster-scoped kinds one by one: rendered ones plus what the charts install', () => {
-    const kinds = (tree: Map<string, string>) => project(tree, 'staging').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
+    const kinds = (tree: Map<string, string>) =>
+      project(tree, 'staging').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
     // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
     expect(kinds(realTree())).toEqual([
       '/Namespace',
@@ -62,7 +66,12 @@ describe('environment AppProjects', () => {
       'rbac.authorization.k8s.io/ClusterRole',
       'rbac.authorization.k8s.io/ClusterRoleBinding',
     ]);
-    expect(kinds(fixture)).toEqual(['/Namespace', 'apiextensions.k8s.io/CustomResourceDefinition', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding']);
+    expect(kinds(fixture)).toEqual([
+      '/Namespace',
+      'apiextensions.k8s.io/CustomResourceDefinition',
+      'rbac.authorization.k8s.io/ClusterRole',
+      'rbac.authorization.k8s.io/ClusterRoleBinding',
+    ]);
   });
 
   it('admit every generated Application of the fixture tree', () => {
@@ -75,15 +84,29 @@ describe('environment AppProjects', () => {
   it('refuse an Application that would deploy outside the project', () => {
     const tree = new Map(fixture);
     tree.set('dist/dev/whoami/configmap.kube-system.x.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kube-system}\n');
-    tree.set('dist/dev/whoami/validatingwebhookconfiguration.hook.yaml', 'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: hook}\n');
+    tree.set(
+      'dist/dev/whoami/validatingwebhookconfiguration.hook.yaml',
+      'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: hook}\n',
+    );
     const projects = argoObjects(tree, 'AppProject');
-    const app = argoObjects(tree, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, tree, reader(tree))).find((a) => a.metadata.name === 'dev-eu-whoami')!;
+    const app = argoObjects(tree, 'ApplicationSet')
+      .flatMap((a) => generateApplications(a, cls, tree, reader(tree)))
+      .find((a) => a.metadata.name === 'dev-eu-whoami')!;
     expect(applicationProblems(app, projects, tree, reader(tree))).toEqual([
-      'dev-eu-whoami: dist/dev/whoami/configmap.kube-system.x.yaml deploys into namespace kube-system, outside the project\'s destinations',
-      'dev-eu-whoami: dist/dev/whoami/validatingwebhookconfiguration.hook.yaml is a cluster-scoped admissionregistration.k8s.io/ValidatingWebhookConfiguration, not in the project\'s clusterResourceWhitelist',
+      "dev-eu-whoami: dist/dev/whoami/configmap.kube-system.x.yaml deploys into namespace kube-system, outside the project's destinations",
+      "dev-eu-whoami: dist/dev/whoami/validatingwebhookconfiguration.hook.yaml is a cluster-scoped admissionregistration.k8s.io/ValidatingWebhookConfiguration, not in the project's clusterResourceWhitelist",
     ]);
-    const foreign = { ...app, spec: { ...app.spec, source: undefined, sources: [{ repoURL: 'https://charts.example.com', chart: 'connector', targetRevision: '1.0.0' }, app.spec.source] } };
-    expect(applicationProblems(foreign, projects, tree, reader(tree))).toContain("dev-eu-whoami: source https://charts.example.com is not in project dev's sourceRepos");
+    const foreign = {
+      ...app,
+      spec: {
+        ...app.spec,
+        source: undefined,
+        sources: [{ repoURL: 'https://charts.example.com', chart: 'connector', targetRevision: '1.0.0' }, app.spec.source],
+      },
+    };
+    expect(applicationProblems(foreign, projects, tree, reader(tree))).toContain(
+      "dev-eu-whoami: source https://charts.example.com is not in project dev's sourceRepos",
+    );
   });
 });
 

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main as synth } from '../../lib/cli/synth';
 import { loadArgoConfig, revisionFor, validateArgoConfig } from '../../argocd/settings';
+import { main as synth } from '../../lib/cli/synth';
 
 const ENVS = ['dev', 'prod', 'staging'];
 const ok = { repoURL: 'https://github.com/acme/platform.git', targetRevision: 'main' };
@@ -35,7 +35,10 @@ describe('Argo CD configuration', () => {
     [{ ...ok, repoURL: 'https://github.com/acme/*' }, 'contains a glob'],
     [{ ...ok, targetRevision: 'HEAD' }, 'argocd/config.ts: targetRevision: "HEAD" is not a git revision'],
     [{ ...ok, targetRevision: 'main..dev' }, 'is not a git revision'],
-    [{ ...ok, environments: { prod: { targetRevision: 'release 1' } } }, 'argocd/config.ts: environments.prod.targetRevision: "release 1" is not a git revision'],
+    [
+      { ...ok, environments: { prod: { targetRevision: 'release 1' } } },
+      'argocd/config.ts: environments.prod.targetRevision: "release 1" is not a git revision',
+    ],
     [{ ...ok, environments: { qa: { targetRevision: 'qa' } } }, 'argocd/config.ts: environments["qa"]: no environment named "qa" (known: dev, prod, staging)'],
     [{ ...ok, namespace: 'Argo' }, 'argocd/config.ts: namespace: "Argo" is not a namespace name'],
     [{ ...ok, clusterLabel: 'env label' }, 'argocd/config.ts: clusterLabel: "env label" is not a label key'],
@@ -89,7 +92,9 @@ describe('pnpm synth --argocd-config', () => {
   });
 
   it('renders dist/argocd from the given config', async () => {
-    const r = await run(`export default { repoURL: 'git@git.example.com:platform/zt.git', targetRevision: 'v1.2.3', environments: { prod: { targetRevision: 'release' } } };\n`);
+    const r = await run(
+      `export default { repoURL: 'git@git.example.com:platform/zt.git', targetRevision: 'v1.2.3', environments: { prod: { targetRevision: 'release' } } };\n`,
+    );
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);

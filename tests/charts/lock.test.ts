@@ -2,10 +2,10 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compareVersions, type LockEntry, readLock, verifyChart, verifyDirectory, writeLock } from '../../lib/charts/lock';
+import { chartDigest } from '../../lib/charts/source';
 import { main } from '../../lib/cli/charts';
 import { UserError } from '../../lib/errors';
-import { type LockEntry, compareVersions, readLock, verifyChart, verifyDirectory, writeLock } from '../../lib/charts/lock';
-import { chartDigest } from '../../lib/charts/source';
 import { REPO, TINY, tempDir, tinyCopy } from './helpers';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -99,7 +99,12 @@ describe('verifyChart', () => {
 describe('verifyDirectory', () => {
   it('requires the required charts, checks the present ones, reports the rest', () => {
     const dir = tinyCopy();
-    const lock = { charts: [{ ...TINY, digest: chartDigest(join(dir, 'tiny-0.1.0')) }, { ...TINY, chart: 'gone', digest: D('b') }] };
+    const lock = {
+      charts: [
+        { ...TINY, digest: chartDigest(join(dir, 'tiny-0.1.0')) },
+        { ...TINY, chart: 'gone', digest: D('b') },
+      ],
+    };
     expect(verifyDirectory(dir, lock)).toEqual({ ok: ['tiny-0.1.0'], errors: [], absent: ['gone-0.1.0'], unlocked: [] });
     const r = verifyDirectory(dir, lock, { required: [{ ...TINY, chart: 'gone' }] });
     expect(r.errors).toEqual([`chart gone-0.1.0 not found: ${join(dir, 'gone-0.1.0')} does not exist (run pnpm charts pull)`]);
@@ -133,7 +138,9 @@ describe('pnpm charts lock / verify', () => {
     appendFileSync(join(dir, 'tiny-0.1.0', 'values.yaml'), '# edit\n');
     const bad = capture();
     expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], bad.io)).toBe(1);
-    expect(bad.lines.err).toContain(`error: chart tiny-0.1.0 in ${join(dir, 'tiny-0.1.0')}: digest ${chartDigest(join(dir, 'tiny-0.1.0'))} does not match charts.lock.json (${readLock(lockFile).charts[0]!.digest})`);
+    expect(bad.lines.err).toContain(
+      `error: chart tiny-0.1.0 in ${join(dir, 'tiny-0.1.0')}: digest ${chartDigest(join(dir, 'tiny-0.1.0'))} does not match charts.lock.json (${readLock(lockFile).charts[0]!.digest})`,
+    );
   });
 
   it('a user error is one line and exit 1', async () => {

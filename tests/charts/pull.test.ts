@@ -4,25 +4,39 @@
  * `<chart>-<version>/` and locked; a re-pull is skipped; a re-published version is refused.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors';
 import { readLock, writeLock } from '../../lib/charts/lock';
 import { pullArgs, pullCharts } from '../../lib/charts/pull';
-import { main } from '../../lib/cli/charts';
 import { chartDigest } from '../../lib/charts/source';
-import { FIXTURE_CHARTS, HELM, fakeHelm, skipWithoutHelm, tempDir } from './helpers';
+import { main } from '../../lib/cli/charts';
+import { UserError } from '../../lib/errors';
+import { FIXTURE_CHARTS, fakeHelm, HELM, skipWithoutHelm, tempDir } from './helpers';
 
 describe('pullArgs', () => {
   it('uses oci://<repo>/<chart> for registries and --repo for Helm repositories', () => {
     expect(pullArgs({ chart: 'gateway', version: '1.0.0', repository: 'oci://ghcr.io/twingate/helmcharts' }, '/t')).toEqual([
-      'pull', 'oci://ghcr.io/twingate/helmcharts/gateway', '--version', '1.0.0', '--untar', '--untardir', '/t',
+      'pull',
+      'oci://ghcr.io/twingate/helmcharts/gateway',
+      '--version',
+      '1.0.0',
+      '--untar',
+      '--untardir',
+      '/t',
     ]);
     expect(pullArgs({ chart: 'connector', version: '0.1.35', repository: 'https://twingate.github.io/helm-charts' }, '/t')).toEqual([
-      'pull', 'connector', '--repo', 'https://twingate.github.io/helm-charts', '--version', '0.1.35', '--untar', '--untardir', '/t',
+      'pull',
+      'connector',
+      '--repo',
+      'https://twingate.github.io/helm-charts',
+      '--version',
+      '0.1.35',
+      '--untar',
+      '--untardir',
+      '/t',
     ]);
     expect(() => pullArgs({ chart: 'x', version: '1', repository: 'git@github.com:x/y' }, '/t')).toThrow(
       new UserError('chart x-1: repository "git@github.com:x/y" is neither oci:// nor http(s)://'),
@@ -106,7 +120,9 @@ describe.skipIf(skipWithoutHelm)('pullCharts from a loopback Helm repository', (
     const refused = pullCharts([ref], { chartsDir, lockFile, helm });
     await expect(refused).rejects.toThrow(UserError);
     await expect(refused).rejects.toThrow(
-      new RegExp(`^chart tiny-0\\.1\\.0 from ${url.replace(/\./g, '\\.')}: digest sha256:[0-9a-f]{64} does not match charts\\.lock\\.json \\(${digest}\\); if the new content is expected, run pnpm charts pull --update$`),
+      new RegExp(
+        `^chart tiny-0\\.1\\.0 from ${url.replace(/\./g, '\\.')}: digest sha256:[0-9a-f]{64} does not match charts\\.lock\\.json \\(${digest}\\); if the new content is expected, run pnpm charts pull --update$`,
+      ),
     );
     expect(readLock(lockFile).charts[0]!.digest).toBe(digest);
     expect(readdirSync(chartsDir)).toEqual(['tiny-0.1.0']);

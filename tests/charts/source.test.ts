@@ -2,8 +2,8 @@
 import { appendFileSync, cpSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors';
 import { cachedChartDigest, chartDigest, chartFiles, locateChart, scanChartsDir } from '../../lib/charts/source';
+import { UserError } from '../../lib/errors';
 import { FIXTURE_CHARTS, TINY, tempDir, tinyCopy } from './helpers';
 
 const tiny = (charts: string) => join(charts, 'tiny-0.1.0');

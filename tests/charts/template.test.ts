@@ -2,40 +2,58 @@
  * renderChart: the real `helm template` on a fixture chart and on an upstream chart, the cache,
  * one-line errors, Helm version detection and the YAML 1.1 reading of Helm's output.
  */
-import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../lib/errors';
 import { readLock } from '../../lib/charts/lock';
 import { chartDigest } from '../../lib/charts/source';
 import {
-  HELM_INSTALL,
-  HELM_VERSION,
-  type RenderOptions,
   canonicalJson,
   firstMeaningfulLine,
   goModuleInfo,
+  HELM_INSTALL,
+  HELM_VERSION,
   helmVersion,
   normaliseKubeVersion,
   parseManifests,
+  type RenderOptions,
   renderCacheKey,
   renderChart,
   renderChartDetailed,
   resolveHelm,
 } from '../../lib/charts/template';
-import { FIXTURE_CHARTS, HELM, REPO, TINY, UPSTREAM_CHARTS, fakeHelm, helmSpy, skipWithoutHelm, skipWithoutUpstream, tempDir, tinyCopy } from './helpers';
+import { UserError } from '../../lib/errors';
+import { FIXTURE_CHARTS, fakeHelm, HELM, helmSpy, REPO, skipWithoutHelm, skipWithoutUpstream, TINY, tempDir, tinyCopy, UPSTREAM_CHARTS } from './helpers';
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 function tinyOpts(over: Partial<RenderOptions> = {}): RenderOptions {
-  return { chartsDir: FIXTURE_CHARTS, ref: TINY, releaseName: 'demo', namespace: 'apps', kubeVersion: '1.31', values: { replicas: 2 }, cacheDir: tempDir('zt-helm-cache-'), ...over };
+  return {
+    chartsDir: FIXTURE_CHARTS,
+    ref: TINY,
+    releaseName: 'demo',
+    namespace: 'apps',
+    kubeVersion: '1.31',
+    values: { replicas: 2 },
+    cacheDir: tempDir('zt-helm-cache-'),
+    ...over,
+  };
 }
 
 describe('Helm output as data (YAML 1.1, as Kubernetes reads it)', () => {
-  const doc = (body: string) => parseManifests(`---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n${body}`, 'c-1.0.0')[0]!.data;
+  const doc = (body: string) =>
+    parseManifests(`---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n${body}`, 'c-1.0.0')[0]!.data;
 
   it('keeps quoted strings strings, numbers numbers, and reads plain yes/on as booleans', () => {
-    expect(doc('  q: "yes"\n  s: \'on\'\n  i: 3\n  f: 1.5\n  b: yes\n  o: off\n  z: null\n')).toEqual({ q: 'yes', s: 'on', i: 3, f: 1.5, b: true, o: false, z: null });
+    expect(doc('  q: "yes"\n  s: \'on\'\n  i: 3\n  f: 1.5\n  b: yes\n  o: off\n  z: null\n')).toEqual({
+      q: 'yes',
+      s: 'on',
+      i: 3,
+      f: 1.5,
+      b: true,
+      o: false,
+      z: null,
+    });
   });
 
   it('reads plain y/n keys as booleans too, as go-yaml v2 does (sigs.k8s.io/yaml then names them "true"/"false")', () => {
@@ -47,7 +65,8 @@ describe('Helm output as data (YAML 1.1, as Kubernetes reads it)', () => {
   });
 
   it('drops empty and comment-only documents, keeps order', () => {
-    const text = '---\n# Source: c/templates/x.yaml\n---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: B\nmetadata: {name: b}\n---\n\n---\napiVersion: v1\nkind: A\nmetadata: {name: a}\n';
+    const text =
+      '---\n# Source: c/templates/x.yaml\n---\n# Source: c/templates/b.yaml\napiVersion: v1\nkind: B\nmetadata: {name: b}\n---\n\n---\napiVersion: v1\nkind: A\nmetadata: {name: a}\n';
     expect(parseManifests(text, 'c-1').map((o) => o.kind)).toEqual(['B', 'A']);
   });
 
@@ -55,12 +74,21 @@ describe('Helm output as data (YAML 1.1, as Kubernetes reads it)', () => {
     expect(() => parseManifests('---\n# Source: c/templates/x.yaml\nfoo: bar\n', 'c-1')).toThrow(
       new UserError('chart c-1: c/templates/x.yaml: helm rendered a document that is not a Kubernetes object (no apiVersion/kind)'),
     );
-    expect(() => parseManifests('---\n# Source: c/templates/y.yaml\napiVersion: v1\nkind: [\n', 'c-1')).toThrow(/^chart c-1: c\/templates\/y\.yaml: helm output is not valid YAML: /);
+    expect(() => parseManifests('---\n# Source: c/templates/y.yaml\napiVersion: v1\nkind: [\n', 'c-1')).toThrow(
+      /^chart c-1: c\/templates\/y\.yaml: helm output is not valid YAML: /,
+    );
   });
 });
 
 describe('cache key and helpers', () => {
-  const base = { digest: `sha256:${'a'.repeat(64)}`, values: { b: 1, a: { d: [2, 1], c: 'x' } }, helmVersion: 'v3.22.0', kubeVersion: '1.31', releaseName: 'r', namespace: 'n' };
+  const base = {
+    digest: `sha256:${'a'.repeat(64)}`,
+    values: { b: 1, a: { d: [2, 1], c: 'x' } },
+    helmVersion: 'v3.22.0',
+    kubeVersion: '1.31',
+    releaseName: 'r',
+    namespace: 'n',
+  };
 
   it('does not depend on key order or on 1.31 vs 1.31.0, but on everything else', () => {
     const k = renderCacheKey(base);
@@ -91,16 +119,20 @@ describe('cache key and helpers', () => {
     expect(firstMeaningfulLine('Error: execution error at (c/templates/a.yaml:1:2): boom\n\nUse --debug flag to render out invalid YAML\n')).toBe(
       'execution error at (c/templates/a.yaml:1:2): boom',
     );
-    expect(firstMeaningfulLine("WARNING: x\nError: values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/a': got string, want integer\n")).toBe(
-      "values don't meet the specifications of the schema(s) in the following chart(s): c: - at '/a': got string, want integer",
-    );
+    expect(
+      firstMeaningfulLine(
+        "WARNING: x\nError: values don't meet the specifications of the schema(s) in the following chart(s):\nc:\n- at '/a': got string, want integer\n",
+      ),
+    ).toBe("values don't meet the specifications of the schema(s) in the following chart(s): c: - at '/a': got string, want integer");
   });
 });
 
 describe('finding helm and its version', () => {
   it('a missing helm names the install command', () => {
     expect(() => resolveHelm('/nonexistent/helm')).toThrow(new UserError(`helm /nonexistent/helm not found: install it with ${HELM_INSTALL}`));
-    expect(() => resolveHelm(undefined, { PATH: '', HOME: '/nonexistent' } as NodeJS.ProcessEnv)).toThrow(/^helm not found .*go install helm\.sh\/helm\/v3\/cmd\/helm@v3\.22\.0$/);
+    expect(() => resolveHelm(undefined, { PATH: '', HOME: '/nonexistent' } as NodeJS.ProcessEnv)).toThrow(
+      /^helm not found .*go install helm\.sh\/helm\/v3\/cmd\/helm@v3\.22\.0$/,
+    );
     expect(() => renderChart(tinyOpts({ helm: '/nonexistent/helm' }))).toThrow(`helm /nonexistent/helm not found: install it with ${HELM_INSTALL}`);
   });
 
@@ -130,7 +162,11 @@ describe('finding helm and its version', () => {
 describe.skipIf(skipWithoutHelm)('renderChart on the tiny fixture chart', () => {
   it('returns the CRD first, then the objects in Helm order, with the release namespace', () => {
     const objects = renderChart(tinyOpts({ values: { replicas: 2, labels: { team: 'a' } } }));
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['CustomResourceDefinition/widgets.example.com', 'Deployment/demo-tiny', 'ValidatingAdmissionPolicy/demo-tiny']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'CustomResourceDefinition/widgets.example.com',
+      'Deployment/demo-tiny',
+      'ValidatingAdmissionPolicy/demo-tiny',
+    ]);
     const deploy = objects[1]!;
     expect(deploy.metadata).toEqual({
       name: 'demo-tiny',
@@ -185,7 +221,9 @@ describe.skipIf(skipWithoutHelm)('renderChart on the tiny fixture chart', () => 
     const digest = chartDigest(join(charts, 'tiny-0.1.0'));
     expect(renderChart(tinyOpts({ chartsDir: charts, lock: { charts: [{ ...TINY, digest }] } }))).toHaveLength(3);
     appendFileSync(join(charts, 'tiny-0.1.0', 'values.yaml'), '# edited\n');
-    expect(() => renderChart(tinyOpts({ chartsDir: charts, lock: { charts: [{ ...TINY, digest }] } }))).toThrow(/^chart tiny-0\.1\.0 in .*: digest sha256:[0-9a-f]{64} does not match charts\.lock\.json \(sha256:/);
+    expect(() => renderChart(tinyOpts({ chartsDir: charts, lock: { charts: [{ ...TINY, digest }] } }))).toThrow(
+      /^chart tiny-0\.1\.0 in .*: digest sha256:[0-9a-f]{64} does not match charts\.lock\.json \(sha256:/,
+    );
   });
 
   it('values the chart schema rejects are one line naming the chart', () => {
@@ -196,7 +234,9 @@ describe.skipIf(skipWithoutHelm)('renderChart on the tiny fixture chart', () => 
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toBe("chart tiny-0.1.0: values don't meet the specifications of the schema(s) in the following chart(s): tiny: - at '/replicas': got string, want integer");
+    expect((err as Error).message).toBe(
+      "chart tiny-0.1.0: values don't meet the specifications of the schema(s) in the following chart(s): tiny: - at '/replicas': got string, want integer",
+    );
   });
 
   it('a template failure is one line naming the chart', () => {
@@ -219,7 +259,16 @@ describe.skipIf(skipWithoutUpstream)('renderChart on upstream charts (../shared/
   it('renders gateway 1.0.0 with minimal values, verified against charts.lock.json', () => {
     // tls.existingSecret: by default the chart generates a CA and key at render time (see below).
     const values = { twingate: { network: 'acme' }, tls: { existingSecret: 'gateway-tls' } };
-    const opts = { chartsDir: UPSTREAM_CHARTS, ref: gateway, releaseName: 'gateway', namespace: 'twingate', kubeVersion: '1.31', values, lock, cacheDir: tempDir() };
+    const opts = {
+      chartsDir: UPSTREAM_CHARTS,
+      ref: gateway,
+      releaseName: 'gateway',
+      namespace: 'twingate',
+      kubeVersion: '1.31',
+      values,
+      lock,
+      cacheDir: tempDir(),
+    };
     const objects = renderChart(opts);
     expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'ClusterRole', 'ClusterRoleBinding', 'Service', 'Deployment']);
     expect(objects.every((o) => o.metadata.name.startsWith('gateway'))).toBe(true);
@@ -230,13 +279,30 @@ describe.skipIf(skipWithoutUpstream)('renderChart on upstream charts (../shared/
 
   it('gateway without its required network is one line', () => {
     expect(() =>
-      renderChart({ chartsDir: UPSTREAM_CHARTS, ref: gateway, releaseName: 'gateway', namespace: 'twingate', kubeVersion: '1.31', values: {}, lock, cacheDir: false }),
+      renderChart({
+        chartsDir: UPSTREAM_CHARTS,
+        ref: gateway,
+        releaseName: 'gateway',
+        namespace: 'twingate',
+        kubeVersion: '1.31',
+        values: {},
+        lock,
+        cacheDir: false,
+      }),
     ).toThrow(new UserError('chart gateway-1.0.0: execution error at (gateway/templates/gateway-configmap.yaml:10:18): twingate.network is required'));
   });
 
   it('gateway with default TLS is not reproducible: it generates a new key on every render', () => {
-    const opts = { chartsDir: UPSTREAM_CHARTS, ref: gateway, releaseName: 'gateway', namespace: 'twingate', kubeVersion: '1.31', values: { twingate: { network: 'acme' } }, cacheDir: false as const };
-    const key = () => (renderChart(opts).find((o) => o.kind === 'Secret')?.data as Record<string, string>)['tls.key'];
+    const opts = {
+      chartsDir: UPSTREAM_CHARTS,
+      ref: gateway,
+      releaseName: 'gateway',
+      namespace: 'twingate',
+      kubeVersion: '1.31',
+      values: { twingate: { network: 'acme' } },
+      cacheDir: false as const,
+    };
+    const key = () => (renderChart(opts).find((o) => o.kind === 'Secret')?.data as Record<string, string> | undefined)?.['tls.key'];
     expect(key()).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
     expect(key()).not.toBe(key());
   });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type EnvironmentInput, validate } from '../../platform/registry';
 import { loadEnvironmentFile, loadEnvironments } from '../../lib/load';
+import { type EnvironmentInput, validate } from '../../platform/registry';
 
 const base: EnvironmentInput = {
   name: 'dev',
@@ -39,7 +39,10 @@ describe('environment infra block', () => {
     [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'], min: 1, desired: 5, max: 3 } }, 'infra.nodes.desired: 5 is not between min 1 and max 3'],
     [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'], min: 4, desired: 4, max: 3 } }, 'infra.nodes.min: 4 is above max 3'],
     [{ owner: 'a', nodes: { instanceTypes: ['large'] } }, 'infra.nodes.instanceTypes[0]: "large" is not an EC2 instance type like "m7i.large"'],
-    [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'] }, adminRoleArns: ['arn:aws:iam::12:role/x'] }, 'infra.adminRoleArns[0]: "arn:aws:iam::12:role/x" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)'],
+    [
+      { owner: 'a', nodes: { instanceTypes: ['m7i.large'] }, adminRoleArns: ['arn:aws:iam::12:role/x'] },
+      'infra.adminRoleArns[0]: "arn:aws:iam::12:role/x" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+    ],
     [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'] }, availabilityZones: 1 }, 'infra.availabilityZones: 1 is not a whole number from 2 to 6'],
     [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'] }, logRetentionDays: 7 }, 'infra.logRetentionDays: 7 is not one of 30, 90, 180, 365'],
     [{ owner: 'a', nodes: { instanceTypes: ['m7i.large'] }, nodeCount: 3 }, 'infra: unknown field "nodeCount"'],

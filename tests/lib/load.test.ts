@@ -66,8 +66,16 @@ const CASES: [string, Record<string, string>, string][] = [
     { 'dev.ts': 'export default () => ({});\n' },
     'error: environment dev: <dir>/dev.ts: the default export is a function, not an environment (export default defineEnvironment({...}))',
   ],
-  ['dev.ts and dev.mts', { 'dev.ts': 'export default {};\n', 'dev.mts': 'export default {};\n' }, 'error: environment dev is defined twice: <dir>/dev.mts and <dir>/dev.ts; keep one'],
-  ['dev.ts and dev.js', { 'dev.ts': 'export default {};\n', 'dev.js': 'export default {};\n' }, 'error: environment dev is defined twice: <dir>/dev.js and <dir>/dev.ts; keep one'],
+  [
+    'dev.ts and dev.mts',
+    { 'dev.ts': 'export default {};\n', 'dev.mts': 'export default {};\n' },
+    'error: environment dev is defined twice: <dir>/dev.mts and <dir>/dev.ts; keep one',
+  ],
+  [
+    'dev.ts and dev.js',
+    { 'dev.ts': 'export default {};\n', 'dev.js': 'export default {};\n' },
+    'error: environment dev is defined twice: <dir>/dev.js and <dir>/dev.ts; keep one',
+  ],
 ];
 
 interface Outcome {

@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { main as synth } from '../../lib/cli/synth';
 import { UserError } from '../../lib/errors';
 import { DIST_MARKER, DIST_MARKER_CONTENT, listFiles, readTree, sidePaths, writeTree } from '../../lib/output';
-import { REPO, captureIo, tempDir } from '../support';
+import { captureIo, REPO, tempDir } from '../support';
 
 /** Faults injected into node:fs as seen by lib/output.ts: `(operation, path) => errno code`. */
 const faults = vi.hoisted(() => ({ inject: undefined as undefined | ((op: string, path: string) => string | undefined) }));
@@ -107,7 +107,12 @@ describe('refusing what synth did not write', () => {
       `error: refusing to replace ${out}: it was not written by pnpm synth (no ${DIST_MARKER} marker); choose an empty or new directory`,
     ]);
     expect(io.lines.out).toEqual([]);
-    expect(readTree(out)).toEqual(new Map([['.git/HEAD', 'ref: refs/heads/main\n'], ['notes.md', 'keep me\n']]));
+    expect(readTree(out)).toEqual(
+      new Map([
+        ['.git/HEAD', 'ref: refs/heads/main\n'],
+        ['notes.md', 'keep me\n'],
+      ]),
+    );
     expect(besideOut(out)).toEqual(['precious']);
   });
 

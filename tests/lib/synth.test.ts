@@ -5,14 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { main as synth } from '../../lib/cli/synth';
-import { DIST_MARKER, DIST_MARKER_CONTENT, fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
+import { parseAllDocuments } from 'yaml';
 import devInput from '../../environments/dev';
+import { main as synth } from '../../lib/cli/synth';
 import { loadEnvironments } from '../../lib/load';
+import { DIST_MARKER, DIST_MARKER_CONTENT, fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
 import { synthesize } from '../../lib/synth';
-import { REPO, captureIo, environmentsDir, tempDir } from '../support';
+import { captureIo, environmentsDir, REPO, tempDir } from '../support';
 
 function runSynth(out: string, env: Record<string, string>) {
   return spawnSync(join(REPO, 'node_modules/.bin/tsx'), ['lib/cli/synth.ts', '--out', out], {
@@ -101,7 +101,9 @@ describe('pnpm synth', () => {
     const before = readTree(out);
     const bad = captureIo();
     expect(await synth(['--check', '--out', out], bad)).toBe(1);
-    expect(bad.lines.err.at(-1)).toMatch(/^error: 1 file\(s\) in .* differ from what synth renders \(first: dev\/whoami\/service\.whoami\.whoami\.yaml\); run pnpm synth and commit dist\/$/);
+    expect(bad.lines.err.at(-1)).toMatch(
+      /^error: 1 file\(s\) in .* differ from what synth renders \(first: dev\/whoami\/service\.whoami\.whoami\.yaml\); run pnpm synth and commit dist\/$/,
+    );
     expect(bad.lines.err.join('\n')).toMatch(/^-\s+port: 81$/m);
     expect(bad.lines.err.join('\n')).toMatch(/^\+\s+port: 80$/m);
     expect(readTree(out)).toEqual(before);
@@ -166,7 +168,9 @@ describe('upstream charts at synth time', () => {
     const empty = tempDir('zt-no-charts-');
     const r = await failing(['--charts', empty]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`error: environment dev: component twingate-access-gateway: chart gateway-1.0.0 not found: ${join(empty, 'gateway-1.0.0')} does not exist (run pnpm charts pull)`]);
+    expect(r.err).toEqual([
+      `error: environment dev: component twingate-access-gateway: chart gateway-1.0.0 not found: ${join(empty, 'gateway-1.0.0')} does not exist (run pnpm charts pull)`,
+    ]);
   });
 
   it('a chart whose content differs from charts.lock.json: one line naming it, exit 1, dist/ untouched', async () => {
@@ -175,7 +179,9 @@ describe('upstream charts at synth time', () => {
     const r = await failing(['--charts', charts]);
     expect(r.code).toBe(1);
     expect(r.err).toHaveLength(1);
-    expect(r.err[0]).toMatch(/^error: environment dev: component twingate-access-gateway: chart gateway-1\.0\.0 in .*: digest sha256:[0-9a-f]{64} does not match charts\.lock\.json \(sha256:[0-9a-f]{64}\)$/);
+    expect(r.err[0]).toMatch(
+      /^error: environment dev: component twingate-access-gateway: chart gateway-1\.0\.0 in .*: digest sha256:[0-9a-f]{64} does not match charts\.lock\.json \(sha256:[0-9a-f]{64}\)$/,
+    );
   });
 
   it('a version that is not in the lock: one line naming it, exit 1, dist/ untouched', async () => {
@@ -184,10 +190,12 @@ describe('upstream charts at synth time', () => {
     const envDir = environmentsDir('dev', JSON.stringify({ ...devInput, charts: { gateway: '1.0.1' } }));
     const r = await failing(['--charts', charts, '--environments', envDir]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['error: environment dev: component twingate-access-gateway: chart gateway version 1.0.1 is not in charts.lock.json (run pnpm charts pull)']);
+    expect(r.err).toEqual([
+      'error: environment dev: component twingate-access-gateway: chart gateway version 1.0.1 is not in charts.lock.json (run pnpm charts pull)',
+    ]);
   });
 
-  it('a chart that fails to render (in-process, lock off): one line with helm\'s reason', async () => {
+  it("a chart that fails to render (in-process, lock off): one line with helm's reason", async () => {
     const charts = chartsCopy();
     writeFileSync(join(charts, 'gateway-1.0.0', 'templates', 'broken.yaml'), '{{ fail "this chart is broken" }}\n');
     const env = await loadEnvironments(undefined, ['dev']);

@@ -4,17 +4,22 @@
  * for the committed environments and for generated ones.
  */
 import { describe, expect, it } from 'vitest';
-import { type Environment, NAME_LABEL, workloads } from '../../lib/environment';
-import { type EnvironmentInput, validate } from '../../platform/registry';
-import { mulberry32 } from '../support/prng';
-import { ALLOW_DNS, DEFAULT_DENY } from '../../platform/network-policy';
 import { KUBE_DNS } from '../../lib/cluster';
+import { type Environment, NAME_LABEL, workloads } from '../../lib/environment';
+import { ALLOW_DNS, DEFAULT_DENY } from '../../platform/network-policy';
+import { type EnvironmentInput, validate } from '../../platform/registry';
 import { environments, objectsOf } from '../support';
+import { mulberry32 } from '../support/prng';
 
 type Rule = { peers: unknown[]; ports: { protocol: string; port: number; endPort?: number }[] };
 type NetPol = {
   metadata: { name: string; namespace: string };
-  spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[]; ingress?: { from: unknown[]; ports: Rule['ports'] }[]; egress?: { to: unknown[]; ports: Rule['ports'] }[] };
+  spec: {
+    podSelector: { matchLabels?: Record<string, string> };
+    policyTypes: string[];
+    ingress?: { from: unknown[]; ports: Rule['ports'] }[];
+    egress?: { to: unknown[]; ports: Rule['ports'] }[];
+  };
 };
 
 function policiesOf(env: Environment): NetPol[] {
@@ -69,7 +74,15 @@ function expectedRules(env: Environment): string[] {
 /** JSON with sorted keys, so that rule strings compare by content. */
 function canonical(rules: string[]): string[] {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   return rules.map((r) => JSON.stringify(sort(JSON.parse(r)))).sort();
 }
 
@@ -154,7 +167,13 @@ function generatedEnvironment(seed: number): EnvironmentInput {
     if (kind < 0.6) flow = { from: `${apps[pick(names)]!.namespace}/${pick(names)}`, to: toRef, port };
     else if (kind < 0.75) flow = { from: 'kube-system/*', to: toRef, port };
     else if (kind < 0.9) flow = { from: `${apps[pick(names)]!.namespace}/*`, to: toRef, port };
-    else flow = { from: `${apps[pick(names)]!.namespace}/${pick(names)}`, to: { cidr: '192.0.2.0/24', except: rnd() < 0.5 ? ['192.0.2.128/25'] : [] }, port: 443, endPort: rnd() < 0.5 ? 445 : undefined };
+    else
+      flow = {
+        from: `${apps[pick(names)]!.namespace}/${pick(names)}`,
+        to: { cidr: '192.0.2.0/24', except: rnd() < 0.5 ? ['192.0.2.128/25'] : [] },
+        port: 443,
+        endPort: rnd() < 0.5 ? 445 : undefined,
+      };
     // A random `from` may name an app in another namespace: keep only consistent flows.
     if (typeof flow.from === 'string' && !flow.from.endsWith('/*')) {
       const [ns, name] = flow.from.split('/');

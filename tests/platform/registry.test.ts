@@ -4,19 +4,20 @@
  * registry entry, and everything else (schema, validation, workloads, flows, NetworkPolicies,
  * the intent proof, Argo CD metadata, chart pins) follows from it.
  */
+
+import { readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
-import { readdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import devInput from '../../environments/dev';
 import { readLock } from '../../lib/charts/lock';
 import { chartDigest } from '../../lib/charts/source';
-import { type ChartSource, synthesize } from '../../lib/synth';
-import devInput from '../../environments/dev';
-import { PLATFORM, type EnvironmentInput, chartsOf, componentsFor, pinnedCharts, validate } from '../../platform/registry';
 import { loadEnvironments } from '../../lib/load';
+import { type ChartSource, synthesize } from '../../lib/synth';
+import { chartsOf, componentsFor, type EnvironmentInput, PLATFORM, pinnedCharts, validate } from '../../platform/registry';
+import { clone, REPO, tempDir } from '../support';
 import { metricsAgent } from '../support/metrics-agent';
-import { REPO, clone, tempDir } from '../support';
 
 const CATALOGUE = [...PLATFORM, metricsAgent];
 
@@ -28,7 +29,12 @@ function chartSource(): ChartSource {
   const fixture = join(REPO, 'tests', 'fixtures', 'charts', 'metrics-agent-1.2.4');
   symlinkSync(fixture, join(dir, 'metrics-agent-1.2.4'));
   const real = readLock();
-  return { dir, lock: { charts: [...real.charts, { chart: 'metrics-agent', version: '1.2.4', repository: 'https://charts.example.test/metrics', digest: chartDigest(fixture) }] } };
+  return {
+    dir,
+    lock: {
+      charts: [...real.charts, { chart: 'metrics-agent', version: '1.2.4', repository: 'https://charts.example.test/metrics', digest: chartDigest(fixture) }],
+    },
+  };
 }
 
 function withMetrics(patch: (e: any) => void = () => {}) {
@@ -87,7 +93,9 @@ describe('a new platform component: one folder plus one registry entry', () => {
 
   it('a version the chart directory lacks, or values the chart schema rejects, fail with one line naming environment, component and chart', () => {
     const missing = mustValidate((e) => (e.charts = { 'metrics-agent': '1.2.5' }));
-    expect(() => synthesize([missing], { catalogue: CATALOGUE, charts: chartSource() })).toThrow(/^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 is not in charts\.lock\.json|^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 not found/);
+    expect(() => synthesize([missing], { catalogue: CATALOGUE, charts: chartSource() })).toThrow(
+      /^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 is not in charts\.lock\.json|^environment dev: component metrics-agent: chart metrics-agent-1\.2\.5 not found/,
+    );
     const bad = mustValidate((e) => (e.metrics = { scrapeInterval: '15s' }));
     const rejecting = { ...metricsAgent, chart: { ...metricsAgent.chart!, values: () => ({ scrapeInterval: 'often' }) } };
     expect(() => synthesize([bad], { catalogue: [...PLATFORM, rejecting], charts: chartSource() })).toThrow(
@@ -104,10 +112,30 @@ describe('a new platform component: one folder plus one registry entry', () => {
   it.each([
     ['without its settings block', (e: any) => delete e.metrics, 'components[3]', '"metrics-agent" needs a metrics block'],
     ['a misspelt field of its block', (e: any) => (e.metrics = { scrapeIntervall: '15s' }), 'metrics', 'unknown field "scrapeIntervall"'],
-    ['a bad value in its block', (e: any) => (e.metrics = { scrapeInterval: 'often' }), 'metrics.scrapeInterval', 'Invalid string: must match pattern /^\\d+s$/'],
-    ['its block failing its own check', (e: any) => (e.metrics = { namespace: 'observability' }), 'metrics.namespace', 'namespace "observability" is not declared in namespaces'],
-    ['without a component it requires', (e: any) => (e.components = ['twingate-operator', 'metrics-agent']), 'components[1]', '"metrics-agent" needs "network-policy"'],
-    ['a flow to a port its pods do not have', (e: any) => (e.flows[1].port = 'http'), 'flows[1].port', '"metrics/agent" has no port named "http" (it has "metrics")'],
+    [
+      'a bad value in its block',
+      (e: any) => (e.metrics = { scrapeInterval: 'often' }),
+      'metrics.scrapeInterval',
+      'Invalid string: must match pattern /^\\d+s$/',
+    ],
+    [
+      'its block failing its own check',
+      (e: any) => (e.metrics = { namespace: 'observability' }),
+      'metrics.namespace',
+      'namespace "observability" is not declared in namespaces',
+    ],
+    [
+      'without a component it requires',
+      (e: any) => (e.components = ['twingate-operator', 'metrics-agent']),
+      'components[1]',
+      '"metrics-agent" needs "network-policy"',
+    ],
+    [
+      'a flow to a port its pods do not have',
+      (e: any) => (e.flows[1].port = 'http'),
+      'flows[1].port',
+      '"metrics/agent" has no port named "http" (it has "metrics")',
+    ],
   ])('rejects an environment %s, naming the field', (_what, patch, path, message) => {
     const r = withMetrics(patch);
     expect(r).toEqual({ problem: { path, message } });

@@ -3,15 +3,15 @@
  * to the gateway, the CA/Gateway/resource chain resolves, the gateway's ServiceAccount can only
  * impersonate, and the chart values (as data) point at what this component renders.
  */
-import { resolveTwingate } from '../../platform/twingate/settings';
+
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../lib/environment';
-import { GATEWAY_LABELS } from '../../platform/twingate/settings';
 import { loadEnvironments } from '../../lib/load';
 import type { ApiObject } from '../../lib/output';
+import { helmSource } from '../../lib/synth';
+import { GATEWAY_LABELS, resolveTwingate } from '../../platform/twingate/settings';
 import { gatewayValues, twingateAccessGateway } from '../../platform/twingate-access-gateway';
 import { baseInput, generateInput, mustValidate, ofKind, renderAll } from '../support/twingate';
-import { helmSource } from '../../lib/synth';
 
 type Obj = ApiObject & { spec: any };
 

@@ -34,7 +34,7 @@ type Container = {
 };
 
 /** The pod template of any workload kind (or the pod itself). */
-export function podSpecOf(obj: ApiObject): PodSpec | undefined {
+function podSpecOf(obj: ApiObject): PodSpec | undefined {
   const spec = obj.spec as Record<string, any> | undefined;
   switch (obj.kind) {
     case 'Pod':
@@ -56,7 +56,7 @@ export function podSpecOf(obj: ApiObject): PodSpec | undefined {
  * Violations of the Pod Security "restricted" profile (plus this project's stricter rules:
  * read-only root filesystem, requests and limits, pinned images). Empty when compliant.
  */
-export function restrictedViolations(pod: PodSpec): string[] {
+function restrictedViolations(pod: PodSpec): string[] {
   const v: string[] = [];
   if (pod.hostNetwork || pod.hostPID || pod.hostIPC) v.push('host namespaces');
   if ((pod.volumes ?? []).some((vol) => vol.hostPath)) v.push('hostPath volume');
@@ -156,9 +156,21 @@ describe('restrictedViolations (the checker itself)', () => {
   });
 
   it.each([
-    ['privilege escalation', withContainer({ securityContext: { ...good.containers[0]!.securityContext, allowPrivilegeEscalation: true } }), 'container c: allowPrivilegeEscalation not false'],
-    ['capabilities kept', withContainer({ securityContext: { ...good.containers[0]!.securityContext, capabilities: {} } }), 'container c: capabilities not dropped'],
-    ['writable root', withContainer({ securityContext: { ...good.containers[0]!.securityContext, readOnlyRootFilesystem: false } }), 'container c: writable root filesystem'],
+    [
+      'privilege escalation',
+      withContainer({ securityContext: { ...good.containers[0]!.securityContext, allowPrivilegeEscalation: true } }),
+      'container c: allowPrivilegeEscalation not false',
+    ],
+    [
+      'capabilities kept',
+      withContainer({ securityContext: { ...good.containers[0]!.securityContext, capabilities: {} } }),
+      'container c: capabilities not dropped',
+    ],
+    [
+      'writable root',
+      withContainer({ securityContext: { ...good.containers[0]!.securityContext, readOnlyRootFilesystem: false } }),
+      'container c: writable root filesystem',
+    ],
     ['no seccomp', { ...good, securityContext: { runAsNonRoot: true } }, 'container c: no seccomp profile'],
     ['root', { ...good, securityContext: { seccompProfile: { type: 'RuntimeDefault' } } }, 'container c: may run as root'],
     ['latest image', withContainer({ image: 'example.com/app:latest' }), 'container c: image example.com/app:latest not pinned'],

@@ -52,7 +52,12 @@ describe('helpers', () => {
 describe('generators', () => {
   const appset = (generators: unknown[], template = '{{ .path.basename }}') => ({
     metadata: { name: 't', namespace: 'argocd' },
-    spec: { goTemplate: true, goTemplateOptions: ['missingkey=error'], generators, template: { metadata: { name: template }, spec: { project: 'p', destination: {} } } },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators,
+      template: { metadata: { name: template }, spec: { project: 'p', destination: {} } },
+    },
   });
   const tree = new Map([
     ['dist/dev/a/x.yaml', ''],
@@ -61,7 +66,12 @@ describe('generators', () => {
   ]);
 
   it('git directories: globs, exclusions, hidden directories skipped', () => {
-    const apps = generateApplications(appset([{ git: { repoURL: 'r', revision: 'main', directories: [{ path: 'dist/dev/*' }, { path: 'dist/dev/b', exclude: true }] } }]), [], tree, () => '');
+    const apps = generateApplications(
+      appset([{ git: { repoURL: 'r', revision: 'main', directories: [{ path: 'dist/dev/*' }, { path: 'dist/dev/b', exclude: true }] } }]),
+      [],
+      tree,
+      () => '',
+    );
     expect(apps.map((a) => a.metadata.name)).toEqual(['a']);
   });
 

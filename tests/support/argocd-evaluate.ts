@@ -7,7 +7,7 @@
  * that it cannot evaluate fails loudly instead of passing by accident.
  */
 import { parse } from 'yaml';
-import { METADATA_FILE, VALUES_FILE, groupOf } from '../../argocd/component-metadata';
+import { groupOf, METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
 
 type Params = Record<string, unknown>;
 
@@ -32,7 +32,7 @@ export function sanitizeName(name: string): string {
 // ---------------------------------------------------------------------------------------------
 // Go templates (text/template + sprig), the subset this project uses
 
-type Node = { text: string } | { expr: string } | { cond: string; then: Node[]; else: Node[] };
+type Node = { text: string } | { expr: string } | { cond: string; yes: Node[]; no: Node[] };
 
 function tokenize(src: string): ({ text: string } | { action: string })[] {
   const out: ({ text: string } | { action: string })[] = [];
@@ -82,7 +82,7 @@ function parseTemplate(src: string): Node[] {
         const then = block(true);
         const otherwise = then.end === 'else' ? block(true) : { nodes: [], end: 'end' as const };
         if (then.end === 'eof' || otherwise.end !== 'end') throw new Error(`template: {{ ${t.action} }} has no {{ end }}`);
-        nodes.push({ cond: t.action.slice(3).trim(), then: then.nodes, else: otherwise.nodes });
+        nodes.push({ cond: t.action.slice(3).trim(), yes: then.nodes, no: otherwise.nodes });
         continue;
       }
       nodes.push({ expr: t.action });
@@ -107,7 +107,15 @@ function field(path: string, params: Params): unknown {
 
 function sortedJson(value: unknown): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Obj)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Obj)[k])]),
+          )
+        : v;
   return JSON.stringify(sort(value));
 }
 
@@ -136,7 +144,7 @@ function print(v: unknown, expr: string): string {
 export function renderGoTemplate(src: string, params: Params): string {
   const run = (nodes: Node[]): string =>
     nodes
-      .map((n) => ('text' in n ? n.text : 'expr' in n ? print(evalExpr(n.expr, params), n.expr) : run(truthy(evalExpr(n.cond, params)) ? n.then : n.else)))
+      .map((n) => ('text' in n ? n.text : 'expr' in n ? print(evalExpr(n.expr, params), n.expr) : run(truthy(evalExpr(n.cond, params)) ? n.yes : n.no)))
       .join('');
   return run(parseTemplate(src));
 }
@@ -296,28 +304,38 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
   const ps = project.spec as Obj;
   const sources = (app.spec.sources ?? (app.spec.source ? [app.spec.source] : [])) as Obj[];
   if (sources.length === 0) say('has no source');
-  for (const s of sources) if (!(ps.sourceRepos as string[]).includes(s.repoURL)) say(`source ${s.repoURL} is not in project ${project.metadata.name}'s sourceRepos`);
+  for (const s of sources)
+    if (!(ps.sourceRepos as string[]).includes(s.repoURL)) say(`source ${s.repoURL} is not in project ${project.metadata.name}'s sourceRepos`);
   const destinations = (ps.destinations ?? []) as Obj[];
-  const permitted = (ns: string) => destinations.some((d) => (d.name ? d.name === app.spec.destination.name : d.server === app.spec.destination.server) && d.namespace === ns);
-  if (!permitted(app.spec.destination.namespace)) say(`destination ${app.spec.destination.name ?? app.spec.destination.server}/${app.spec.destination.namespace} is not permitted`);
+  const permitted = (ns: string) =>
+    destinations.some((d) => (d.name ? d.name === app.spec.destination.name : d.server === app.spec.destination.server) && d.namespace === ns);
+  if (!permitted(app.spec.destination.namespace))
+    say(`destination ${app.spec.destination.name ?? app.spec.destination.server}/${app.spec.destination.namespace} is not permitted`);
   const whitelisted = (group: string, kind: string) => ((ps.clusterResourceWhitelist ?? []) as Obj[]).some((k) => k.group === group && k.kind === kind);
 
   const files = new Set(paths(tree));
   for (const s of sources) {
     if (s.path !== undefined) {
       const manifests = [...files].filter((f) => f.startsWith(`${s.path}/`) && !f.slice(s.path.length + 1).includes('/') && /\.(ya?ml|json)$/.test(f));
-      const excluded = new Set(String(s.directory?.exclude ?? '').replace(/^\{|\}$/g, '').split(',').filter(Boolean));
+      const excluded = new Set(
+        String(s.directory?.exclude ?? '')
+          .replace(/^\{|\}$/g, '')
+          .split(',')
+          .filter(Boolean),
+      );
       const deployed = manifests.filter((f) => !excluded.has(f.split('/').pop()!));
       if (![...files].some((f) => f.startsWith(`${s.path}/`))) say(`path ${s.path} does not exist`);
       else if (deployed.length === 0) say(`path ${s.path} has no manifests`);
-      if (deployed.some((f) => [METADATA_FILE, VALUES_FILE].includes(f.split('/').pop()!))) say(`path ${s.path}: the directory source does not exclude ${METADATA_FILE}/${VALUES_FILE}`);
+      if (deployed.some((f) => [METADATA_FILE, VALUES_FILE].includes(f.split('/').pop()!)))
+        say(`path ${s.path}: the directory source does not exclude ${METADATA_FILE}/${VALUES_FILE}`);
       for (const f of deployed) {
         for (const doc of [parse(read(f))].filter(Boolean) as Obj[]) {
           const group = groupOf(String(doc.apiVersion));
           if (doc.metadata?.namespace) {
             if (!permitted(doc.metadata.namespace)) say(`${f} deploys into namespace ${doc.metadata.namespace}, outside the project's destinations`);
             const allowed = ps.namespaceResourceWhitelist as Obj[] | undefined;
-            if (allowed && !allowed.some((k) => k.group === group && k.kind === doc.kind)) say(`${f} is a ${group || 'core'}/${doc.kind}, not in the project's namespaceResourceWhitelist`);
+            if (allowed && !allowed.some((k) => k.group === group && k.kind === doc.kind))
+              say(`${f} is a ${group || 'core'}/${doc.kind}, not in the project's namespaceResourceWhitelist`);
           } else if (!whitelisted(group, doc.kind)) {
             say(`${f} is a cluster-scoped ${group || 'core'}/${doc.kind}, not in the project's clusterResourceWhitelist`);
           }
@@ -329,7 +347,8 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
   }
   const options = (app.spec.syncPolicy?.syncOptions ?? []) as string[];
   for (const o of options) if (/^(Replace|Force)=true$/.test(o)) say(`sync option ${o} would drop operator-written fields (Twingate spec.id)`);
-  if (options.includes('CreateNamespace=true') && !whitelisted('', 'Namespace')) say("CreateNamespace=true needs Namespace in the project's clusterResourceWhitelist");
+  if (options.includes('CreateNamespace=true') && !whitelisted('', 'Namespace'))
+    say("CreateNamespace=true needs Namespace in the project's clusterResourceWhitelist");
   return problems;
 }
 

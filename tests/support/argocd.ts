@@ -1,17 +1,20 @@
 /** Shared setup of the Argo CD tests: environments, config, clusters, trees. */
 import { join } from 'node:path';
-import { type ClusterSecret } from './argocd-evaluate';
+import { parse } from 'yaml';
 import { type ArgoConfig, validateArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
-import { REPO_ROOT, loadEnvironments } from '../../lib/load';
+import { loadEnvironments, REPO_ROOT } from '../../lib/load';
 import { type ApiObject, readTree } from '../../lib/output';
 import { type SynthOptions, synthesize } from '../../lib/synth';
-import { parse } from 'yaml';
+import type { ClusterSecret } from './argocd-evaluate';
 
 export const loadEnvs = () => loadEnvironments();
 
 export const config = (envs: readonly Environment[], extra: Record<string, unknown> = {}): ArgoConfig =>
-  validateArgoConfig({ repoURL: 'https://git.example.com/platform/zt-eks-gitops.git', targetRevision: 'main', ...extra }, envs.map((e) => e.name));
+  validateArgoConfig(
+    { repoURL: 'https://git.example.com/platform/zt-eks-gitops.git', targetRevision: 'main', ...extra },
+    envs.map((e) => e.name),
+  );
 
 /** One cluster Secret per environment (named like the environment's cluster), plus two distractors. */
 export function clusters(envs: readonly Environment[], cfg: ArgoConfig): ClusterSecret[] {
@@ -40,7 +43,10 @@ export const realTree = (): Map<string, string> => new Map([...readTree(join(REP
 
 /** Argo CD objects of a tree, by kind. */
 export function argoObjects(tree: ReadonlyMap<string, string>, kind: string): ApiObject[] {
-  return [...tree].filter(([p]) => p.startsWith('dist/argocd/')).map(([, c]) => parse(c) as ApiObject).filter((o) => o.kind === kind);
+  return [...tree]
+    .filter(([p]) => p.startsWith('dist/argocd/'))
+    .map(([, c]) => parse(c) as ApiObject)
+    .filter((o) => o.kind === kind);
 }
 
 export const reader = (tree: ReadonlyMap<string, string>) => (p: string) => {

@@ -4,10 +4,10 @@
  * generator is a 32-bit PRNG (mulberry32), so every failure names a seed that reproduces it.
  */
 import { type Environment, KUBERNETES_ROLES } from '../../lib/environment';
-import { type EnvironmentInput, validate } from '../../platform/registry';
 import type { ApiObject } from '../../lib/output';
-import { mulberry32 } from './prng';
 import { renderEnvironment } from '../../lib/synth';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import { mulberry32 } from './prng';
 
 /** A minimal valid environment with Twingate on; tests override what they probe. */
 export function baseInput(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEMA_LOCATION, httpOrigins, main as validate, plan, probeSchemaLocations } from '../../../lib/cli/validate';
+import { DEFAULT_SCHEMA_LOCATION, httpOrigins, plan, probeSchemaLocations, main as validate } from '../../../lib/cli/validate';
 import { UserError } from '../../../lib/errors';
-import { REPO, captureIo, tempDir } from '../../support';
+import { captureIo, REPO, tempDir } from '../../support';
 
 /** A loopback port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -24,7 +24,9 @@ const NO_PROXY_ENV: NodeJS.ProcessEnv = {};
 describe('which locations are probed', () => {
   it('the HTTP origins kubeconform downloads from, "default" included; offline directories are not', () => {
     expect(DEFAULT_SCHEMA_LOCATION.startsWith('https://raw.githubusercontent.com/yannh/kubernetes-json-schema/')).toBe(true);
-    expect(httpOrigins(['default', 'https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}.json'])).toEqual(['https://raw.githubusercontent.com']);
+    expect(httpOrigins(['default', 'https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}.json'])).toEqual([
+      'https://raw.githubusercontent.com',
+    ]);
     expect(httpOrigins(['http://127.0.0.1:8080/{{ .ResourceKind }}.json', '/srv/schemas', 'file.json'])).toEqual(['http://127.0.0.1:8080']);
     const schemas = tempDir('zt-schemas-');
     mkdirSync(join(schemas, 'v1.28.0-standalone-strict'));
@@ -45,7 +47,7 @@ describe('probeSchemaLocations', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it('a reachable location passes (any listener counts; what it serves is kubeconform\'s business)', async () => {
+  it("a reachable location passes (any listener counts; what it serves is kubeconform's business)", async () => {
     const server = createServer((socket) => socket.end());
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     try {
@@ -70,7 +72,10 @@ describe('pnpm validate with an unreachable schema location', () => {
     const ran = join(bin, 'ran');
     writeFileSync(fake, `#!/bin/sh\ntouch '${ran}'\nexit 3\n`, { mode: 0o755 });
     const port = await closedPort();
-    const saved = { KUBECONFORM: process.env.KUBECONFORM, proxies: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].map((k) => [k, process.env[k]] as const) };
+    const saved = {
+      KUBECONFORM: process.env.KUBECONFORM,
+      proxies: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].map((k) => [k, process.env[k]] as const),
+    };
     process.env.KUBECONFORM = fake;
     for (const [k] of saved.proxies) delete process.env[k];
     try {

@@ -3,11 +3,12 @@
  * real environments and for generated tables (seeded, reproducible). Expectations are computed
  * from the table here, independently of platform/twingate-access.ts.
  */
-import { resolveTwingate } from '../../../platform/twingate/settings';
+
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../../lib/environment';
 import { loadEnvironments } from '../../../lib/load';
 import type { ApiObject } from '../../../lib/output';
+import { resolveTwingate } from '../../../platform/twingate/settings';
 import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
 
 const GATEWAY_ONLY = new Set(['twingate:authenticated', 'twingate:service-accounts']);
@@ -54,10 +55,17 @@ function renderedGrants(objects: readonly Obj[]): string[] {
 }
 
 function servicePorts(env: Environment, app: string, protocol: 'TCP' | 'UDP'): number[] {
-  return [...new Set(Object.values(env.apps[app]!.ports).filter((p) => p.protocol === protocol).map((p) => p.servicePort ?? p.containerPort))].sort((a, b) => a - b);
+  return [
+    ...new Set(
+      Object.values(env.apps[app]!.ports)
+        .filter((p) => p.protocol === protocol)
+        .map((p) => p.servicePort ?? p.containerPort),
+    ),
+  ].sort((a, b) => a - b);
 }
 
-const portList = (ports: { start: number; end: number }[]) => ports.flatMap((p) => Array.from({ length: p.end - p.start + 1 }, (_, i) => p.start + i)).sort((a, b) => a - b);
+const portList = (ports: { start: number; end: number }[]) =>
+  ports.flatMap((p) => Array.from({ length: p.end - p.start + 1 }, (_, i) => p.start + i)).sort((a, b) => a - b);
 
 /** Every property the issue asks of one environment's rendering. */
 function checkEnvironment(env: Environment): void {
@@ -88,15 +96,26 @@ function checkEnvironment(env: Environment): void {
 
   // TwingateGroups: declared groups that Twingate does not already have.
   const managed = env.groups.filter((g) => !GATEWAY_ONLY.has(g) && !EXTERNAL_BUILTIN.has(g) && !idp.has(g)).sort();
-  expect(ofKind<Obj>(objects, 'TwingateGroup').map((g) => g.spec.name).sort()).toEqual(managed);
+  expect(
+    ofKind<Obj>(objects, 'TwingateGroup')
+      .map((g) => g.spec.name)
+      .sort(),
+  ).toEqual(managed);
   for (const a of ofKind<Obj>(objects, 'TwingateResourceAccess')) {
     if (a.spec.principalExternalRef) expect(EXTERNAL_BUILTIN.has(a.spec.principalExternalRef.name) || idp.has(a.spec.principalExternalRef.name)).toBe(true);
   }
 
   // RBAC: (Group subject, ClusterRole) pairs equal the rows with a kubernetesRole.
   const bindings = ofKind<Obj>(objects, 'ClusterRoleBinding').filter((b) => (b.subjects as { kind: string }[]).some((s) => s.kind === 'Group'));
-  const pairs = bindings.flatMap((b) => (b.subjects as { kind: string; name: string; apiGroup: string }[]).map((s) => `${s.name} -> ${(b.roleRef as { name: string }).name}`)).sort();
-  expect(pairs).toEqual(env.access.filter((r) => r.kubernetesRole).map((r) => `${r.group} -> ${r.kubernetesRole}`).sort());
+  const pairs = bindings
+    .flatMap((b) => (b.subjects as { kind: string; name: string; apiGroup: string }[]).map((s) => `${s.name} -> ${(b.roleRef as { name: string }).name}`))
+    .sort();
+  expect(pairs).toEqual(
+    env.access
+      .filter((r) => r.kubernetesRole)
+      .map((r) => `${r.group} -> ${r.kubernetesRole}`)
+      .sort(),
+  );
   for (const b of bindings) {
     expect(b.subjects).toHaveLength(1);
     expect((b.roleRef as { kind: string }).kind).toBe('ClusterRole');

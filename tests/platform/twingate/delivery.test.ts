@@ -6,12 +6,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main as validate } from '../../../lib/cli/validate';
+import { loadEnvironments, REPO_ROOT } from '../../../lib/load';
+import { helmSource, renderEnvironment } from '../../../lib/synth';
 import { platformComponent } from '../../../platform/registry';
-import { REPO_ROOT, loadEnvironments } from '../../../lib/load';
-import { renderEnvironment } from '../../../lib/synth';
-import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../../support';
 import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../../../platform/shared/sync-waves';
-import { helmSource } from '../../../lib/synth';
+import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../../support';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
 const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|apiextensions\.k8s\.io\/v1)$/;
@@ -22,7 +21,9 @@ describe('Twingate delivery', () => {
       const names = renderEnvironment(env).map((c) => c.component);
       expect(names).toEqual(expect.arrayContaining(['twingate-operator', 'twingate-access-gateway']));
       expect(names.includes('twingate-connector')).toBe(env.name === 'staging');
-      const connectors = renderEnvironment(env).find((c) => c.component === 'twingate-operator')!.objects.filter((o) => o.kind === 'TwingateConnector');
+      const connectors = renderEnvironment(env)
+        .find((c) => c.component === 'twingate-operator')!
+        .objects.filter((o) => o.kind === 'TwingateConnector');
       expect(connectors).toHaveLength({ dev: 1, staging: 0, prod: 2 }[env.name]!);
     }
   });
@@ -32,7 +33,12 @@ describe('Twingate delivery', () => {
     const op = platformComponent('twingate-operator');
     const gw = platformComponent('twingate-access-gateway');
     const cn = platformComponent('twingate-connector');
-    expect(helmSource(prod!, op)!).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'twingate-operator', version: '2.0.0', releaseName: 'twingate-operator' });
+    expect(helmSource(prod!, op)!).toMatchObject({
+      repository: 'oci://ghcr.io/twingate/helmcharts',
+      chart: 'twingate-operator',
+      version: '2.0.0',
+      releaseName: 'twingate-operator',
+    });
     expect(helmSource(prod!, gw)!).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
     expect(helmSource(prod!, cn)!).toMatchObject({ repository: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
     for (const c of [op, gw, cn]) expect(c.namespace!(prod!)).toBe('twingate');
@@ -49,7 +55,8 @@ describe('Twingate delivery', () => {
           const where = `${env.name}/${c.component}/${o.kind}/${o.metadata.name}`;
           expect(annotations[SYNC_OPTIONS_ANNOTATION], where).toBe(SKIP_DRY_RUN);
           const wave = Number(annotations[SYNC_WAVE_ANNOTATION]);
-          if (o.apiVersion.startsWith('twingate.com/')) expect(wave, where).toBeGreaterThan(0); // after the operator and its CRDs
+          if (o.apiVersion.startsWith('twingate.com/'))
+            expect(wave, where).toBeGreaterThan(0); // after the operator and its CRDs
           else expect(wave, where).toBeLessThan(0); // secrets and certificates before the pods that mount them
         }
       }
@@ -60,7 +67,10 @@ describe('Twingate delivery', () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await validate([join(REPO_ROOT, 'dist'), '--schemas', SCHEMAS], { out: (l) => out.push(l), err: (l) => err.push(l) });
-    expect(err.filter((l) => !l.startsWith('Summary')), err.join('\n')).toEqual([]);
+    expect(
+      err.filter((l) => !l.startsWith('Summary')),
+      err.join('\n'),
+    ).toEqual([]);
     expect(code).toBe(0);
     expect(out.filter((l) => /: ok \(/.test(l))).toHaveLength(2);
   });

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { kubernetesServiceIp } from '../../../lib/cluster';
 import { NAME_LABEL } from '../../../lib/environment';
-import { CONNECTOR_LABELS, CONNECTOR_RELEASE, GATEWAY_LABELS, OPERATOR_LABELS } from '../../../platform/twingate/settings';
 import { loadEnvironments } from '../../../lib/load';
+import { helmSource } from '../../../lib/synth';
 import { networkPolicies } from '../../../platform/network-policy';
+import { CONNECTOR_LABELS, CONNECTOR_RELEASE, GATEWAY_LABELS, OPERATOR_LABELS } from '../../../platform/twingate/settings';
 import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
 import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
 import { ofKind, renderAll } from '../../support/twingate';
-import { helmSource } from '../../../lib/synth';
 
 const matches = (selector: Record<string, string>, podLabels: Record<string, string>) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
 
@@ -60,7 +60,9 @@ describe('Twingate pods and network policies', () => {
       expect(cidrs(OPERATOR_LABELS, 443)).toEqual(apiServer);
       expect(cidrs(GATEWAY_LABELS, 443)).toEqual(apiServer);
       // connector -> gateway :8443, allowed on both sides.
-      const toGateway = egress(CONNECTOR_LABELS).filter((p) => p.egress!.some((r) => r.to.some((t) => t.podSelector?.matchLabels?.[NAME_LABEL] === GATEWAY_LABELS[NAME_LABEL])));
+      const toGateway = egress(CONNECTOR_LABELS).filter((p) =>
+        p.egress!.some((r) => r.to.some((t) => t.podSelector?.matchLabels?.[NAME_LABEL] === GATEWAY_LABELS[NAME_LABEL])),
+      );
       expect(toGateway.flatMap((p) => p.egress!.flatMap((r) => r.ports.map((x) => x.port)))).toEqual([8443]);
       const gatewayIngress = policies.filter((p) => p.ingress && matches(p.podSelector.matchLabels ?? {}, GATEWAY_LABELS));
       expect(gatewayIngress.map((p) => p.ingress![0]!.from[0]!.podSelector?.matchLabels)).toEqual([CONNECTOR_LABELS]);

@@ -5,16 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveTwingate } from '../../../platform/twingate/settings';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT, loadEnvironments } from '../../../lib/load';
+import { loadEnvironments, REPO_ROOT } from '../../../lib/load';
 import { listFiles } from '../../../lib/output';
-import { synthesize } from '../../../lib/synth';
+import { helmSource, synthesize } from '../../../lib/synth';
+import { resolveTwingate } from '../../../platform/twingate/settings';
 import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
 import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
 import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
-import { helmSource } from '../../../lib/synth';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: unknown; stringData?: unknown };
 
@@ -43,7 +42,9 @@ describe('secrets', () => {
       expect(op.twingateOperator).not.toHaveProperty('remoteNetworkId');
       expect(JSON.stringify(helmSource(env, twingateOperator)!.values)).not.toMatch(/apiKey"|accessToken|refreshToken/);
       const objects = renderAll(env) as Obj[];
-      const produced = new Map(ofKind<Obj>(objects, 'ExternalSecret').map((e) => [e.spec.target.name, (e.spec.data as { secretKey: string }[]).map((d) => d.secretKey)]));
+      const produced = new Map(
+        ofKind<Obj>(objects, 'ExternalSecret').map((e) => [e.spec.target.name, (e.spec.data as { secretKey: string }[]).map((d) => d.secretKey)]),
+      );
       // The operator reads its key and remote network id from the Secret an ExternalSecret produces.
       for (const ref of [op.twingateOperator.existingAPIKeySecret, op.twingateOperator.existingRemoteNetworkIdSecret]) {
         expect(produced.get(ref.name), `${env.name}: ${ref.name}`).toContain(ref.key);

@@ -8,15 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as synth } from '../../../lib/cli/synth';
+import { readTree } from '../../../lib/output';
 import { type EnvironmentInput, validate } from '../../../platform/registry';
 import { chartConnectorCount, resolveTwingate } from '../../../platform/twingate/settings';
-import { readTree } from '../../../lib/output';
 import { baseInput, mustValidate } from '../../support/twingate';
 
 /** [case, input, expected path, expected message fragment] */
 const BAD: [string, EnvironmentInput, string, RegExp][] = [
   ['unknown group', baseInput({ access: [{ group: 'Nobody', resources: ['whoami'] }] }), 'access[0].group', /group "Nobody" is not declared in groups/],
-  ['resource for an unknown service', baseInput({ access: [{ group: 'Engineering', resources: ['grafana'] }] }), 'access[0].resources[0]', /unknown app "grafana"/],
+  [
+    'resource for an unknown service',
+    baseInput({ access: [{ group: 'Engineering', resources: ['grafana'] }] }),
+    'access[0].resources[0]',
+    /unknown app "grafana"/,
+  ],
   [
     'duplicate alias',
     baseInput({ twingate: { network: 'acme', aliases: { whoami: 'kubernetes.test-eu.int' } } }),
@@ -29,8 +34,18 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     'components[3]',
     /"twingate-connector" is enabled by the environment's settings .*remove it/,
   ],
-  ['a connector set per remote network (one fact now)', baseInput({ twingate: { network: 'acme', connectors: [{ mode: 'chart' }] as never } }), 'twingate.connectors', /is not a object/],
-  ['a remote network name that reached nothing', baseInput({ twingate: { network: 'acme', remoteNetwork: 'aws-network' } as never }), 'twingate', /unknown field "remoteNetwork"/],
+  [
+    'a connector set per remote network (one fact now)',
+    baseInput({ twingate: { network: 'acme', connectors: [{ mode: 'chart' }] as never } }),
+    'twingate.connectors',
+    /is not a object/,
+  ],
+  [
+    'a remote network name that reached nothing',
+    baseInput({ twingate: { network: 'acme', remoteNetwork: 'aws-network' } as never }),
+    'twingate',
+    /unknown field "remoteNetwork"/,
+  ],
   [
     'Everyone above view',
     baseInput({ groups: ['Everyone'], access: [{ group: 'Everyone', resources: [], kubernetesRole: 'edit' }] }),
@@ -49,12 +64,32 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     'access[0].resources',
     /gateway identity, not a Twingate group/,
   ],
-  ['the gateway without the operator', baseInput({ components: ['network-policy', 'twingate-access-gateway'] }), 'components[1]', /"twingate-access-gateway" needs "twingate-operator"/],
+  [
+    'the gateway without the operator',
+    baseInput({ components: ['network-policy', 'twingate-access-gateway'] }),
+    'components[1]',
+    /"twingate-access-gateway" needs "twingate-operator"/,
+  ],
   ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[1]', /"twingate-operator" needs a twingate block/],
   ['undeclared IdP group', baseInput({ twingate: { network: 'acme', idpGroups: ['Okta Admins'] } }), 'twingate.idpGroups[0]', /"Okta Admins" is not declared/],
-  ['alias for an unknown app', baseInput({ twingate: { network: 'acme', aliases: { grafana: 'grafana.int' } } }), 'twingate.aliases.grafana', /unknown app "grafana"/],
-  ['chart connectors above one replica', baseInput({ twingate: { network: 'acme', connectors: { mode: 'chart', replicas: 2 } } }), 'twingate.connectors.replicas', /one Helm release/],
-  ['group names colliding as Kubernetes names', baseInput({ groups: ['Engineering', 'engineering'] }), 'groups[1]', /map to the same Kubernetes name "engineering"/],
+  [
+    'alias for an unknown app',
+    baseInput({ twingate: { network: 'acme', aliases: { grafana: 'grafana.int' } } }),
+    'twingate.aliases.grafana',
+    /unknown app "grafana"/,
+  ],
+  [
+    'chart connectors above one replica',
+    baseInput({ twingate: { network: 'acme', connectors: { mode: 'chart', replicas: 2 } } }),
+    'twingate.connectors.replicas',
+    /one Helm release/,
+  ],
+  [
+    'group names colliding as Kubernetes names',
+    baseInput({ groups: ['Engineering', 'engineering'] }),
+    'groups[1]',
+    /map to the same Kubernetes name "engineering"/,
+  ],
 ];
 
 describe('twingate environment block', () => {

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironments } from '../../../lib/load';
-import { platformComponent } from '../../../platform/registry';
 import { helmSource } from '../../../lib/synth';
+import { platformComponent } from '../../../platform/registry';
 import { SHARED, skipWithoutShared } from '../../support';
 import { generateInput, mustValidate } from '../../support/twingate';
 
@@ -38,7 +38,8 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
     if (!types.includes(t) && !(t === 'integer' && types.includes('number'))) problems.push(`${path}: ${t} is not ${types.join('|')}`);
   }
   if (schema.enum && !schema.enum.includes(value)) problems.push(`${path}: ${JSON.stringify(value)} not in enum`);
-  if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) problems.push(`${path}: shorter than ${schema.minLength}`);
+  if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength)
+    problems.push(`${path}: shorter than ${schema.minLength}`);
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
     for (const key of schema.required ?? []) if (!(key in obj)) problems.push(`${path}: missing ${key}`);
@@ -50,7 +51,8 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
   }
   for (const s of schema.allOf ?? []) problems.push(...check(s, value, path));
   if (schema.anyOf && !schema.anyOf.some((s) => check(s, value, path).length === 0)) problems.push(`${path}: matches none of anyOf`);
-  if (schema.oneOf && schema.oneOf.filter((s) => check(s, value, path).length === 0).length !== 1) problems.push(`${path}: does not match exactly one of oneOf`);
+  if (schema.oneOf && schema.oneOf.filter((s) => check(s, value, path).length === 0).length !== 1)
+    problems.push(`${path}: does not match exactly one of oneOf`);
   return problems;
 }
 

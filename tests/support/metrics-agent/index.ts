@@ -15,7 +15,10 @@ const schema = z.strictObject({
   /** @default "metrics" */
   namespace: z.string().default('metrics'),
   /** @default "30s" */
-  scrapeInterval: z.string().regex(/^\d+s$/).default('30s'),
+  scrapeInterval: z
+    .string()
+    .regex(/^\d+s$/)
+    .default('30s'),
 });
 
 export const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { readonly cluster: string }> = {
@@ -24,7 +27,8 @@ export const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schem
   resolve: (parsed, env) => ({ ...parsed, cluster: env.cluster.name }),
   *check(env) {
     const m = settingsOf(env, metricsSettings);
-    if (!env.namespaces.includes(m.namespace)) yield { path: 'metrics.namespace', message: `namespace ${JSON.stringify(m.namespace)} is not declared in namespaces` };
+    if (!env.namespaces.includes(m.namespace))
+      yield { path: 'metrics.namespace', message: `namespace ${JSON.stringify(m.namespace)} is not declared in namespaces` };
   },
 };
 
@@ -42,9 +46,16 @@ export const metricsAgent: Component = {
     releaseName: 'metrics-agent',
     values: (env) => ({ nameOverride: 'metrics-agent', scrapeInterval: settingsOf(env, metricsSettings).scrapeInterval }),
   },
-  workloads: (env) => [{ namespace: settingsOf(env, metricsSettings).namespace, name: 'agent', labels: LABELS, ports: { metrics: { containerPort: 9100, protocol: 'TCP' } } }],
+  workloads: (env) => [
+    { namespace: settingsOf(env, metricsSettings).namespace, name: 'agent', labels: LABELS, ports: { metrics: { containerPort: 9100, protocol: 'TCP' } } },
+  ],
   flows: (env) =>
-    apiServerPeers(env.network).map((to) => ({ from: `${settingsOf(env, metricsSettings).namespace}/agent`, to, port: 443, description: 'agent to the Kubernetes API server' })),
+    apiServerPeers(env.network).map((to) => ({
+      from: `${settingsOf(env, metricsSettings).namespace}/agent`,
+      to,
+      port: 443,
+      description: 'agent to the Kubernetes API server',
+    })),
   render(chart, env) {
     const m = settingsOf(env, metricsSettings);
     new k8s.KubeConfigMap(chart, 'config', {
