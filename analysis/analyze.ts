@@ -61,7 +61,7 @@ function ruleConnsFor(rule: ResolvedRule, dst: Workload): ConnSet {
   return out;
 }
 
-export interface AnalyzeOptions {
+interface AnalyzeOptions {
   /** More ranges whose boundaries split the address space (e.g. CIDRs a caller will ask about). */
   readonly boundaries?: readonly Ipv4Range[];
 }

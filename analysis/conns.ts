@@ -9,8 +9,8 @@ export type Protocol = (typeof PROTOCOLS)[number];
 type Interval = readonly [number, number];
 type Intervals = readonly Interval[];
 
-export const MIN_PORT = 1;
-export const MAX_PORT = 65535;
+const MIN_PORT = 1;
+const MAX_PORT = 65535;
 const FULL: Intervals = [[MIN_PORT, MAX_PORT]];
 
 export interface ConnSet {

@@ -21,7 +21,7 @@ import { buildCluster, type SourcedObject } from './model';
 import { type Labels, matches } from './selectors';
 
 /** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
-export const KUBE_DNS_WORKLOAD: WorkloadRef = {
+const KUBE_DNS_WORKLOAD: WorkloadRef = {
   namespace: KUBE_DNS.namespace,
   name: 'coredns',
   labels: KUBE_DNS.labels,
@@ -49,7 +49,7 @@ function matcher(env: Environment, peer: Peer): Matcher {
 }
 
 /** The connections a flow declares (resolved when the environment was validated). */
-export function flowConns(flow: ResolvedFlow): ConnSet {
+function flowConns(flow: ResolvedFlow): ConnSet {
   return conns(flow.ports.protocol, flow.ports.port, flow.ports.endPort ?? flow.ports.port);
 }
 

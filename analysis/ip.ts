@@ -8,7 +8,7 @@ import { contains, formatIpv4, type Ipv4Range, overlaps, parseIpv4 } from '../li
 
 export type { Ipv4Range };
 
-export const MAX_IPV4 = 2 ** 32 - 1;
+const MAX_IPV4 = 2 ** 32 - 1;
 export const ALL_IPV4: Ipv4Range = { start: 0, end: MAX_IPV4 };
 
 /**

@@ -9,7 +9,7 @@ import { type IpBlock, parseBlock } from './ip';
 import { type Labels, parseSelector, type Selector, SelectorError } from './selectors';
 
 /** Kinds whose pods the analyzer models, and where each keeps its pod template. */
-export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
+const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
 
 export interface ContainerPort {
   readonly name?: string;
@@ -66,7 +66,7 @@ export interface SourcedObject {
   readonly object: unknown;
 }
 
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 const DEFAULT_NAMESPACE = 'default';
 
 type Obj = Record<string, unknown>;

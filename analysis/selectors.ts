@@ -6,7 +6,7 @@
 
 export type Labels = Readonly<Record<string, string>>;
 
-export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 export interface Requirement {
   readonly key: string;

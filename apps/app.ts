@@ -8,7 +8,7 @@ import { COMMON_LABELS, type Component } from '../lib/component';
 import { NAME_LABEL } from '../lib/environment';
 
 /** UID/GID apps run as: the conventional unprivileged "nonroot" user of distroless images. */
-export const APP_UID = 65532;
+const APP_UID = 65532;
 
 export function appComponent(appName: string): Component {
   return {

@@ -20,10 +20,10 @@ import { type ArgoConfig, revisionFor } from './settings';
 export const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } as const;
 
 /** Label carrying the component name on generated Applications. */
-export const COMPONENT_LABEL = 'zt-eks-gitops/component';
+const COMPONENT_LABEL = 'zt-eks-gitops/component';
 
 /** Git files generator path of an environment's component metadata. */
-export const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
+const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
 
 /** Name of an Application: cluster, then component, both normalised to RFC 1123 by Argo CD. */
 const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
@@ -33,7 +33,7 @@ const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
  * repository (charts were rendered into it by synth). JSON-quoted values (`toJson`) keep YAML
  * from reinterpreting strings; lists and objects come from component.json.
  */
-export function templatePatch(config: ArgoConfig, env: string): string {
+function templatePatch(config: ArgoConfig, env: string): string {
   const repo = JSON.stringify(config.repoURL);
   const rev = JSON.stringify(revisionFor(config, env));
   return [

@@ -16,7 +16,7 @@ export const ROOT_APPLICATION = 'root';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** Only Argo CD's own kinds, only in Argo CD's namespace: nothing cluster-scoped. */
-export const BOOTSTRAP_KINDS = ['AppProject', 'Application', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind }));
+const BOOTSTRAP_KINDS = ['AppProject', 'Application', 'ApplicationSet'].map((kind) => ({ group: 'argoproj.io', kind }));
 
 export function addBootstrap(chart: Chart, config: ArgoConfig): void {
   const labels = { ...COMMON_LABELS };

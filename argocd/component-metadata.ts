@@ -64,7 +64,7 @@ export function projectName(env: Pick<Environment, 'name'>): string {
 
 export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
-export function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
+function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
   return !BUILT_IN_GROUPS.has(groupOf(obj.apiVersion));
 }
 

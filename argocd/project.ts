@@ -24,7 +24,7 @@ const byGroupKind = (a: GroupKind, b: GroupKind) => cmp(a.group, b.group) || cmp
 const NAMESPACE: GroupKind = { group: '', kind: 'Namespace' };
 
 /** The project's spec as plain data (also what the tests check Applications against). */
-export function projectSpec(config: ArgoConfig, env: Environment, components: readonly ProjectInput[]) {
+function projectSpec(config: ArgoConfig, env: Environment, components: readonly ProjectInput[]) {
   const repos = new Set([config.repoURL]);
   const namespaces = new Set<string>();
   const kinds = new Map<string, GroupKind>();

@@ -70,7 +70,7 @@ export const argoConfigSchema = z.strictObject({
     .default('zt-eks-gitops/environment'),
 });
 
-export type ArgoConfigInput = z.input<typeof argoConfigSchema>;
+type ArgoConfigInput = z.input<typeof argoConfigSchema>;
 export type ArgoConfig = z.output<typeof argoConfigSchema>;
 
 /** Identity function that gives `argocd/config.ts` type checking and completion. */

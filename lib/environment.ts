@@ -21,7 +21,7 @@ const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 const show = (value: unknown) => JSON.stringify(value);
 
-export const dnsLabel = z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
+const dnsLabel = z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
   error: (i) => `${show(i.input)} is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
 });
 
@@ -100,7 +100,6 @@ const peer = z.union([
   }),
   z.strictObject({ cidr, except: z.array(cidr).default([]) }),
 ]);
-export type PeerInput = z.infer<typeof peer>;
 
 const flow = z.strictObject({
   from: peer,
@@ -147,7 +146,7 @@ const chartVersion = z.string().refine((s) => SEMVER.test(s), { error: (i) => `$
  * The fields every environment has. Component settings blocks (e.g. `twingate`) join them at
  * the top level: {@link environmentSchema} builds the whole schema from the registry.
  */
-export const baseShape = {
+const baseShape = {
   name: dnsLabel,
   aws: z.strictObject({
     region: z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` }),
@@ -191,11 +190,8 @@ type Parsed = z.output<typeof baseSchema>;
 /** The fields every environment file may set, without component settings blocks. */
 export type BaseEnvironmentInput = z.input<typeof baseSchema>;
 export type FlowInput = z.input<typeof flow>;
-export type AppSpec = Parsed['apps'][string];
 export type Flow = Parsed['flows'][number];
-export type Blocked = Parsed['blocked'][number];
 export type Peer = Flow['from'];
-export type AccessRow = Parsed['access'][number];
 
 /** A flow endpoint, resolved once against the environment's workloads. */
 export type Endpoint =
@@ -230,7 +226,7 @@ export interface Environment extends Omit<Parsed, 'charts' | 'flows' | 'componen
  * Builds the environment schema: the base fields plus each component's settings block at the
  * top level (optional; a component that needs its block says so when enabled).
  */
-export function environmentSchema(components: readonly Component[]) {
+function environmentSchema(components: readonly Component[]) {
   const blocks = settingsBlocks(components);
   return z.strictObject({ ...baseShape, ...Object.fromEntries(blocks.map((b) => [b.key, b.schema.optional()])) });
 }

@@ -30,7 +30,7 @@ const BUILT_IN_CLUSTER_SCOPED = new Set([
   'storage.k8s.io/VolumeAttachment',
 ]);
 
-export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** `group/kind` of every cluster-scoped custom kind that the given CRDs define. */
 export function clusterScopedCustomKinds(objects: readonly ApiObject[]): Set<string> {
@@ -44,7 +44,7 @@ export function clusterScopedCustomKinds(objects: readonly ApiObject[]): Set<str
 }
 
 /** Whether an object is cluster-scoped, given the cluster-scoped custom kinds known. */
-export function isClusterScoped(o: Pick<ApiObject, 'apiVersion' | 'kind'>, customClusterKinds: ReadonlySet<string> = new Set()): boolean {
+function isClusterScoped(o: Pick<ApiObject, 'apiVersion' | 'kind'>, customClusterKinds: ReadonlySet<string> = new Set()): boolean {
   const key = `${groupOf(o.apiVersion)}/${o.kind}`;
   return BUILT_IN_CLUSTER_SCOPED.has(key) || customClusterKinds.has(key);
 }

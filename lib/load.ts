@@ -18,7 +18,7 @@ const stemOf = (file: string) => basename(file).replace(EXTENSION, '');
 const shown = (file: string) => relative(process.cwd(), file) || file;
 
 /** Environment files in a directory, sorted; files starting with `_` are helpers, not environments. */
-export function environmentFiles(dir: string): string[] {
+function environmentFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`environments directory ${relative(process.cwd(), dir) || dir} does not exist`);
   }

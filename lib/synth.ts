@@ -20,7 +20,7 @@ import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
 import { type ApiObject, objectFile, type RenderedFile } from './output';
 
-export interface RenderedComponent {
+interface RenderedComponent {
   readonly env: string;
   readonly component: string;
   /** The component's own objects, then its chart's, each with its namespace. */
@@ -53,7 +53,7 @@ export interface SynthOptions {
   readonly charts?: ChartSource;
 }
 
-export interface SynthResult {
+interface SynthResult {
   readonly files: RenderedFile[];
   readonly components: RenderedComponent[];
   readonly objects: number;

@@ -13,7 +13,7 @@ import { secretsKey, storeSecret } from './secrets';
 import { buildTwingate, exposeApiEndpoint } from './twingate';
 import { buildExternalSecretsAccess } from './workload-iam';
 
-export interface InfraInputs {
+interface InfraInputs {
   /**
    * The Twingate API key the operator uses (Read, Write & Provision). Twingate has no API to
    * mint one, so it comes from encrypted stack configuration; it must be a Pulumi secret.
@@ -21,13 +21,13 @@ export interface InfraInputs {
   readonly operatorApiKey: pulumi.Output<string>;
 }
 
-export interface SecretRef {
+interface SecretRef {
   readonly name: string;
   readonly arn: pulumi.Output<string>;
 }
 
 /** Stack outputs, in the shape the charts and the bootstrap consume. None is secret. */
-export interface InfraOutputs {
+interface InfraOutputs {
   readonly environment: string;
   readonly region: string;
   readonly cluster: { name: pulumi.Output<string>; endpoint: pulumi.Output<string>; arn: pulumi.Output<string>; version: string };

@@ -12,10 +12,10 @@ import type { Network } from './network';
 import type { StoredSecret } from './secrets';
 
 /** Canonical's public parameter for the current Ubuntu 24.04 LTS image (SSM agent preinstalled). */
-export const CONNECTOR_AMI_PARAMETER = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
+const CONNECTOR_AMI_PARAMETER = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
 
 /** Boot script: fetch the tokens, then run Twingate's installer with them in its environment only. */
-export function connectorUserData(region: string, secretName: string, network: string): string {
+function connectorUserData(region: string, secretName: string, network: string): string {
   return `#!/bin/bash
 set -euo pipefail
 # Tokens live in Secrets Manager (${secretName}); this script only knows the name.

@@ -14,12 +14,12 @@ import type { Network } from './network';
 export const CONTROL_PLANE_LOGS = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 /** The CNI's own settings: enforce NetworkPolicy in the node agent (what the charts render). */
-export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
+const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /** IMDSv2 only; hop limit 1 so a packet from a pod (one more hop) never reaches the metadata service. */
 export const METADATA_OPTIONS = { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 } as const;
 
-export interface Cluster {
+interface Cluster {
   readonly cluster: aws.eks.Cluster;
   readonly nodeRole: aws.iam.Role;
   readonly nodeGroup: aws.eks.NodeGroup;

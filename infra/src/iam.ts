@@ -6,7 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Context } from './context';
 
-export interface Statement {
+interface Statement {
   readonly Effect?: 'Allow' | 'Deny';
   readonly Action: string | readonly string[];
   readonly Resource: pulumi.Input<string> | readonly pulumi.Input<string>[];
@@ -25,11 +25,11 @@ function trustPolicy(service: string): string {
 }
 
 /** A policy document whose ARNs may still be outputs. */
-export function policyDocument(statements: readonly Statement[]): pulumi.Output<string> {
+function policyDocument(statements: readonly Statement[]): pulumi.Output<string> {
   return pulumi.output(statements.map((s) => ({ Effect: 'Allow', ...s }))).apply((resolved) => JSON.stringify({ Version: '2012-10-17', Statement: resolved }));
 }
 
-export interface RoleSpec {
+interface RoleSpec {
   /** Service principal, e.g. `eks.amazonaws.com`; `pods` for EKS Pod Identity. */
   readonly service: string;
   /** AWS-managed policy names (the part after `policy/`). */

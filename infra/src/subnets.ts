@@ -10,7 +10,7 @@ import { formatIpv4, type Ipv4Range, parseCidr } from '../../lib/cidr';
 import type { Environment } from '../../lib/environment';
 import { environmentError } from '../../lib/errors';
 
-export interface ZoneSubnets {
+interface ZoneSubnets {
   readonly private: string;
   readonly public: string;
 }

@@ -14,15 +14,15 @@ import type { Context } from './context';
 export const API_ENDPOINT_ROLES: readonly string[] = ['admin', 'cluster-admin'];
 
 /** The keys the connector chart's `existingSecret` and the host boot script read. */
-export type ConnectorTokenValues = { TWINGATE_ACCESS_TOKEN: string; TWINGATE_REFRESH_TOKEN: string };
+type ConnectorTokenValues = { TWINGATE_ACCESS_TOKEN: string; TWINGATE_REFRESH_TOKEN: string };
 
-export interface ConnectorTokens {
+interface ConnectorTokens {
   readonly connectorName: pulumi.Output<string>;
   /** Secret. */
   readonly tokens: pulumi.Output<ConnectorTokenValues>;
 }
 
-export interface TwingateObjects {
+interface TwingateObjects {
   readonly provider: twingate.Provider;
   readonly awsNetwork: twingate.TwingateRemoteNetwork;
   readonly eksNetwork: twingate.TwingateRemoteNetwork;

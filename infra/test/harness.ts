@@ -12,7 +12,7 @@ import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
 import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
 
-export { ACCOUNT, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
+export { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
 
 /** Waits until the program has no registration or call in flight (internal SDK hook). */
 export async function settle(): Promise<void> {
@@ -21,13 +21,13 @@ export async function settle(): Promise<void> {
   await runtime.waitForRPCs();
 }
 
-export interface Resolved<T> {
+interface Resolved<T> {
   readonly value: T;
   readonly secret: boolean;
 }
 
 /** The value of an output, and whether it is secret. */
-export async function resolve<T>(o: pulumi.Output<T>): Promise<Resolved<T>> {
+async function resolve<T>(o: pulumi.Output<T>): Promise<Resolved<T>> {
   const [value, secret] = await Promise.all([new Promise<T>((r) => o.apply(r)), pulumi.isSecret(o)]);
   return { value, secret };
 }
@@ -96,7 +96,7 @@ export async function build(env: Environment): Promise<Built> {
 }
 
 /** Builds every environment of environments/ (in order, so registrations do not interleave). */
-export async function buildAll(): Promise<Built[]> {
+async function buildAll(): Promise<Built[]> {
   const envs = await loadEnvironments();
   const out: Built[] = [];
   for (const env of envs) out.push(await build(env));

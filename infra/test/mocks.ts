@@ -15,7 +15,7 @@ export interface Recorded {
 
 /** Fake token values the mocked Twingate provider returns; they must never reach a plain output. */
 export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
-export const ACCOUNT = '123456789012';
+const ACCOUNT = '123456789012';
 
 /** Every resource registered in this test file, in order. */
 export const recorded: Recorded[] = [];

@@ -43,7 +43,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** Entries sorted by chart, then version; keys in a fixed order. */
-export function sortEntries(entries: readonly LockEntry[]): LockEntry[] {
+function sortEntries(entries: readonly LockEntry[]): LockEntry[] {
   return entries
     .map(({ chart, version, repository, digest }) => ({ chart, version, repository, digest }))
     .sort((a, b) => (a.chart < b.chart ? -1 : a.chart > b.chart ? 1 : compareVersions(a.version, b.version)));
@@ -134,7 +134,7 @@ export function lockDirectory(
   );
 }
 
-export interface VerifyReport {
+interface VerifyReport {
   /** Charts whose folder matched the lock. */
   ok: string[];
   /** One-line problems (missing folder, not locked, digest mismatch). */

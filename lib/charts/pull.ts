@@ -14,7 +14,7 @@ import { firstMeaningfulLine, resolveHelm } from './template';
 
 const run = promisify(execFile);
 
-export interface PullOptions {
+interface PullOptions {
   /** Default `.charts/` at the repository root. */
   chartsDir?: string;
   /** Default charts.lock.json at the repository root; created when missing. */
@@ -27,7 +27,7 @@ export interface PullOptions {
   log?: (line: string) => void;
 }
 
-export interface PullResult {
+interface PullResult {
   /** Charts fetched (and moved into place). */
   pulled: LockEntry[];
   /** Charts already present with their locked digest (not fetched). */

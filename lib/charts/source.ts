@@ -141,7 +141,7 @@ export function cachedChartDigest(dir: string): string {
 }
 
 /** A chart folder found in a charts directory, with its Chart.yaml name and version. */
-export interface ChartFolder {
+interface ChartFolder {
   dir: string;
   chart: string;
   version: string;

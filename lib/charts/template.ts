@@ -22,16 +22,16 @@ export const HELM_VERSION = 'v3.22.0';
 export const HELM_INSTALL = 'go install helm.sh/helm/v3/cmd/helm@v3.22.0';
 
 /** `helm template` flags every render uses (part of the cache key). */
-export const TEMPLATE_FLAGS = ['--include-crds', '--skip-tests'] as const;
+const TEMPLATE_FLAGS = ['--include-crds', '--skip-tests'] as const;
 
 /** Outside dist/, git-ignored with node_modules, safe to delete at any time. */
-export const DEFAULT_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'zt-eks-gitops', 'helm');
+const DEFAULT_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'zt-eks-gitops', 'helm');
 
 /** Bumped when the cache entry format or the parsing changes, so old entries are not reused. */
 const CACHE_FORMAT = 1;
 
 /** A Kubernetes object as plain JSON data (the shape cdk8s' ApiObject/Include accept). */
-export interface ApiObject {
+interface ApiObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; [key: string]: unknown };
@@ -58,7 +58,7 @@ export interface RenderOptions {
   requireHelmVersion?: string | false;
 }
 
-export interface RenderResult {
+interface RenderResult {
   objects: ApiObject[];
   /** The cache key (`renderCacheKey`). */
   key: string;
@@ -225,7 +225,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sort(value)) ?? 'null';
 }
 
-export interface CacheKeyInput {
+interface CacheKeyInput {
   /** `chartDigest` of the chart folder. */
   digest: string;
   values: unknown;
@@ -252,7 +252,7 @@ export function renderCacheKey(input: CacheKeyInput): string {
 }
 
 /** Where a render with `key` is stored. */
-export function cacheFile(cacheDir: string, key: string): string {
+function cacheFile(cacheDir: string, key: string): string {
   return join(cacheDir, key.slice(0, 2), `${key}.json`);
 }
 
@@ -335,7 +335,7 @@ export function parseManifests(text: string, label: string): ApiObject[] {
 }
 
 /** The `helm template` arguments for a render (values come on stdin). */
-export function templateArgs(opts: { releaseName: string; chartDir: string; namespace: string; kubeVersion: string }): string[] {
+function templateArgs(opts: { releaseName: string; chartDir: string; namespace: string; kubeVersion: string }): string[] {
   return [
     'template',
     opts.releaseName,

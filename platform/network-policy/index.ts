@@ -12,18 +12,18 @@ export const DEFAULT_DENY = 'default-deny';
 export const ALLOW_DNS = 'allow-dns-egress';
 
 type Selector = { matchLabels?: Record<string, string> };
-export interface PolicyPeer {
+interface PolicyPeer {
   namespaceSelector?: Selector;
   podSelector?: Selector;
   ipBlock?: { cidr: string; except?: string[] };
 }
-export interface PolicyPort {
+interface PolicyPort {
   protocol: Protocol;
   port: number;
   endPort?: number;
 }
 /** A NetworkPolicy as data: what the component renders and what tests assert on. */
-export interface PolicySpec {
+interface PolicySpec {
   name: string;
   namespace: string;
   podSelector: Selector;

@@ -10,9 +10,9 @@ import { COMMON_LABELS } from '../../lib/component';
 import { crMetadata, WAVES } from './sync-waves';
 
 /** How often ESO re-reads the store (rotation reaches pods on their next restart). @default "1h" */
-export const REFRESH_INTERVAL = '1h';
+const REFRESH_INTERVAL = '1h';
 
-export interface SecretStoreProps {
+interface SecretStoreProps {
   readonly name: string;
   readonly region: string;
   /** Only ExternalSecrets in these namespaces may use the store. */
@@ -33,7 +33,7 @@ export function awsSecretStore(scope: Construct, props: SecretStoreProps): Clust
   });
 }
 
-export interface ExternalSecretProps {
+interface ExternalSecretProps {
   /** Name of the ExternalSecret and of the Secret it produces. */
   readonly name: string;
   readonly namespace: string;

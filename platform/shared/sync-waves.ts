@@ -20,7 +20,7 @@ export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
 export const WAVES = { secretStore: -2, secrets: -1, certificate: -1, twingate: 1 } as const;
 
 /** Annotations for a custom resource synced in `wave`. */
-export function customResourceAnnotations(wave: number): Record<string, string> {
+function customResourceAnnotations(wave: number): Record<string, string> {
   return { [SYNC_WAVE_ANNOTATION]: String(wave), [SYNC_OPTIONS_ANNOTATION]: SKIP_DRY_RUN };
 }
 

@@ -29,21 +29,19 @@ import { labels, type ResourceRequirements, renderAccess } from '../twingate/ren
 import { GATEWAY_PORTS, GATEWAY_RELEASE, gatewayWorkload, INTERNET, resolveTwingate, twingateSettings, WORKLOADS } from '../twingate/settings';
 
 /** The gateway chart (the operator chart's subchart, published alongside it). */
-export const GATEWAY_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
+const GATEWAY_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
 /** Port the gateway Service exposes (chart `service.port`); the TwingateGateway points at it. */
-export const GATEWAY_SERVICE_PORT = 443;
+const GATEWAY_SERVICE_PORT = 443;
 /** Secret cert-manager writes (tls.crt, tls.key, ca.crt); the gateway serves it, the CA resource reads ca.crt. */
-export const GATEWAY_TLS_SECRET = 'twingate-gateway-tls';
-export const GATEWAY_CA = 'twingate-gateway-ca';
+const GATEWAY_TLS_SECRET = 'twingate-gateway-tls';
+const GATEWAY_CA = 'twingate-gateway-ca';
 /** The gateway's ServiceAccount, created here (not by the chart) so its RBAC is in dist/. */
-export const GATEWAY_SERVICE_ACCOUNT = GATEWAY_RELEASE;
-/** The ClusterRole the gateway chart renders for its ServiceAccount: impersonation of users, groups and service accounts, nothing else. */
-export const CHART_IMPERSONATE_ROLE = 'twingate-gateway-cluster-role';
+const GATEWAY_SERVICE_ACCOUNT = GATEWAY_RELEASE;
 
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml / values.schema.json of gateway 1.0.0; only what we set)
 
-export interface GatewayValues {
+interface GatewayValues {
   /** Pins fullname and the pods' `app.kubernetes.io/name` to the release name. */
   readonly nameOverride: string;
   readonly twingate: { readonly network: string };
@@ -88,7 +86,7 @@ export function gatewayValues(env: Environment): GatewayValues {
 }
 
 /** Name the CA is registered under in Twingate: unique across the network, immutable. */
-export function caName(env: Environment): string {
+function caName(env: Environment): string {
   return `${env.cluster.name}-gateway-ca`;
 }
 
@@ -97,14 +95,14 @@ export function caName(env: Environment): string {
  * Kubernetes resource's address and alias, plus the short in-cluster names the chart's own
  * certificate would carry.
  */
-export function gatewaySans(env: Environment): string[] {
+function gatewaySans(env: Environment): string[] {
   const tg = resolveTwingate(env);
   const names = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', tg.kubernetesAddress, tg.gatewayAlias];
   return [...new Set(names)];
 }
 
 /** kubectl sessions arrive from the connectors; the gateway calls the API server and the Twingate controller. */
-export function gatewayFlows(env: Environment): FlowInput[] {
+function gatewayFlows(env: Environment): FlowInput[] {
   const ns = resolveTwingate(env).namespace;
   const gateway = `${ns}/${WORKLOADS.gateway}`;
   return [

@@ -10,16 +10,16 @@ import type { ResourceRequirements } from '../twingate/render';
 import { CONNECTOR_LABELS, CONNECTOR_RELEASE, resolveTwingate, twingateSettings } from '../twingate/settings';
 
 /** The connector chart is only published as a classic Helm repository. */
-export const CONNECTOR_CHART_REPO = 'https://twingate.github.io/helm-charts';
+const CONNECTOR_CHART_REPO = 'https://twingate.github.io/helm-charts';
 
 /** Keys the chart's Deployment reads from `existingSecret` (envFrom). */
-export const ACCESS_TOKEN_KEY = 'TWINGATE_ACCESS_TOKEN';
-export const REFRESH_TOKEN_KEY = 'TWINGATE_REFRESH_TOKEN';
+const ACCESS_TOKEN_KEY = 'TWINGATE_ACCESS_TOKEN';
+const REFRESH_TOKEN_KEY = 'TWINGATE_REFRESH_TOKEN';
 
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml / values.schema.json of connector 0.1.35; only what we set)
 
-export interface ConnectorValues {
+interface ConnectorValues {
   /**
    * The chart labels pods `app.kubernetes.io/name: <nameOverride or "connector">`; overriding it
    * gives chart connectors the same {@link CONNECTOR_LABELS} operator connectors get.

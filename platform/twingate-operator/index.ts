@@ -33,27 +33,27 @@ import {
 } from '../twingate/settings';
 
 /** Where the operator chart is published. */
-export const OPERATOR_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
+const OPERATOR_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
 
 /** Keys of the operator's credentials Secret. */
-export const API_KEY_KEY = 'TWINGATE_API_KEY';
-export const REMOTE_NETWORK_ID_KEY = 'TWINGATE_REMOTE_NETWORK_ID';
+const API_KEY_KEY = 'TWINGATE_API_KEY';
+const REMOTE_NETWORK_ID_KEY = 'TWINGATE_REMOTE_NETWORK_ID';
 
 /**
  * Connector image policy: the operator follows this semver range on a schedule (no `latest`,
  * no Argo CD diff when the image moves). @default "^1.0.0", checked daily at 03:00 UTC
  */
-export const CONNECTOR_IMAGE_POLICY = { provider: 'dockerhub', schedule: '0 3 * * *', version: '^1.0.0' } as const;
+const CONNECTOR_IMAGE_POLICY = { provider: 'dockerhub', schedule: '0 3 * * *', version: '^1.0.0' } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml / values.schema.json of twingate-operator 2.0.0; only what we set)
 
-export interface SecretKeyRef {
+interface SecretKeyRef {
   readonly name: string;
   readonly key: string;
 }
 
-export interface TwingateOperatorValues {
+interface TwingateOperatorValues {
   /** Pins the pods' `app.kubernetes.io/name` (network policies select on it). */
   readonly nameOverride: string;
   readonly twingateOperator: {
@@ -92,7 +92,7 @@ export function operatorValues(env: Environment): TwingateOperatorValues {
 // Rendering
 
 /** Metadata names of the operator-managed connectors: `twingate-connector-1`, `-2`, ... */
-export function operatorConnectorNames(env: Environment): string[] {
+function operatorConnectorNames(env: Environment): string[] {
   const tg = resolveTwingate(env);
   const replicas = tg.connectors.mode === 'operator' ? tg.connectors.replicas : 0;
   return Array.from({ length: replicas }, (_, i) => `twingate-connector-${i + 1}`);
@@ -103,7 +103,7 @@ export function operatorConnectorNames(env: Environment): string[] {
  * controller and relays (the internet only, never private ranges); the operator reaches the
  * API server and the Twingate API.
  */
-export function operatorFlows(env: Environment): FlowInput[] {
+function operatorFlows(env: Environment): FlowInput[] {
   const ns = resolveTwingate(env).namespace;
   const connector = `${ns}/${WORKLOADS.connector}`;
   const operator = `${ns}/${WORKLOADS.operator}`;

@@ -10,7 +10,7 @@ import { appAlias, BUILTIN_GROUPS, exposedApps, GATEWAY_GROUPS, groupSlug, resol
 /** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
 export const KUBERNETES_RESOURCE = 'kubernetes-api';
 
-export interface PlannedResource {
+interface PlannedResource {
   /** Metadata name of the TwingateResource. */
   readonly name: string;
   readonly app: string;
@@ -41,13 +41,13 @@ export interface PlannedAccess {
   readonly group: PlannedGroup;
 }
 
-export interface PlannedBinding {
+interface PlannedBinding {
   readonly name: string;
   readonly group: string;
   readonly role: string;
 }
 
-export interface AccessPlan {
+interface AccessPlan {
   readonly resources: readonly PlannedResource[];
   /** Groups that are Twingate principals (gateway-only identities such as `twingate:authenticated` excluded). */
   readonly groups: readonly PlannedGroup[];

@@ -25,8 +25,7 @@ const secretPath = z.string().refine((s) => SECRET_PATH.test(s), { error: (i) =>
 const region = z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` });
 
 /** How connectors are deployed: TwingateConnector CRs (the operator mints tokens) or the connector Helm chart (tokens from the secret store). */
-export const CONNECTOR_MODES = ['operator', 'chart'] as const;
-export type ConnectorMode = (typeof CONNECTOR_MODES)[number];
+const CONNECTOR_MODES = ['operator', 'chart'] as const;
 
 const connectors = z.strictObject({
   /** @default "operator" */
@@ -38,7 +37,7 @@ const connectors = z.strictObject({
   replicas: z.number().int().min(1).max(10).default(1),
 });
 
-export const twingateSchema = z.strictObject({
+const twingateSchema = z.strictObject({
   /** The tenant slug, as in `<network>.twingate.com`. */
   network: label,
   /** Namespace of the operator, gateway, connectors and every Twingate custom resource. @default "twingate" */
@@ -115,8 +114,7 @@ export const twingateSchema = z.strictObject({
     })
     .prefault({}),
 });
-export type TwingateInput = z.input<typeof twingateSchema>;
-export type TwingateConfig = z.output<typeof twingateSchema>;
+type TwingateConfig = z.output<typeof twingateSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Workloads and names the charts really produce
@@ -176,7 +174,7 @@ export const BUILTIN_GROUPS = ['Everyone'] as const;
 /** Identities the gateway adds to every request; they exist only for Kubernetes RBAC. */
 export const GATEWAY_GROUPS = ['twingate:authenticated', 'twingate:service-accounts'] as const;
 /** Groups everybody who signs in belongs to: never bound above `view`. */
-export const UNIVERSAL_GROUPS = ['Everyone', 'twingate:authenticated'] as const;
+const UNIVERSAL_GROUPS = ['Everyone', 'twingate:authenticated'] as const;
 
 /** A Kubernetes object name for a group: `SRE On-Call` -> `sre-on-call`. */
 export function groupSlug(group: string): string {
@@ -192,7 +190,7 @@ export function groupSlug(group: string): string {
 // ---------------------------------------------------------------------------------------------
 // Defaults that depend on the rest of the environment
 
-export interface ResolvedTwingate extends Omit<TwingateConfig, 'aliasDomain' | 'secrets'> {
+interface ResolvedTwingate extends Omit<TwingateConfig, 'aliasDomain' | 'secrets'> {
   readonly aliasDomain: string;
   /** In-cluster address of the Kubernetes API server. */
   readonly kubernetesAddress: string;
@@ -262,7 +260,7 @@ export function appAlias(tg: ResolvedTwingate, app: string): string {
 
 const ROLE_RANK: Readonly<Record<string, number>> = { view: 0, edit: 1, admin: 2, 'cluster-admin': 3 };
 
-export function* checkTwingate(env: Environment): Generator<Problem> {
+function* checkTwingate(env: Environment): Generator<Problem> {
   const tg = resolveTwingate(env);
   if (!env.namespaces.includes(tg.namespace)) {
     yield { path: 'twingate.namespace', message: `namespace ${show(tg.namespace)} is not declared in namespaces` };

@@ -19,8 +19,7 @@ export const HELM = findHelm();
 export const skipWithoutHelm = !process.env.CI && !HELM;
 
 /** The shared data folder beside the checkout, as tests/helpers.ts finds it. */
-export const SHARED =
-  process.env.SHARED ?? [join(REPO, '..', 'shared'), join(REPO, '..', '..', 'shared')].find((d) => existsSync(d)) ?? join(REPO, '..', 'shared');
+const SHARED = process.env.SHARED ?? [join(REPO, '..', 'shared'), join(REPO, '..', '..', 'shared')].find((d) => existsSync(d)) ?? join(REPO, '..', 'shared');
 export const UPSTREAM_CHARTS = join(SHARED, 'upstream', 'charts');
 export const skipWithoutUpstream = !process.env.CI && (!existsSync(UPSTREAM_CHARTS) || !HELM);
 

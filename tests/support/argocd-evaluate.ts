@@ -170,7 +170,7 @@ function mergePatch(base: unknown, patch: unknown): unknown {
 // Generators
 
 /** A repository file tree: repo-relative `/` paths. */
-export type Tree = ReadonlySet<string> | ReadonlyMap<string, string>;
+type Tree = ReadonlySet<string> | ReadonlyMap<string, string>;
 
 const paths = (tree: Tree): string[] => [...(tree instanceof Map ? tree.keys() : (tree as ReadonlySet<string>))];
 

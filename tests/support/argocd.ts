@@ -1,7 +1,7 @@
 /** Shared setup of the Argo CD tests: environments, config, clusters, trees. */
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ArgoConfig, validateArgoConfig } from '../../argocd/settings';
+import type { ArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments, REPO_ROOT } from '../../lib/load';
 import { type ApiObject, readTree } from '../../lib/output';
@@ -9,12 +9,6 @@ import { type SynthOptions, synthesize } from '../../lib/synth';
 import type { ClusterSecret } from './argocd-evaluate';
 
 export const loadEnvs = () => loadEnvironments();
-
-export const config = (envs: readonly Environment[], extra: Record<string, unknown> = {}): ArgoConfig =>
-  validateArgoConfig(
-    { repoURL: 'https://git.example.com/platform/zt-eks-gitops.git', targetRevision: 'main', ...extra },
-    envs.map((e) => e.name),
-  );
 
 /** One cluster Secret per environment (named like the environment's cluster), plus two distractors. */
 export function clusters(envs: readonly Environment[], cfg: ArgoConfig): ClusterSecret[] {

@@ -11,7 +11,6 @@ import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 
 export const REPO = join(__dirname, '..', '..');
-export const ENV_NAMES = ['dev', 'prod', 'staging'] as const;
 
 const made: string[] = [];
 afterEach(() => {

@@ -97,7 +97,7 @@ export function generateInput(seed: number): EnvironmentInput {
 }
 
 /** A rendered object, with the component it came from; `spec` is loosely typed for assertions. */
-export type RenderedObject = ApiObject & { component: string; spec: any };
+type RenderedObject = ApiObject & { component: string; spec: any };
 
 /** All objects of one environment, with the component each came from. */
 export function renderAll(env: Environment): RenderedObject[] {

@@ -21,7 +21,7 @@ const schema = z.strictObject({
     .default('30s'),
 });
 
-export const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { readonly cluster: string }> = {
+const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { readonly cluster: string }> = {
   key: 'metrics',
   schema,
   resolve: (parsed, env) => ({ ...parsed, cluster: env.cluster.name }),
