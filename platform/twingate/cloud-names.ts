@@ -6,20 +6,15 @@
  * `twingate.secrets` (default `zt-eks/<env>/twingate/...`).
  */
 import type { Environment } from '../../lib/environment';
-import { maybeTwingate } from './settings';
+import { resolveTwingate } from './settings';
 
 type Named = Environment;
 
 /**
- * The paths the charts' ExternalSecrets read: the environment's `twingate.secrets` (with their
- * defaults) when it has a twingate block, the same defaults otherwise.
+ * The paths the charts' ExternalSecrets read: the environment's `twingate.secrets`, defaults
+ * resolved once with the block (infra refuses an environment without one before asking).
  */
-function paths(env: Named) {
-  const tg = maybeTwingate(env);
-  if (tg) return tg.secrets;
-  const prefix = `zt-eks/${env.name}/twingate`;
-  return { prefix, apiKeyPath: `${prefix}/api-key`, remoteNetworkIdPath: `${prefix}/remote-network-id`, connectorTokensPath: `${prefix}/connector-tokens` };
-}
+const paths = (env: Named) => resolveTwingate(env).secrets;
 
 /** Secrets Manager secret names of an environment. */
 export const secretNames = {
