@@ -1,8 +1,8 @@
 /**
  * Per-component Argo CD metadata, rendered by synth beside the manifests:
  * `dist/<env>/<component>/component.json` (read by the ApplicationSet's git files generator) and,
- * for components that install an upstream chart, `values.yaml` (the multi-source Application's
- * `$values` file). Everything an Application needs that a folder name cannot carry is here, so
+ * for components that install an upstream chart, `values.yaml` (the values synth rendered the
+ * chart with, for review; Argo CD skips it). Everything an Application needs that a folder name cannot carry is here, so
  * the ApplicationSet template stays generic and no list of components exists anywhere.
  */
 import type { Component, GroupKind, HelmSource, OperatorField } from '../lib/component';

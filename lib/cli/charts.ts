@@ -18,6 +18,10 @@ import { DEFAULT_LOCK_FILE, formatLock, lockDirectory, readLock, verifyDirectory
 import { PUBLISHER_REPOSITORIES } from '../charts/pinned';
 import { pullCharts } from '../charts/pull';
 import { DEFAULT_CHARTS_DIR, REPO_ROOT } from '../charts/source';
+
+/** The charts directory: `$ZT_CHARTS_DIR` when set (as synth reads it), else `.charts/`. */
+const chartsDirDefault = process.env.ZT_CHARTS_DIR ? resolve(process.env.ZT_CHARTS_DIR) : DEFAULT_CHARTS_DIR;
+
 import { UserError } from '../errors';
 import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from '../load';
 import { guard, type Io, processIo, runIfMain } from './run';
@@ -52,7 +56,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     program
       .command('pull')
       .description('fetch the pinned charts into the charts directory and lock their digests (uses the network)')
-      .option('--charts-dir <dir>', 'charts directory', DEFAULT_CHARTS_DIR)
+      .option('--charts-dir <dir>', 'charts directory (default: $ZT_CHARTS_DIR, else .charts/)', chartsDirDefault)
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--update', 'accept a chart whose content differs from its locked digest', false)
       .option('--helm <bin>', 'helm binary (default: $HELM, PATH, $(go env GOPATH)/bin)')
@@ -98,7 +102,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     program
       .command('verify')
       .description('check chart folders against the lock: the pinned charts must be present, every present locked chart must match')
-      .option('--charts-dir <dir>', 'charts directory', DEFAULT_CHARTS_DIR)
+      .option('--charts-dir <dir>', 'charts directory (default: $ZT_CHARTS_DIR, else .charts/)', chartsDirDefault)
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--all', 'require every locked chart to be present, not only the pinned ones', false)
       .action(async (opts: { chartsDir: string; lock: string; all: boolean }) => {

@@ -33,8 +33,8 @@ const PUBLIC_CRD_CATALOG = `https://raw.githubusercontent.com/datreeio/CRDs-cata
 export const DEFAULT_SCHEMA_LOCATION =
   'https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
 /**
- * Files in dist/ that are not Kubernetes objects (Argo CD component metadata, Helm values for
- * multi-source Applications, the access map) and so are not kubeconform's business.
+ * Files in dist/ that are not Kubernetes objects (Argo CD component metadata, the Helm values a
+ * chart was rendered with, the access map) and so are not kubeconform's business.
  */
 export const NON_MANIFEST_PATTERNS = ['(^|/)component\\.json$', '(^|/)values\\.ya?ml$'];
 

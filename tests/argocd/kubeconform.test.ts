@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -strict', () => {
-  it('dist/argocd and every generated Application (plain and multi-source) are valid', async () => {
+  it('dist/argocd and every generated Application are valid', async () => {
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);

@@ -11,7 +11,7 @@ import devInput from '../../environments/dev';
 import { main as synth } from '../../lib/cli/synth';
 import { loadEnvironments } from '../../lib/load';
 import { DIST_MARKER, DIST_MARKER_CONTENT, fileNameFor, readTree, toYaml, writeTree } from '../../lib/output';
-import { synthesize } from '../../lib/synth';
+import { defaultChartsDir, synthesize } from '../../lib/synth';
 import { captureIo, environmentsDir, REPO, tempDir } from '../support';
 
 function runSynth(out: string, env: Record<string, string>) {
@@ -137,7 +137,7 @@ describe('upstream charts at synth time', () => {
   /** A copy of the configured charts directory that a test may break. */
   function chartsCopy(): string {
     const dir = join(tempDir('zt-charts-'), 'charts');
-    cpSync(process.env.ZT_CHARTS_DIR!, dir, { recursive: true });
+    cpSync(defaultChartsDir(), dir, { recursive: true });
     return dir;
   }
 

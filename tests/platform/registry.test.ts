@@ -14,7 +14,7 @@ import devInput from '../../environments/dev';
 import { readLock } from '../../lib/charts/lock';
 import { chartDigest } from '../../lib/charts/source';
 import { loadEnvironments } from '../../lib/load';
-import { type ChartSource, synthesize } from '../../lib/synth';
+import { type ChartSource, defaultChartsDir, synthesize } from '../../lib/synth';
 import { chartsOf, componentsFor, type EnvironmentInput, PLATFORM, pinnedCharts, validate } from '../../platform/registry';
 import { clone, REPO, tempDir } from '../support';
 import { metricsAgent } from '../support/metrics-agent';
@@ -24,7 +24,7 @@ const CATALOGUE = [...PLATFORM, metricsAgent];
 /** The real charts plus the fixture's, in one charts directory, and a lock that pins them all. */
 function chartSource(): ChartSource {
   const dir = tempDir('zt-charts-');
-  const shared = process.env.ZT_CHARTS_DIR!;
+  const shared = defaultChartsDir();
   for (const name of readdirSync(shared)) symlinkSync(join(shared, name), join(dir, name));
   const fixture = join(REPO, 'tests', 'fixtures', 'charts', 'metrics-agent-1.2.4');
   symlinkSync(fixture, join(dir, 'metrics-agent-1.2.4'));
@@ -79,6 +79,9 @@ describe('a new platform component: one folder plus one registry entry', () => {
     expect(parse(files.get('dev/metrics-agent/deployment.metrics.metrics-agent.yaml')!).spec.template.spec.containers[0].args).toEqual(['--interval=15s']);
     expect(files.has('dev/metrics-agent/serviceaccount.metrics.metrics-agent.yaml')).toBe(true);
     expect(files.has('dev/metrics-agent/clusterrole.metrics-agent-read.yaml')).toBe(true);
+    // Helm hooks stay objects with their hook annotations (Argo CD maps helm.sh/hook to its own hooks).
+    const hook = parse(files.get('dev/metrics-agent/configmap.metrics.metrics-agent-preflight.yaml')!);
+    expect(hook.metadata.annotations).toEqual({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-5' });
     const meta = JSON.parse(files.get(`dev/metrics-agent/${METADATA_FILE}`)!).component;
     expect(meta).toMatchObject({ namespace: 'metrics', chart: { chart: 'metrics-agent', version: '1.2.4', releaseName: 'metrics-agent' } });
     expect(parse(files.get(`dev/metrics-agent/${VALUES_FILE}`)!)).toEqual({ nameOverride: 'metrics-agent', scrapeInterval: '15s' });
