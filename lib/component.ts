@@ -83,8 +83,9 @@ export interface HelmSource {
  * cross-checks with field paths. Several components may share one block (the three Twingate
  * components share `twingate`): the block is an object, and the registry deduplicates it.
  */
-export interface SettingsBlock<S extends z.ZodType = z.ZodType, R = z.output<S>> {
-  readonly key: string;
+export interface SettingsBlock<S extends z.ZodType = z.ZodType, R = z.output<S>, K extends string = string> {
+  /** Top-level field of environment files; a literal type, so the registry can type environment files. */
+  readonly key: K;
   readonly schema: S;
   resolve(parsed: z.output<S>, env: Environment): R;
   check?(env: Environment): Iterable<Problem>;

@@ -91,7 +91,7 @@ function renderComponentChart(env: Environment, component: Component, helm: Helm
 
 /** Renders the components of one environment to API objects (plain data). */
 export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 'argocd'> = {}): RenderedComponent[] {
-  const catalogue = options.catalogue ?? PLATFORM;
+  const catalogue: readonly Component[] = options.catalogue ?? PLATFORM;
   const select = options.componentsFor ?? ((e: Environment) => componentsFor(e, catalogue));
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });

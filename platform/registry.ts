@@ -5,28 +5,33 @@
  * workloads flows may name and the dependency checks.
  *
  * Adding a platform component = one folder under `platform/` exporting a `Component`, plus one
- * line in {@link PLATFORM}. A component with a new settings block also adds its key to
- * {@link BLOCKS} (that is what gives environment files their types).
+ * line in {@link PLATFORM}; its settings block, if any, becomes a typed field of environment
+ * files from that line alone.
  */
 import type { z } from 'zod';
 import { appComponent } from '../apps/app';
 import type { Component } from '../lib/component';
-import { type BaseEnvironmentInput, type Environment, type Problem, settingsBlocks, validateEnvironment } from '../lib/environment';
+import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
-import { twingateSettings } from './twingate/settings';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
 
 /** The platform components, in the order they are listed and rendered. */
-export const PLATFORM: readonly Component[] = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector];
+export const PLATFORM = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector] as const satisfies readonly Component[];
 
-/** Settings blocks by key, for the types of environment files; must equal what the components declare. */
-const BLOCKS = { twingate: twingateSettings } as const;
+/** `{ <key>?: <block input> }` for a component with a settings block. */
+type SettingsInputOf<C> = C extends { readonly settings: { readonly key: infer K extends string; readonly schema: infer S extends z.ZodType } }
+  ? { [P in K]?: z.input<S> }
+  : Record<never, never>;
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-/** What an environment file passes to {@link defineEnvironment}: the base fields plus every settings block. */
-export type EnvironmentInput = BaseEnvironmentInput & { [K in keyof typeof BLOCKS]?: z.input<(typeof BLOCKS)[K]['schema']> };
+/**
+ * What an environment file passes to {@link defineEnvironment}: the base fields plus the settings
+ * block of every registered component, typed from the registry itself.
+ */
+export type EnvironmentInput = BaseEnvironmentInput & Intersection<SettingsInputOf<(typeof PLATFORM)[number]>>;
 
 /** Identity function that gives environment files type checking and completion. */
 export function defineEnvironment(input: EnvironmentInput): EnvironmentInput {
@@ -66,16 +71,6 @@ export function chartsOf(envs: readonly Environment[], catalogue: readonly Compo
 /** Repositories of the charts registered components install, by chart name. */
 export function chartRepositories(catalogue: readonly Component[] = PLATFORM): Record<string, string> {
   return Object.fromEntries(pinnedCharts(catalogue).map((c) => [c.chart, c.repository]));
-}
-
-// A block added to a component but not to BLOCKS would validate but lose its types.
-const declared = settingsBlocks(PLATFORM)
-  .map((b) => b.key)
-  .sort();
-if (JSON.stringify(declared) !== JSON.stringify(Object.keys(BLOCKS).sort())) {
-  throw new Error(
-    `internal: platform/registry.ts BLOCKS (${Object.keys(BLOCKS).join(', ')}) must list the settings blocks of PLATFORM (${declared.join(', ')})`,
-  );
 }
 
 /** A platform component by name; an unknown name is a programming error. */

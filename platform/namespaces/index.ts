@@ -8,7 +8,7 @@ import { COMMON_LABELS, type Component } from '../../lib/component';
 export const POD_SECURITY_LEVEL = 'restricted';
 
 /** The Namespace objects, so that labels (Pod Security, selectors) are in git, not in Argo CD. */
-export const namespaces: Component = {
+export const namespaces = {
   name: 'namespaces',
   enabled: 'always',
   // Before everything that lives in these namespaces (see docs/argocd.md, "Ordering").
@@ -30,4 +30,4 @@ export const namespaces: Component = {
       });
     }
   },
-};
+} satisfies Component;

@@ -131,7 +131,7 @@ export function networkPolicies(env: Environment): PolicySpec[] {
   return policies;
 }
 
-export const networkPolicy: Component = {
+export const networkPolicy = {
   name: 'network-policy',
   render(chart, env) {
     for (const p of networkPolicies(env)) {
@@ -151,7 +151,7 @@ export const networkPolicy: Component = {
       });
     }
   },
-};
+} satisfies Component;
 
 function toK8sPort(p: PolicyPort): k8s.NetworkPolicyPort {
   return { protocol: p.protocol, port: k8s.IntOrString.fromNumber(p.port), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) };

@@ -112,7 +112,7 @@ function gatewayFlows(env: Environment): FlowInput[] {
   ];
 }
 
-export const twingateAccessGateway: Component = {
+export const twingateAccessGateway = {
   name: 'twingate-access-gateway',
   wave: 2,
   settings: twingateSettings,
@@ -183,4 +183,4 @@ export const twingateAccessGateway: Component = {
 
     new k8s.KubeServiceAccount(chart, 'service-account', { metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: ns, labels } });
   },
-};
+} satisfies Component;

@@ -45,7 +45,7 @@ export function connectorValues(env: Environment): ConnectorValues {
   };
 }
 
-export const twingateConnector: Component = {
+export const twingateConnector = {
   name: 'twingate-connector',
   wave: 2,
   settings: twingateSettings,
@@ -66,4 +66,4 @@ export const twingateConnector: Component = {
       },
     });
   },
-};
+} satisfies Component;

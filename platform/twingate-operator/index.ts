@@ -114,7 +114,7 @@ function operatorFlows(env: Environment): FlowInput[] {
   ];
 }
 
-export const twingateOperator: Component = {
+export const twingateOperator = {
   name: 'twingate-operator',
   wave: 1,
   settings: twingateSettings,
@@ -187,4 +187,4 @@ export const twingateOperator: Component = {
 
     for (const a of plan.appAccess) renderAccess(chart, a, ns);
   },
-};
+} satisfies Component;

@@ -222,7 +222,7 @@ function resolve(tg: TwingateConfig, env: TwingateEnv): ResolvedTwingate {
 }
 
 /** The `twingate` block, resolved when the environment was validated. */
-export const twingateSettings: SettingsBlock<typeof twingateSchema, ResolvedTwingate> = {
+export const twingateSettings: SettingsBlock<typeof twingateSchema, ResolvedTwingate, 'twingate'> = {
   key: 'twingate',
   schema: twingateSchema,
   resolve,

@@ -7,7 +7,7 @@
 
 import { readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse } from 'yaml';
 import { METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
 import devInput from '../../environments/dev';
@@ -150,6 +150,13 @@ describe('a new platform component: one folder plus one registry entry', () => {
     expect(validate(input)).toEqual({
       problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway"' },
     });
+  });
+
+  it('environment files are typed from the registry: a settings block is a field, from its registry line alone', () => {
+    // Checked by `pnpm typecheck`: a block missing here, or a field of it, fails to compile.
+    expectTypeOf<EnvironmentInput>().toHaveProperty('twingate');
+    expectTypeOf<NonNullable<EnvironmentInput['twingate']>>().toHaveProperty('network');
+    expectTypeOf<NonNullable<EnvironmentInput['twingate']>>().not.toHaveProperty('remoteNetwork');
   });
 
   it('chart pins come from the components, once', () => {

@@ -21,7 +21,7 @@ const schema = z.strictObject({
     .default('30s'),
 });
 
-const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { readonly cluster: string }> = {
+const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { readonly cluster: string }, 'metrics'> = {
   key: 'metrics',
   schema,
   resolve: (parsed, env) => ({ ...parsed, cluster: env.cluster.name }),
@@ -34,7 +34,7 @@ const metricsSettings: SettingsBlock<typeof schema, z.output<typeof schema> & { 
 
 const LABELS = { 'app.kubernetes.io/name': 'metrics-agent' };
 
-export const metricsAgent: Component = {
+export const metricsAgent = {
   name: 'metrics-agent',
   settings: metricsSettings,
   requires: ['network-policy'],
@@ -63,4 +63,4 @@ export const metricsAgent: Component = {
       data: { cluster: m.cluster, scrapeInterval: m.scrapeInterval },
     });
   },
-};
+} satisfies Component;
