@@ -709,7 +709,7 @@ function quantityValue(q: string): { num: bigint; den: bigint } {
 }
 
 /** Negative when `a < b`, 0 when equal, positive when `a > b`. */
-export function compareQuantities(a: string, b: string): number {
+function compareQuantities(a: string, b: string): number {
   const x = quantityValue(a);
   const y = quantityValue(b);
   const d = x.num * y.den - y.num * x.den;

@@ -373,6 +373,40 @@ describe('valid environments', () => {
     expect('problem' in r ? `${r.problem.path}: ${r.problem.message}` : 'valid').toBe('valid');
   });
 
+  it.each([
+    ['500m', '0.5', true],
+    ['1536Mi', '1.5Gi', true],
+    ['1G', '1Gi', true],
+    ['1Gi', '1G', false],
+    ['1001m', '1', false],
+    ['1024', '1Ki', true],
+    ['1025', '1Ki', false],
+    ['0.1', '100m', true],
+  ])('request %s with limit %s: accepted is %s (exact comparison across units)', (request, limit, ok) => {
+    const input = clone(dev) as any;
+    input.apps.whoami.resources = { requests: { cpu: '10m', memory: request }, limits: { cpu: '10m', memory: limit } };
+    const r = validate(input);
+    expect('env' in r).toBe(ok);
+  });
+
+  it.each([
+    ['SESSION', '3f8a9c2e4b7d1f6a0c5e8b2d9f4a7c1e', 'a long hexadecimal string'],
+    ['BLOB', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1234', 'a long base64 string'],
+    ['DATABASE_URL', 'postgres://app:s3cret@db.shop:5432/orders', 'a URL with a password'],
+    ['GITHUB_TOKEN', 'qq-77', undefined],
+    ['SIGNING_KEY', 'qq-77', undefined],
+    ['AWS_SECRET', 'qq-77', undefined],
+    ['smtp_password', 'qq-77', undefined],
+  ])('env %s is refused without echoing its value', (name, value, looks) => {
+    const input = clone(dev) as any;
+    input.apps.whoami.env = { [name]: value };
+    const r = validate(input);
+    if (!('problem' in r)) throw new Error('accepted');
+    expect(r.problem.path).toBe(`apps.whoami.env.${name}`);
+    expect(r.problem.message).toContain(looks ? `looks like ${looks}` : 'secret-looking name');
+    expect(r.problem.message).not.toContain(value);
+  });
+
   it('free text cannot break ACCESS.md: pipes and HTML stay inside their cell', async () => {
     const input = clone(dev) as any;
     input.blocked[0].reason = 'never | ever <!-- hidden';
