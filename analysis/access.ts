@@ -8,7 +8,8 @@ import type { RenderedFile } from '../lib/output';
 import { type ConnectionLine, connectionLines, connsText } from './format';
 import { describePeer, type IntentResult } from './intent';
 
-const cell = (s: string) => s.replace(/\|/g, '\\|');
+/** A table cell: pipes escaped, and `<` too (free text such as `<!--` would hide the rest of the page). Line breaks cannot occur: validation refuses them. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;');
 
 function matrix(lines: readonly ConnectionLine[]): string[] {
   const srcs = [...new Set(lines.map((l) => l.src))].sort();

@@ -11,6 +11,9 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 /** An IAM role ARN in any partition; paths allowed. */
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+/** What AWS accepts in a tag value (line and paragraph separators aside: it is one line). */
+const TAG_VALUE = /^[\p{L}\p{Zs}\p{N}_.:/=+\-@]*$/u;
+
 /** Retention periods offered for the logs (CloudWatch accepts only fixed values). */
 const RETENTION_DAYS: readonly number[] = [30, 90, 180, 365];
 
@@ -53,7 +56,9 @@ const connectors = z.strictObject({
 
 export const infraSchema = z.strictObject({
   /** Value of the `owner` tag on every AWS resource (a team or a mailbox). */
-  owner: z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 256, { error: (i) => `${show(i.input)} is not an owner tag value` }),
+  owner: z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 256 && TAG_VALUE.test(s), {
+    error: (i) => `${show(i.input)} is not an owner tag value (letters, digits, spaces and _ . : / = + - @, at most 256)`,
+  }),
   /** Availability zones the VPC spans, one private and one public subnet each. @default 3 */
   availabilityZones: count(2, 6).default(3),
   /** One NAT gateway per availability zone (survives an AZ outage) instead of one in total. @default false */

@@ -4,7 +4,7 @@
  * what this schema guarantees.
  */
 import { z } from 'zod';
-import { contains, isCidr, overlaps, parseCidr } from './cidr';
+import { contains, formatIpv4, isCidr, overlaps, parseCidr } from './cidr';
 import type { Component, SettingsBlock, WorkloadRef } from './component';
 import { infraSchema } from './environment-infra';
 
@@ -12,6 +12,8 @@ import { infraSchema } from './environment-infra';
 // Scalars
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RFC 1035 label: what Kubernetes requires of Service names (app names become Service names). */
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** IANA service name, the rule Kubernetes applies to container port names. */
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -20,9 +22,28 @@ const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*
 const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 const show = (value: unknown) => JSON.stringify(value);
+/** A quoted, shortened rendering of user text for messages (one line whatever it holds). */
+const quote = (s: string) => show(s.length > 60 ? `${s.slice(0, 60)}...` : s);
+
+/**
+ * Line breaks (including U+2028/U+2029), other control characters and bidirectional overrides:
+ * free text is written into Markdown tables (ACCESS.md) and YAML, where one of them could end
+ * a table row, start a heading or make a reviewer read something else than what is there.
+ */
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+
+/** One line of text for people (a description, a reason): no line breaks or control characters. */
+export const oneLine = z.string().refine((s) => !CONTROL.test(s), {
+  error: (i) => `${quote(String(i.input))} is not one line of text (no line breaks or control characters)`,
+});
 
 const dnsLabel = z.string().refine((s) => s.length <= 63 && DNS_LABEL.test(s), {
   error: (i) => `${show(i.input)} is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
+});
+
+/** App names become Deployment, Service and container names: a Service name is an RFC 1035 label. */
+const appName = z.string().refine((s) => s.length <= 63 && DNS_1035_LABEL.test(s), {
+  error: (i) => `${show(i.input)} is not a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)`,
 });
 
 const port = z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, { error: (i) => `${show(i.input)} is not a port number (1-65535)` });
@@ -31,7 +52,23 @@ const portName = z.string().refine((s) => s.length <= 15 && PORT_NAME.test(s), {
   error: (i) => `${show(i.input)} is not a port name (at most 15 lowercase letters, digits and "-", with a letter)`,
 });
 
-const cidr = z.string().refine(isCidr, { error: (i) => `${show(i.input)} is not an IPv4 CIDR` });
+/** `a.b.c.d/n` of a parsed block. */
+const formatCidr = (r: { start: number; end: number }) => `${formatIpv4(r.start)}/${32 - Math.log2(r.end - r.start + 1)}`;
+
+/**
+ * An IPv4 CIDR in canonical form only: no host bits, no leading zeros (`010.0.0.0/8` is octal
+ * 8.0.0.0 to some tools and decimal 10.0.0.0 to others), a prefix length without leading zeros.
+ */
+const cidr = z.string().superRefine((s, ctx) => {
+  if (isCidr(s) && formatCidr(parseCidr(s)!) === s) return;
+  const loose = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
+  const canonical = loose && `${loose.slice(1, 5).map(Number).join('.')}/${Number(loose[5])}`;
+  if (canonical && canonical !== s && isCidr(canonical)) {
+    ctx.addIssue({ code: 'custom', message: `${show(s)} is not written canonically (leading zeros); write ${show(canonical)}` });
+  } else {
+    ctx.addIssue({ code: 'custom', message: `${show(s)} is not an IPv4 CIDR` });
+  }
+});
 
 const quantity = z.string().refine((s) => QUANTITY.test(s), { error: (i) => `${show(i.input)} is not a Kubernetes quantity` });
 
@@ -110,21 +147,25 @@ const flow = z.strictObject({
   endPort: port.optional(),
   /** @default "TCP" (for a named port: the port's own protocol) */
   protocol: protocol.optional(),
-  /** Why this flow exists; shown in ACCESS.md. */
-  description: z.string().optional(),
+  /** Why this flow exists, in one line. */
+  description: oneLine.optional(),
 });
 
 const blocked = z.strictObject({
   from: peer,
   to: peer,
-  /** Why this path must stay closed. */
-  reason: z.string().optional(),
+  /** Why this path must stay closed, in one line; shown in ACCESS.md. */
+  reason: oneLine.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
 // Identity
 
-const groupName = z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 128, { error: (i) => `${show(i.input)} is not a group name` });
+/** A Twingate group name: one line (it is written into ACCESS.md and YAML), trimmed, 1-128 characters. */
+const groupName = z.string().superRefine((s, ctx) => {
+  if (CONTROL.test(s)) ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a group name (one line: no line breaks or control characters)` });
+  else if (s.trim() !== s || s.length === 0 || s.length > 128) ctx.addIssue({ code: 'custom', message: `${show(s)} is not a group name` });
+});
 
 export const KUBERNETES_ROLES = ['view', 'edit', 'admin', 'cluster-admin'] as const;
 
@@ -169,7 +210,7 @@ const baseShape = {
   }),
   /** Namespaces the platform owns: each gets Pod Security "restricted" and default deny. */
   namespaces: z.array(dnsLabel).min(1),
-  apps: z.record(dnsLabel, app).default({}),
+  apps: z.record(appName, app).default({}),
   /** Allowed connections; rendered as NetworkPolicy allows. Nothing else is allowed. */
   flows: z.array(flow).default([]),
   /** Paths that must stay closed. */
@@ -283,6 +324,11 @@ export const NAME_LABEL = 'app.kubernetes.io/name';
  * the first problem (users fix one line at a time) or the resolved environment.
  */
 export function validateEnvironment(input: unknown, catalogue: readonly Component[]): { env: Environment } | { problem: Problem } {
+  const result = validateUnlabelled(input, catalogue);
+  return 'problem' in result ? { problem: labelled(result.problem, input) } : result;
+}
+
+function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { env: Environment } | { problem: Problem } {
   const parsed = environmentSchema(catalogue).safeParse(input, { reportInput: true });
   if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
   const data = parsed.data as Parsed & Record<string, unknown>;
@@ -322,7 +368,10 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
     labels: { [NAME_LABEL]: name },
     ports: Object.fromEntries(Object.entries(a.ports).map(([n, p]) => [n, { containerPort: p.containerPort, protocol: p.protocol }])),
   }));
-  env = { ...env, workloads: [...appWorkloads, ...components.flatMap((c) => c.workloads?.(env) ?? [])] };
+  const platformWorkloads = components.flatMap((c) => (c.workloads?.(env) ?? []).map((workload) => ({ workload, component: c.name })));
+  const shadowing = checkAppWorkloads(appWorkloads, platformWorkloads);
+  if (shadowing) return { problem: shadowing };
+  env = { ...env, workloads: [...appWorkloads, ...platformWorkloads.map((p) => p.workload)] };
 
   const [general] = checkShape(env);
   if (general) return { problem: general };
@@ -345,16 +394,17 @@ export function validateEnvironment(input: unknown, catalogue: readonly Componen
     }
   }
   env = { ...env, flows };
-  const dup = duplicate(flows, (f) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]));
+  const key = (f: Flow) => JSON.stringify([f.from, f.to, f.port, f.endPort, f.protocol]);
+  const dup = duplicate(flows, key);
   if (dup >= 0) {
     const f = flows[dup]!;
-    return {
-      problem: {
-        path: f.origin ? `flows` : `flows[${dup}]`,
-        message: f.origin ? `${describeFlow(f)} is already declared by component ${f.origin}; remove it` : 'duplicates an earlier flow',
-      },
-    };
+    if (!f.origin) return { problem: { path: `flows[${dup}]`, message: 'duplicates an earlier flow' } };
+    // The second copy is the component's (they come after the declared flows): name the declared one.
+    const declaredAt = data.flows.findIndex((d) => key(d) === key(f));
+    return { problem: { path: `flows[${declaredAt}]`, message: `duplicates a flow of component ${f.origin}; remove it` } };
   }
+  const tooLong = [...checkFlowNames(env, flows.slice(0, data.flows.length))][0];
+  if (tooLong) return { problem: tooLong };
 
   return { env };
 }
@@ -447,6 +497,7 @@ function duplicate<T>(items: readonly T[], key: (t: T) => string): number {
 function* checkShape(env: Environment): Generator<Problem> {
   yield* checkNetwork(env);
   yield* checkNamespaces(env);
+  yield* checkApps(env);
 }
 
 /** Checks of references between fields: flows and blocked paths to workloads and ports, access rows to groups and apps. */
@@ -546,6 +597,12 @@ function* checkFlow(known: readonly WorkloadRef[], f: Flow, path: string): Gener
         message: `${show(f.to)} has no port named ${show(f.port)}${names.length ? ` (it has ${names.map(show).join(', ')})` : ''}`,
       };
     }
+    if (typeof to === 'object' && to.ports[f.port] && f.protocol !== undefined && f.protocol !== to.ports[f.port]!.protocol) {
+      yield {
+        path: `${path}.protocol`,
+        message: `${show(f.protocol)} contradicts port ${show(f.port)} of ${show(f.to)}, which is ${to.ports[f.port]!.protocol}; leave protocol out (a named port carries its own)`,
+      };
+    }
     if (f.endPort !== undefined) yield { path: `${path}.endPort`, message: 'endPort needs a numeric port' };
   } else if (f.endPort !== undefined && f.endPort < f.port) {
     yield { path: `${path}.endPort`, message: `${f.endPort} is below port ${f.port}` };
@@ -571,4 +628,174 @@ function* checkIdentity(env: Environment): Generator<Problem> {
   }
   const rowDup = duplicate(env.access, (r) => r.group);
   if (rowDup >= 0) yield { path: `access[${rowDup}].group`, message: `group ${show(env.access[rowDup]!.group)} has two access rows; merge them` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems about a flow or a blocked path name it: spreads of shared lists make indices invisible.
+
+/** A peer as written, for messages; whatever was written, on one line. */
+function rawPeer(p: unknown): string {
+  if (typeof p === 'string') return /^[\x21-\x7e]{1,130}$/.test(p) ? p : quote(p);
+  if (p && typeof p === 'object' && typeof (p as { cidr?: unknown }).cidr === 'string') {
+    const { cidr: block, except } = p as { cidr: string; except?: unknown };
+    const list = Array.isArray(except) ? except.filter((e): e is string => typeof e === 'string') : [];
+    return `${rawPeer(block)}${list.length ? ` except ${list.map(rawPeer).join(',')}` : ''}`;
+  }
+  return '?';
+}
+
+/** `from -> to : port` of a flow (`from -> to` of a blocked path) as written in the input, or undefined when it is not an object. */
+function rawSubject(item: unknown, kind: 'flows' | 'blocked'): string | undefined {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const { from, to, port, endPort } = item as Record<string, unknown>;
+  const ends = `${rawPeer(from)} -> ${rawPeer(to)}`;
+  if (kind === 'blocked') return ends;
+  const first = typeof port === 'number' || typeof port === 'string' ? rawPeer(String(port)) : '?';
+  return `${ends} : ${first}${typeof endPort === 'number' ? `-${endPort}` : ''}`;
+}
+
+/** `flows[3].to` becomes `flows[3] (a/b -> c/d : http).to`; other paths are unchanged. */
+function labelled(problem: Problem, input: unknown): Problem {
+  const m = /^(flows|blocked)\[(\d+)\]/.exec(problem.path);
+  if (!m) return problem;
+  const list = (input as Record<string, unknown> | null)?.[m[1]!];
+  const subject = Array.isArray(list) ? rawSubject(list[Number(m[2])], m[1] as 'flows' | 'blocked') : undefined;
+  return subject ? { ...problem, path: `${m[0]} (${subject})${problem.path.slice(m[0].length)}` } : problem;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apps: what the cluster would reject or a reviewer would never want
+
+/** An app must not be, or select the pods of, a workload an enabled platform component runs in its namespace. */
+function checkAppWorkloads(apps: readonly WorkloadRef[], platform: readonly { workload: WorkloadRef; component: string }[]): Problem | undefined {
+  const within = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => Object.entries(a).every(([k, v]) => b[k] === v);
+  for (const app of apps) {
+    for (const { workload: w, component } of platform) {
+      if (w.namespace !== app.namespace) continue;
+      const ref = `${w.namespace}/${w.name}`;
+      if (w.name === app.name) {
+        return { path: `apps.${app.name}`, message: `${show(ref)} is a workload of component ${component}; choose another app name` };
+      }
+      // Policies select pods by labels: overlapping selectors would open one workload's flows to the other.
+      if (within(app.labels, w.labels) || within(w.labels, app.labels)) {
+        return {
+          path: `apps.${app.name}`,
+          message: `its pods' labels would select the pods of ${show(ref)} (component ${component}); choose another app name`,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+const QUANTITY_SCALE: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  '': [1n, 1n],
+  m: [1n, 1000n],
+  k: [10n ** 3n, 1n],
+  M: [10n ** 6n, 1n],
+  G: [10n ** 9n, 1n],
+  T: [10n ** 12n, 1n],
+  Ki: [2n ** 10n, 1n],
+  Mi: [2n ** 20n, 1n],
+  Gi: [2n ** 30n, 1n],
+  Ti: [2n ** 40n, 1n],
+};
+
+/** A quantity as an exact fraction: `1.5Gi`, `1536Mi` and `1610612736` are equal, `500m` is half of `1`. */
+function quantityValue(q: string): { num: bigint; den: bigint } {
+  const [, whole, fraction = '', suffix = ''] = /^(\d+)(?:\.(\d+))?([A-Za-z]*)$/.exec(q)!;
+  const [mul, div] = QUANTITY_SCALE[suffix]!;
+  return { num: BigInt(whole! + fraction) * mul, den: 10n ** BigInt(fraction.length) * div };
+}
+
+/** Negative when `a < b`, 0 when equal, positive when `a > b`. */
+function compareQuantities(a: string, b: string): number {
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  const d = x.num * y.den - y.num * x.den;
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/** Variable names that say their value is a secret. */
+const SECRET_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIALS?)$/i;
+const PUBLIC_NAME = /(^|_)PUBLIC_KEY$/i;
+
+/** What a value that is a key looks like, whatever its name; `undefined` for an ordinary value. */
+function secretLooking(value: string): string | undefined {
+  if (value.includes('-----BEGIN')) return 'a PEM block';
+  if (/\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(value)) return 'an AWS access key id';
+  if (/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return 'a URL with a password';
+  if (/[0-9a-f]{32,}/i.test(value)) return 'a long hexadecimal string';
+  for (const run of value.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) {
+    if (/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) return 'a long base64 string';
+  }
+  return undefined;
+}
+
+function* checkApps(env: Environment): Generator<Problem> {
+  for (const [name, a] of Object.entries(env.apps)) {
+    for (const resource of ['cpu', 'memory'] as const) {
+      const request = a.resources.requests[resource];
+      const limit = a.resources.limits[resource];
+      if (compareQuantities(request, limit) > 0) {
+        yield { path: `apps.${name}.resources.requests.${resource}`, message: `${show(request)} is above the limit ${show(limit)}` };
+      }
+    }
+    for (const [variable, value] of Object.entries(a.env)) {
+      // Never echo the value: the message lands in CI logs.
+      const path = `apps.${name}.env.${variable}`;
+      const looks = secretLooking(value);
+      if (looks) {
+        yield { path, message: `the value looks like ${looks}; env holds plain settings, never secrets (deliver secrets through External Secrets)` };
+      } else if (value !== '' && SECRET_NAME.test(variable) && !PUBLIC_NAME.test(variable)) {
+        yield {
+          path,
+          message:
+            'a literal value under a secret-looking name; env holds plain settings, never secrets (deliver secrets through External Secrets, or rename the variable)',
+        };
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names built from a flow
+
+/** Longest file name most file systems take (bytes; names are ASCII here). */
+const FILE_NAME_MAX = 255;
+/** Room for the `-2`, `-3`, ... network-policy appends to policies that differ only in `except`. */
+const SUFFIX_ROOM = 3;
+
+function endpointSlug(e: Endpoint): string {
+  return e.kind === 'workload' ? `${e.workload.namespace}-${e.workload.name}` : e.kind === 'namespace' ? `${e.namespace}-all` : e.cidr.replace('/', '-');
+}
+
+/**
+ * The network-policy component writes one NetworkPolicy per restricted side of a flow, named
+ * `allow-<ingress|egress>-<this end>-<from|to>-<other end>-<protocol>-<port>[-<endPort>]` in that
+ * side's namespace, to `networkpolicy.<namespace>.<name>.yaml` (tests/platform/network-policy.test.ts
+ * checks this mirror against the component). The file name is the longer of the two limits
+ * (a Kubernetes name takes 253), so it is the one checked.
+ */
+function* checkFlowNames(env: Environment, flows: readonly ResolvedFlow[]): Generator<Problem> {
+  const owned = new Set(env.namespaces);
+  const nsOf = (e: Endpoint) => (e.kind === 'workload' ? e.workload.namespace : e.kind === 'namespace' ? e.namespace : undefined);
+  for (const [i, f] of flows.entries()) {
+    const ports = `${f.ports.protocol.toLowerCase()}-${f.ports.port}${f.ports.endPort !== undefined ? `-${f.ports.endPort}` : ''}`;
+    const sides = [
+      { ns: nsOf(f.source), name: `allow-egress-${endpointSlug(f.source)}-to-${endpointSlug(f.destination)}-${ports}` },
+      { ns: nsOf(f.destination), name: `allow-ingress-${endpointSlug(f.destination)}-from-${endpointSlug(f.source)}-${ports}` },
+    ];
+    for (const { ns, name } of sides) {
+      if (ns === undefined || !owned.has(ns)) continue;
+      const length = `networkpolicy.${ns}.${name}.yaml`.length;
+      if (length > FILE_NAME_MAX - SUFFIX_ROOM) {
+        yield {
+          path: `flows[${i}]`,
+          message: `names too long: its NetworkPolicy file name would have ${length} characters (at most ${FILE_NAME_MAX - SUFFIX_ROOM}); shorten the namespace or app names`,
+        };
+        break;
+      }
+    }
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { maybeSettingsOf, type SettingsBlock, settingsOf, type WorkloadRef } from '../../lib/component';
-import { type Environment, NAME_LABEL, type Problem, type Protocol } from '../../lib/environment';
+import { type Environment, NAME_LABEL, oneLine, type Problem, type Protocol } from '../../lib/environment';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -61,8 +61,8 @@ const twingateSchema = z.strictObject({
     .strictObject({
       /** Alias of the Kubernetes resource (unique per cluster: clusters share the in-cluster address). @default "kubernetes.<aliasDomain>" */
       alias: hostname.optional(),
-      /** Resource name shown in the Twingate client. @default "<cluster.name> Kubernetes API" */
-      resourceName: z.string().min(1).max(100).optional(),
+      /** Resource name shown in the Twingate client, one line. @default "<cluster.name> Kubernetes API" */
+      resourceName: oneLine.pipe(z.string().min(1).max(100)).optional(),
       /** @default 1 */
       replicas: z.number().int().min(1).max(10).default(1),
     })
@@ -258,6 +258,9 @@ export function appAlias(tg: ResolvedTwingate, app: string): string {
 // ---------------------------------------------------------------------------------------------
 // Cross-checks
 
+const HOSTNAME_MAX = 253;
+const FILE_NAME_MAX = 255;
+
 const ROLE_RANK: Readonly<Record<string, number>> = { view: 0, edit: 1, admin: 2, 'cluster-admin': 3 };
 
 function* checkTwingate(env: Environment): Generator<Problem> {
@@ -274,6 +277,22 @@ function* checkTwingate(env: Environment): Generator<Problem> {
 
   for (const app of Object.keys(tg.aliases)) {
     if (!env.apps[app]) yield { path: `twingate.aliases.${app}`, message: `unknown app ${show(app)}` };
+  }
+  // The default aliases append to aliasDomain, which may be a long name already.
+  if (!tg.gateway.alias && tg.gatewayAlias.length > HOSTNAME_MAX) {
+    yield {
+      path: 'twingate.aliasDomain',
+      message: `the gateway alias kubernetes.<aliasDomain> would have ${tg.gatewayAlias.length} characters (at most ${HOSTNAME_MAX})`,
+    };
+  }
+  for (const app of exposedApps(env)) {
+    const alias = appAlias(tg, app);
+    if (!tg.aliases[app] && alias.length > HOSTNAME_MAX) {
+      yield {
+        path: 'twingate.aliasDomain',
+        message: `the alias of app ${show(app)}, ${app}.<aliasDomain>, would have ${alias.length} characters (at most ${HOSTNAME_MAX})`,
+      };
+    }
   }
   const aliasOwners = new Map<string, string>([[tg.gatewayAlias, 'twingate.gateway.alias']]);
   for (const app of exposedApps(env)) {
@@ -295,6 +314,19 @@ function* checkTwingate(env: Environment): Generator<Problem> {
     if (other !== undefined && other !== g)
       yield { path: `groups[${i}]`, message: `${show(g)} and ${show(other)} map to the same Kubernetes name ${show(slug)}` };
     slugs.set(slug, g);
+  }
+  // TwingateResourceAccess objects are named `<app>.<app namespace>.<group slug>` (access.ts), one file each.
+  for (const [i, row] of env.access.entries()) {
+    for (const [j, app] of row.resources.entries()) {
+      if (!env.apps[app]) continue;
+      const length = `twingateresourceaccess.${tg.namespace}.${app}.${env.apps[app].namespace}.${groupSlug(row.group)}.yaml`.length;
+      if (length > FILE_NAME_MAX) {
+        yield {
+          path: `access[${i}].resources[${j}]`,
+          message: `names too long: the TwingateResourceAccess file name of this grant would have ${length} characters (at most ${FILE_NAME_MAX}); shorten the app, namespace or group name`,
+        };
+      }
+    }
   }
   for (const [i, row] of env.access.entries()) {
     if ((UNIVERSAL_GROUPS as readonly string[]).includes(row.group) && row.kubernetesRole && ROLE_RANK[row.kubernetesRole]! > ROLE_RANK.view!) {

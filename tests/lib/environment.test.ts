@@ -18,6 +18,15 @@ const dev: EnvironmentInput = devInput;
 
 type Mutation = (e: any) => void;
 
+/** Names at the Kubernetes limit (63), each allowed on its own, too long together in some names. */
+const NS63 = `n${'s'.repeat(62)}`;
+const APP63 = `a${'p'.repeat(62)}`;
+/** An app of its own in a namespace of its own. */
+const addApp = (e: any, name: string, namespace: string, ports: Record<string, unknown> = { http: { containerPort: 8080 } }) => {
+  if (!e.namespaces.includes(namespace)) e.namespaces.push(namespace);
+  e.apps[name] = { namespace, image: 'traefik/whoami:v1.10.3', ports };
+};
+
 /** [what, mutation of a valid dev environment, the exact error line] */
 const CASES: [string, Mutation, string][] = [
   ['pod CIDR with a /33', (e) => (e.network.podCidr = '10.0.0.0/33'), 'error: environment dev: network.podCidr: "10.0.0.0/33" is not an IPv4 CIDR'],
@@ -33,7 +42,7 @@ const CASES: [string, Mutation, string][] = [
       e.apps.Whoami = e.apps.whoami;
       delete e.apps.whoami;
     },
-    'error: environment dev: apps.Whoami: key "Whoami" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)',
+    'error: environment dev: apps.Whoami: key "Whoami" is not a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)',
   ],
   [
     'port out of range',
@@ -48,17 +57,17 @@ const CASES: [string, Mutation, string][] = [
   [
     'flow to an unknown app',
     (e) => (e.flows[0].to = 'whoami/nope'),
-    'error: environment dev: flows[0].to: unknown workload "whoami/nope" (not an app or platform workload of this environment)',
+    'error: environment dev: flows[0] (twingate/connector -> whoami/nope : http).to: unknown workload "whoami/nope" (not an app or platform workload of this environment)',
   ],
   [
     'flow to an app in the wrong namespace',
     (e) => (e.flows[0].to = 'twingate/whoami'),
-    'error: environment dev: flows[0].to: unknown workload "twingate/whoami" (did you mean "whoami/whoami"?)',
+    'error: environment dev: flows[0] (twingate/connector -> twingate/whoami : http).to: unknown workload "twingate/whoami" (did you mean "whoami/whoami"?)',
   ],
   [
     'flow to a port the app does not have',
     (e) => (e.flows[0].port = 'https'),
-    'error: environment dev: flows[0].port: "whoami/whoami" has no port named "https" (it has "http")',
+    'error: environment dev: flows[0] (twingate/connector -> whoami/whoami : https).port: "whoami/whoami" has no port named "https" (it has "http")',
   ],
   [
     'access for an undeclared group',
@@ -91,7 +100,11 @@ const CASES: [string, Mutation, string][] = [
     'error: environment dev: apps.whoami.namespace: namespace "web" is not declared in namespaces',
   ],
   ['missing cluster name', (e) => delete e.cluster.name, 'error: environment dev: cluster.name: is required'],
-  ['unknown protocol', (e) => (e.flows[0].protocol = 'HTTP'), 'error: environment dev: flows[0].protocol: "HTTP" is not one of "TCP", "UDP", "SCTP"'],
+  [
+    'unknown protocol',
+    (e) => (e.flows[0].protocol = 'HTTP'),
+    'error: environment dev: flows[0] (twingate/connector -> whoami/whoami : http).protocol: "HTTP" is not one of "TCP", "UDP", "SCTP"',
+  ],
   [
     'owning kube-system',
     (e) => e.namespaces.push('kube-system'),
@@ -105,18 +118,22 @@ const CASES: [string, Mutation, string][] = [
   [
     'except outside its CIDR',
     (e) => e.flows.push({ from: 'whoami/whoami', to: { cidr: '203.0.113.0/24', except: ['198.51.100.0/24'] }, port: 443 }),
-    'error: environment dev: flows[1].to.except[0]: "198.51.100.0/24" is not inside "203.0.113.0/24"',
+    'error: environment dev: flows[1] (whoami/whoami -> 203.0.113.0/24 except 198.51.100.0/24 : 443).to.except[0]: "198.51.100.0/24" is not inside "203.0.113.0/24"',
   ],
   [
     'endPort below port',
     (e) => e.flows.push({ from: 'whoami/whoami', to: { cidr: '203.0.113.0/24' }, port: 30000, endPort: 20000 }),
-    'error: environment dev: flows[1].endPort: 20000 is below port 30000',
+    'error: environment dev: flows[1] (whoami/whoami -> 203.0.113.0/24 : 30000-20000).endPort: 20000 is below port 30000',
   ],
-  ['duplicate flow', (e) => e.flows.splice(1, 0, clone(e.flows[0])), 'error: environment dev: flows[1]: duplicates an earlier flow'],
+  [
+    'duplicate flow',
+    (e) => e.flows.splice(1, 0, clone(e.flows[0])),
+    'error: environment dev: flows[1] (twingate/connector -> whoami/whoami : http): duplicates an earlier flow',
+  ],
   [
     'a flow a component already declares',
     (e) => e.flows.push({ from: 'twingate/connector', to: 'twingate/gateway', port: 'https' }),
-    'error: environment dev: flows: twingate/connector -> twingate/gateway : https is already declared by component twingate-access-gateway; remove it',
+    'error: environment dev: flows[1] (twingate/connector -> twingate/gateway : https): duplicates a flow of component twingate-access-gateway; remove it',
   ],
   [
     'an app named like a platform component',
@@ -134,6 +151,143 @@ const CASES: [string, Mutation, string][] = [
     'an unknown chart',
     (e) => (e.charts = { gatway: '1.0.0' }),
     'error: environment dev: charts["gatway"]: unknown chart (known: "twingate-operator", "gateway", "connector")',
+  ],
+  // A flow or blocked path is named by its ends: spread lists (whoamiFlows, standardBlocked) hide indices.
+  [
+    'blocked path naming an unknown workload',
+    (e) => e.blocked.push({ from: 'whoami/whoami', to: 'twingate/nope', reason: 'typo' }),
+    'error: environment dev: blocked[4] (whoami/whoami -> twingate/nope).to: unknown workload "twingate/nope" (not an app or platform workload of this environment)',
+  ],
+  [
+    'a flow whose peer is not even one line',
+    (e) => (e.flows[0].from = 'twingate/\nconnector'),
+    'error: environment dev: flows[0] ("twingate/\\nconnector" -> whoami/whoami : http).from: "twingate/\\nconnector" is not a peer ("<namespace>/<workload>", "<namespace>/*" or { cidr })',
+  ],
+  // Names: what the cluster or the file system would refuse, refused first.
+  [
+    'app name starting with a digit (a Service name is a DNS-1035 label)',
+    (e) => addApp(e, '9lives', 'whoami'),
+    'error: environment dev: apps["9lives"]: key "9lives" is not a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)',
+  ],
+  [
+    'app name of 64 characters',
+    (e) => addApp(e, `${APP63}x`, 'whoami'),
+    `error: environment dev: apps.${APP63}x: key "${APP63}x" is not a DNS-1035 label (lowercase letters, digits and "-", starting with a letter, at most 63 characters)`,
+  ],
+  [
+    'namespace of 64 characters',
+    (e) => e.namespaces.push(`${NS63}x`),
+    `error: environment dev: namespaces[2]: "${NS63}x" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
+  ],
+  [
+    'an app named like a platform workload of its namespace',
+    (e) => addApp(e, 'gateway', 'twingate'),
+    'error: environment dev: apps.gateway: "twingate/gateway" is a workload of component twingate-access-gateway; choose another app name',
+  ],
+  [
+    "an app whose pods carry a platform workload's labels",
+    (e) => addApp(e, 'twingate-gateway', 'twingate'),
+    'error: environment dev: apps.twingate-gateway: its pods\' labels would select the pods of "twingate/gateway" (component twingate-access-gateway); choose another app name',
+  ],
+  [
+    'a flow whose NetworkPolicy file name would be too long',
+    (e) => {
+      addApp(e, APP63, NS63);
+      e.flows.push({ from: 'twingate/connector', to: `${NS63}/${APP63}`, port: 'http' });
+    },
+    `error: environment dev: flows[1] (twingate/connector -> ${NS63}/${APP63} : http): names too long: its NetworkPolicy file name would have 257 characters (at most 252); shorten the namespace or app names`,
+  ],
+  [
+    'a grant whose TwingateResourceAccess file name would be too long',
+    (e) => {
+      addApp(e, APP63, NS63);
+      e.groups.push('G'.repeat(60));
+      e.access.push({ group: 'G'.repeat(60), resources: [APP63] });
+      // The Twingate namespace at the limit too.
+      const tg = `t${'g'.repeat(62)}`;
+      e.namespaces[0] = tg;
+      e.twingate.namespace = tg;
+      e.flows[0].from = `${tg}/connector`;
+      e.blocked = [];
+    },
+    'error: environment dev: access[2].resources[0]: names too long: the TwingateResourceAccess file name of this grant would have 270 characters (at most 255); shorten the app, namespace or group name',
+  ],
+  [
+    'an alias domain that leaves no room for the aliases',
+    (e) => (e.twingate.aliasDomain = Array(4).fill('d'.repeat(62)).join('.')),
+    'error: environment dev: twingate.aliasDomain: the gateway alias kubernetes.<aliasDomain> would have 262 characters (at most 253)',
+  ],
+  // Free text is one line: it goes into ACCESS.md tables and YAML.
+  [
+    'a blocked reason with a line break and a heading',
+    (e) => (e.blocked[0].reason = 'apps stay out\n# Owned'),
+    'error: environment dev: blocked[0] (whoami/whoami -> kube-system/*).reason: "apps stay out\\n# Owned" is not one line of text (no line breaks or control characters)',
+  ],
+  [
+    'a flow description with a line separator',
+    (e) => (e.flows[0].description = 'people\u2028reach whoami'),
+    'error: environment dev: flows[0] (twingate/connector -> whoami/whoami : http).description: "people\u2028reach whoami" is not one line of text (no line breaks or control characters)',
+  ],
+  [
+    'a group name with a line break',
+    (e) => (e.groups[1] = 'Platform\nAdmins'),
+    'error: environment dev: groups[1]: "Platform\\nAdmins" is not a group name (one line: no line breaks or control characters)',
+  ],
+  [
+    'a gateway resource name with a control character',
+    (e) => (e.twingate.gateway = { resourceName: 'dev\u0007 API' }),
+    'error: environment dev: twingate.gateway.resourceName: "dev\\u0007 API" is not one line of text (no line breaks or control characters)',
+  ],
+  [
+    'an infra owner tag with a line break',
+    (e) => (e.infra.owner = 'platform\nteam'),
+    'error: environment dev: infra.owner: "platform\\nteam" is not an owner tag value (letters, digits, spaces and _ . : / = + - @, at most 256)',
+  ],
+  // What a cluster would reject or a reviewer would never want.
+  [
+    'a CPU request above its limit (1 core > 500m)',
+    (e) => (e.apps.whoami.resources = { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } }),
+    'error: environment dev: apps.whoami.resources.requests.cpu: "1" is above the limit "500m"',
+  ],
+  [
+    'a memory request above its limit (135000k > 128Mi)',
+    (e) => (e.apps.whoami.resources = { requests: { cpu: '100m', memory: '135000k' }, limits: { cpu: '0.1', memory: '128Mi' } }),
+    'error: environment dev: apps.whoami.resources.requests.memory: "135000k" is above the limit "128Mi"',
+  ],
+  [
+    'a literal password in env',
+    (e) => (e.apps.whoami.env = { LOG_LEVEL: 'debug', DB_PASSWORD: 'hunter2' }),
+    'error: environment dev: apps.whoami.env.DB_PASSWORD: a literal value under a secret-looking name; env holds plain settings, never secrets (deliver secrets through External Secrets, or rename the variable)',
+  ],
+  [
+    'an AWS access key id in env, whatever the name',
+    (e) => (e.apps.whoami.env = { S3_USER: 'AKIAIOSFODNN7EXAMPLE' }),
+    'error: environment dev: apps.whoami.env.S3_USER: the value looks like an AWS access key id; env holds plain settings, never secrets (deliver secrets through External Secrets)',
+  ],
+  [
+    'a private key in env',
+    (e) => (e.apps.whoami.env = { TLS: '-----BEGIN PRIVATE KEY-----\nMIIB...' }),
+    'error: environment dev: apps.whoami.env.TLS: the value looks like a PEM block; env holds plain settings, never secrets (deliver secrets through External Secrets)',
+  ],
+  [
+    'a CIDR with leading zeros',
+    (e) => (e.network.vpcCidr = '010.10.0.0/16'),
+    'error: environment dev: network.vpcCidr: "010.10.0.0/16" is not written canonically (leading zeros); write "10.10.0.0/16"',
+  ],
+  [
+    'a CIDR prefix length with a leading zero',
+    (e) => e.flows.push({ from: 'whoami/whoami', to: { cidr: '203.0.113.0/024' }, port: 443 }),
+    'error: environment dev: flows[1] (whoami/whoami -> 203.0.113.0/024 : 443).to.cidr: "203.0.113.0/024" is not an IPv4 CIDR',
+  ],
+  [
+    'a CIDR prefix length written 08',
+    (e) => (e.network.serviceCidr = '172.0.0.0/08'),
+    'error: environment dev: network.serviceCidr: "172.0.0.0/08" is not written canonically (leading zeros); write "172.0.0.0/8"',
+  ],
+  [
+    'a UDP flow to a TCP named port',
+    (e) => (e.flows[0].protocol = 'UDP'),
+    'error: environment dev: flows[0] (twingate/connector -> whoami/whoami : http).protocol: "UDP" contradicts port "http" of "whoami/whoami", which is TCP; leave protocol out (a named port carries its own)',
   ],
 ];
 
@@ -201,6 +355,76 @@ describe('valid environments', () => {
       expect(e.cluster.domain).toBe('cluster.local');
       expect(e.components).toContain('network-policy');
     }
+  });
+
+  it('accepts what the checks must not refuse: equal quantities in other units, plain settings, a protocol that agrees with its port', () => {
+    const input = clone(dev) as any;
+    input.apps.whoami.resources = { requests: { cpu: '0.5', memory: '0.125Gi' }, limits: { cpu: '500m', memory: '128Mi' } };
+    input.apps.whoami.env = {
+      LOG_LEVEL: 'debug',
+      DB_PASSWORD: '',
+      SIGNING_PUBLIC_KEY: 'ed25519',
+      CALLBACK_URL: 'https://user@example.com/cb',
+      BUILD: 'abc123',
+      PATH_PREFIX: '/api/v1/orders/recent',
+    };
+    input.flows[0].protocol = 'TCP';
+    const r = validate(input);
+    expect('problem' in r ? `${r.problem.path}: ${r.problem.message}` : 'valid').toBe('valid');
+  });
+
+  it.each([
+    ['500m', '0.5', true],
+    ['1536Mi', '1.5Gi', true],
+    ['1G', '1Gi', true],
+    ['1Gi', '1G', false],
+    ['1001m', '1', false],
+    ['1024', '1Ki', true],
+    ['1025', '1Ki', false],
+    ['0.1', '100m', true],
+  ])('request %s with limit %s: accepted is %s (exact comparison across units)', (request, limit, ok) => {
+    const input = clone(dev) as any;
+    input.apps.whoami.resources = { requests: { cpu: '10m', memory: request }, limits: { cpu: '10m', memory: limit } };
+    const r = validate(input);
+    expect('env' in r).toBe(ok);
+  });
+
+  it.each([
+    ['SESSION', '3f8a9c2e4b7d1f6a0c5e8b2d9f4a7c1e', 'a long hexadecimal string'],
+    ['BLOB', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1234', 'a long base64 string'],
+    ['DATABASE_URL', 'postgres://app:s3cret@db.shop:5432/orders', 'a URL with a password'],
+    ['GITHUB_TOKEN', 'qq-77', undefined],
+    ['SIGNING_KEY', 'qq-77', undefined],
+    ['AWS_SECRET', 'qq-77', undefined],
+    ['smtp_password', 'qq-77', undefined],
+  ])('env %s is refused without echoing its value', (name, value, looks) => {
+    const input = clone(dev) as any;
+    input.apps.whoami.env = { [name]: value };
+    const r = validate(input);
+    if (!('problem' in r)) throw new Error('accepted');
+    expect(r.problem.path).toBe(`apps.whoami.env.${name}`);
+    expect(r.problem.message).toContain(looks ? `looks like ${looks}` : 'secret-looking name');
+    expect(r.problem.message).not.toContain(value);
+  });
+
+  it('free text cannot break ACCESS.md: pipes and HTML stay inside their cell', async () => {
+    const input = clone(dev) as any;
+    input.blocked[0].reason = 'never | ever <!-- hidden';
+    input.groups[0] = 'Ops | On-Call <b>';
+    input.access[0].group = 'Ops | On-Call <b>';
+    const envDir = environmentsDir('dev', JSON.stringify(input));
+    const out = join(tempDir('zt-out-'), 'dist');
+    const io = captureIo();
+    expect(await synth(['--environments', envDir, '--out', out], io)).toBe(0);
+    const access = readTree(out).get('dev/ACCESS.md')!;
+    const cells = (line: string) => line.split(/(?<!\\)\|/).length - 2;
+    const blocked = access.split('\n').find((l) => l.startsWith('| whoami/whoami | kube-system/* |'))!;
+    expect(blocked).toBe('| whoami/whoami | kube-system/* | never \\| ever &lt;!-- hidden |');
+    expect(cells(blocked)).toBe(3);
+    const group = access.split('\n').find((l) => l.startsWith('| Ops'))!;
+    expect(group).toBe('| Ops \\| On-Call &lt;b> | whoami (whoami/whoami) | edit |');
+    expect(cells(group)).toBe(3);
+    expect(access).not.toContain('<!-- hidden');
   });
 
   it('validation is pure data: the same input gives the same environment', () => {

@@ -3,13 +3,17 @@
  * namespace, DNS only to kube-dns, and allows that correspond one-to-one to declared flows,
  * for the committed environments and for generated ones.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KUBE_DNS } from '../../lib/cluster';
 import { type Environment, NAME_LABEL, workloads } from '../../lib/environment';
+import { fileNameFor } from '../../lib/output';
 import { ALLOW_DNS, DEFAULT_DENY } from '../../platform/network-policy';
 import { type EnvironmentInput, validate } from '../../platform/registry';
-import { environments, objectsOf } from '../support';
+import { environments, objectsOf, tempDir } from '../support';
 import { mulberry32 } from '../support/prng';
+import { baseInput } from '../support/twingate';
 
 type Rule = { peers: unknown[]; ports: { protocol: string; port: number; endPort?: number }[] };
 type NetPol = {
@@ -229,5 +233,37 @@ describe('network-policy on generated environments', () => {
     expect(allows).toHaveLength(1);
     expect(allows[0]!.spec.policyTypes).toEqual(['Egress']);
     expect(allows[0]!.spec.egress![0]).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }], ports: [{ port: 443, protocol: 'TCP' }] });
+  });
+});
+
+describe('names built from long namespaces and app names', () => {
+  const NS = `n${'s'.repeat(62)}`;
+  /** twingate/connector -> <63-character namespace>/<app> : http; the ingress policy's file name is 194 + the app name's length. */
+  const withApp = (app: string) =>
+    validate(
+      baseInput({
+        namespaces: ['twingate', 'whoami', NS],
+        apps: { [app]: { namespace: NS, image: 'traefik/whoami:v1.10.3', ports: { http: { containerPort: 8080 } } } },
+        access: [],
+        flows: [{ from: 'twingate/connector', to: `${NS}/${app}`, port: 'http' }],
+      }),
+    );
+
+  it('validation mirrors the component: the longest accepted flow renders a file name of exactly the limit, which a file system takes', () => {
+    const r = withApp(`a${'p'.repeat(57)}`);
+    if ('problem' in r) throw new Error(`${r.problem.path}: ${r.problem.message}`);
+    const names = policiesOf(r.env).map((p) => fileNameFor(p as never));
+    const longest = Math.max(...names.map((n) => n.length));
+    // 252: 255 minus room for the "-2" suffix of policies that differ only in their except list.
+    expect(longest).toBe(252);
+    const dir = tempDir();
+    for (const n of names) writeFileSync(join(dir, n), '');
+  });
+
+  it('one character more is a problem naming the flow, before anything renders', () => {
+    const r = withApp(`a${'p'.repeat(58)}`);
+    expect('problem' in r && `${r.problem.path}: ${r.problem.message}`).toBe(
+      `flows[0] (twingate/connector -> ${NS}/a${'p'.repeat(58)} : http): names too long: its NetworkPolicy file name would have 253 characters (at most 252); shorten the namespace or app names`,
+    );
   });
 });

@@ -136,7 +136,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
     [
       'a flow to a port its pods do not have',
       (e: any) => (e.flows[1].port = 'http'),
-      'flows[1].port',
+      'flows[1] (whoami/whoami -> metrics/agent : http).port',
       '"metrics/agent" has no port named "http" (it has "metrics")',
     ],
   ])('rejects an environment %s, naming the field', (_what, patch, path, message) => {

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as synth } from '../../../lib/cli/synth';
-import { readTree } from '../../../lib/output';
+import { fileNameFor, readTree } from '../../../lib/output';
 import { type EnvironmentInput, validate } from '../../../platform/registry';
 import { chartConnectorCount, resolveTwingate } from '../../../platform/twingate/settings';
-import { baseInput, mustValidate } from '../../support/twingate';
+import { baseInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
 
 /** [case, input, expected path, expected message fragment] */
 const BAD: [string, EnvironmentInput, string, RegExp][] = [
@@ -117,6 +117,34 @@ describe('twingate environment block', () => {
     expect(problem.path).toBe(path);
     expect(problem.message).toMatch(message);
     expect(problem.message).not.toContain('\n');
+  });
+});
+
+describe('names of Twingate objects built from long names', () => {
+  const TG = `t${'g'.repeat(62)}`;
+  const NS = `n${'s'.repeat(62)}`;
+  const APP = `a${'p'.repeat(62)}`;
+  /** A grant of a 63-character app in a 63-character namespace, from the Twingate namespace at 63 characters, to a group of `slug` characters. */
+  const withGroup = (slug: number) =>
+    baseInput({
+      namespaces: [TG, NS],
+      apps: { [APP]: { namespace: NS, image: 'traefik/whoami:v1.10.3', ports: { http: { containerPort: 8080 } } } },
+      twingate: { network: 'acme', namespace: TG },
+      groups: ['g'.repeat(slug)],
+      access: [{ group: 'g'.repeat(slug), resources: [APP] }],
+    });
+
+  it('validation mirrors access.ts: the longest accepted grant renders a file name of exactly 255 characters', () => {
+    const env = mustValidate(withGroup(35));
+    const names = ofKind(renderAll(env), 'TwingateResourceAccess').map((o) => fileNameFor(o));
+    expect(Math.max(...names.map((n) => n.length))).toBe(255);
+  });
+
+  it('one character more is a problem at the grant', () => {
+    const r = validate(withGroup(36));
+    expect('problem' in r && `${r.problem.path}: ${r.problem.message}`).toBe(
+      'access[0].resources[0]: names too long: the TwingateResourceAccess file name of this grant would have 256 characters (at most 255); shorten the app, namespace or group name',
+    );
   });
 });
 
