@@ -14,16 +14,18 @@ import type { Component } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, settingsBlocks, validateEnvironment } from '../lib/environment';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
+import { networkProbes } from './probes';
+import { probeSettings } from './probes/settings';
 import { twingateSettings } from './twingate/settings';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
 
 /** The platform components, in the order they are listed and rendered. */
-export const PLATFORM: readonly Component[] = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector];
+export const PLATFORM: readonly Component[] = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector, networkProbes];
 
 /** Settings blocks by key, for the types of environment files; must equal what the components declare. */
-const BLOCKS = { twingate: twingateSettings } as const;
+const BLOCKS = { twingate: twingateSettings, probes: probeSettings } as const;
 
 /** What an environment file passes to {@link defineEnvironment}: the base fields plus every settings block. */
 export type EnvironmentInput = BaseEnvironmentInput & { [K in keyof typeof BLOCKS]?: z.input<(typeof BLOCKS)[K]['schema']> };
