@@ -29,7 +29,8 @@ export interface ScriptInput {
 /**
  * Columns: RESULT (PASS, FAIL, SKIP), EXPECT and GOT (connect, fail; GOT is `no-address` when
  * the name did not resolve, which never passes), ADDRESS (host:port dialled) and what the row
- * checks (the declaration, then the target it stands for, or why it is skipped).
+ * checks (the declaration, then the target it stands for, or why it is skipped). A FAIL row is
+ * followed by what `nc` said.
  */
 export function probeScript(input: ScriptInput): string {
   const { source, probes, skipped } = input;
@@ -46,6 +47,8 @@ export function probeScript(input: ScriptInput): string {
     '  case "$out" in *"bad address"*) got=no-address ;; esac',
     '  if [ "$got" = "$1" ]; then r=PASS; passed=$((passed + 1)); else r=FAIL; failed=$((failed + 1)); fi',
     '  row "$r" "$1" "$got" "$2:$3" "$4"',
+    // Why a row failed, in nc's words (refused, timed out, bad address).
+    '  if [ "$r" = FAIL ] && [ -n "$out" ]; then printf \'       %s\\n\' "$out"; fi',
     '}',
     `echo ${shellQuote(`network-probes ${input.env}: as ${source.namespace}/${source.name} (pod labels ${labelText(source.labels)}), timeout ${input.timeoutSeconds}s`)}`,
     "row RESULT EXPECT GOT ADDRESS 'DECLARED [TARGET]'",

@@ -361,7 +361,14 @@ s.on('timeout', () => { console.error('nc: timeout'); process.exit(1); });
       probe('fail', 'nowhere.invalid', 80, 'blocked[1]'),
     ]);
     expect(r.status).toBe(1);
-    expect(r.out.slice(2, 5).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['FAIL connect fail', 'FAIL fail connect', 'FAIL fail no-address']);
+    expect(r.out.slice(2, 7).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'FAIL connect fail',
+      ' nc: connect',
+      'FAIL fail connect',
+      'FAIL fail no-address',
+      ' nc: bad',
+    ]);
+    expect(r.out[3]).toBe(`       nc: connect ECONNREFUSED 127.0.0.1:${closed}`);
     expect(r.out.at(-1)).toBe('network-probes test whoami/whoami: 0 passed, 3 failed, 1 skipped');
   });
 });
