@@ -69,7 +69,7 @@ function git(repo: string, args: string[]): { ok: boolean; out: string; err: str
 }
 
 /** `--base`, or the merge base of HEAD and origin/main (main when there is no origin/main). */
-export function resolveBase(repo: string, base: string | undefined): { ref: string; sha: string } {
+function resolveBase(repo: string, base: string | undefined): { ref: string; sha: string } {
   if (!git(repo, ['rev-parse', '--git-dir']).ok) throw new UserError(`${repo} is not a git repository`);
   if (base !== undefined) {
     const r = git(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
@@ -363,7 +363,7 @@ function addressText(ranges: readonly Ipv4Range[], partition: readonly Ipv4Range
     if (last && last.end + 1 === r.start) merged[merged.length - 1] = { start: last.start, end: r.end };
     else merged.push(r);
   }
-  return [...names, ...merged.map(rangeText)].join(', ');
+  return [...names, ...merged.map(rangeText)].join(' and ');
 }
 
 function connectionChanges(base: Side, head: Side, env: string): ConnectionChange[] {
@@ -464,7 +464,7 @@ interface Section {
   readonly identity: readonly IdentityChange[];
 }
 
-export interface Report {
+interface Report {
   readonly base: { readonly ref: string; readonly sha: string };
   /** Sections with a change: environments by name, then argocd. */
   readonly sections: readonly Section[];
@@ -472,7 +472,7 @@ export interface Report {
   readonly unchanged: readonly string[];
 }
 
-export function compare(base: Side, head: Side, baseRef: Report['base']): Report {
+function compare(base: Side, head: Side, baseRef: Report['base']): Report {
   const manifests = manifestChanges(base, head);
   const envNames = [...new Set([...base.envs.keys(), ...head.envs.keys()])].sort(cmp);
   const sections: Section[] = [];
@@ -517,7 +517,7 @@ function counts(sections: readonly Section[]) {
 }
 
 /** `N objects changed in M environments; K connections added, J removed; identity: ...` */
-export function summary(report: Report): string {
+function summary(report: Report): string {
   const c = counts(report.sections);
   const envs = report.sections.filter((s) => s.objects.length && s.name !== 'argocd').length;
   const argo = report.sections.some((s) => s.name === 'argocd') ? ' and argocd/' : '';
@@ -537,7 +537,7 @@ function sectionSummary(s: Section): string {
 
 const baseText = (report: Report) => `${report.base.ref} (${report.base.sha.slice(0, 7)})`;
 
-export function formatText(report: Report): string {
+function formatText(report: Report): string {
   const out = [summary(report), `base: ${baseText(report)}; compared with: the working tree`];
   for (const s of report.sections) {
     out.push('', `== ${s.name}: ${sectionSummary(s)}`);
@@ -582,7 +582,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 /** Lines of one object's diff shown in a PR comment; the rest is counted (GitHub caps comments at 65,536 characters). */
 const MARKDOWN_DIFF_LINES = 200;
 
-export function formatMarkdown(report: Report): string {
+function formatMarkdown(report: Report): string {
   const out = [`**${summary(report)}**`, ''];
   out.push(`\`pnpm diff\`: the working tree against ${baseText(report)}.${report.unchanged.length ? ` Unchanged: ${report.unchanged.join(', ')}.` : ''}`);
   for (const s of report.sections) {

@@ -17,24 +17,26 @@ const PARTS = ['lib', 'platform', 'apps', 'analysis', 'argocd', 'imports', 'envi
 
 let repo: string;
 
-function git(...args: string[]): string {
-  const r = spawnSync('git', ['-C', repo, '-c', 'user.name=fixture', '-c', 'user.email=fixture@example.test', ...args], { encoding: 'utf8' });
+function gitIn(dir: string, ...args: string[]): string {
+  const r = spawnSync('git', ['-C', dir, '-c', 'user.name=fixture', '-c', 'user.email=fixture@example.test', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
+const git = (...args: string[]) => gitIn(repo, ...args);
 
-function commit(message: string) {
-  git('add', '-A');
-  git('commit', '-q', '-m', message);
+function commit(message: string, dir = repo) {
+  gitIn(dir, 'add', '-A');
+  gitIn(dir, 'commit', '-q', '-m', message);
 }
 
 const worktrees = () => git('worktree', 'list').split('\n').length;
 
-async function run(...argv: string[]) {
+async function runIn(dir: string, ...argv: string[]) {
   const io = captureIo();
-  const code = await diff(['--repo', repo, ...argv], io);
+  const code = await diff(['--repo', dir, ...argv], io);
   return { code, out: io.lines.out.join('\n').split('\n'), err: io.lines.err };
 }
+const run = (...argv: string[]) => runIn(repo, ...argv);
 
 beforeAll(() => {
   repo = realpathSync(mkdtempSync(join(tmpdir(), 'zt-diff-repo-')));
@@ -57,8 +59,9 @@ beforeAll(() => {
   commit('dev: a flow from kube-system, a Data Team group, Engineering down to view');
 });
 
+const made: string[] = [];
 afterAll(() => {
-  if (repo) rmSync(repo, { recursive: true, force: true });
+  for (const d of [repo, ...made]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 describe('pnpm diff against the commit before', () => {
@@ -146,6 +149,54 @@ describe('pnpm diff against the commit before', () => {
     );
     expect(out.match(/<summary><b>/g)?.length).toBe(1);
     expect(worktrees()).toBe(1);
+  });
+});
+
+describe('pnpm diff: a port moved, a flow and a group dropped, an address flow added', () => {
+  let text: Awaited<ReturnType<typeof run>>;
+
+  beforeAll(async () => {
+    // A clone at another path: the environment modules of the first repository are already loaded (and cached) in this process.
+    const clone = realpathSync(mkdtempSync(join(tmpdir(), 'zt-diff-clone-')));
+    made.push(clone);
+    gitIn(tmpdir(), 'clone', '-q', repo, clone);
+    symlinkSync(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    const dev = join(clone, 'environments', 'dev.ts');
+    const after = readFileSync(dev, 'utf8')
+      .replace(
+        "flows: [...whoamiFlows, { from: 'kube-system/*', to: 'whoami/whoami', port: 'http' }],",
+        "flows: [{ from: 'kube-system/*', to: 'whoami/whoami', port: 8081 }, { from: 'whoami/whoami', to: { cidr: '192.0.2.0/24' }, port: 443 }],",
+      )
+      .replace('blocked: standardBlocked,', 'blocked: standardBlocked.slice(0, 3),')
+      .replace("groups: ['Engineering', 'Platform Admins', 'Data Team'],", "groups: ['Engineering', 'Platform Admins'],")
+      .replace("\n    { group: 'Data Team', resources: ['whoami'] },", '');
+    writeFileSync(dev, after);
+    commit('dev: kube-system on 8081, whoami to 192.0.2.0/24, no connector flow, no Data Team', clone);
+    text = await runIn(clone, '--base', 'HEAD~1');
+  });
+
+  it('a pair whose ports changed gets a - and a + line; an address end is named as declared', () => {
+    expect(text.code).toBe(0);
+    expect(text.out[0]).toBe('7 objects changed in 1 environment; 2 connections added, 2 removed; identity: 1 group removed');
+    expect(text.out.slice(text.out.indexOf('connections:'), text.out.indexOf('unchanged: prod, staging'))).toEqual([
+      'connections:',
+      '  - kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8080',
+      '  + kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8081',
+      '  - twingate/connector[Pod] => whoami/whoami[Deployment] : TCP 8080',
+      '  + whoami/whoami[Deployment] => 192.0.2.0/24 : TCP 443',
+      'identity (group -> Twingate resources -> Kubernetes role):',
+      '  - Data Team -> whoami -> (no Kubernetes role)',
+      '',
+    ]);
+    expect(text.out.filter((l) => /^ {4}[-+~] /.test(l))).toEqual([
+      '    - NetworkPolicy twingate/allow-egress-twingate-connector-to-whoami-whoami-tcp-8080',
+      '    + NetworkPolicy whoami/allow-egress-whoami-whoami-to-192.0.2.0-24-tcp-443',
+      '    - NetworkPolicy whoami/allow-ingress-whoami-whoami-from-kube-system-all-tcp-8080',
+      '    + NetworkPolicy whoami/allow-ingress-whoami-whoami-from-kube-system-all-tcp-8081',
+      '    - NetworkPolicy whoami/allow-ingress-whoami-whoami-from-twingate-connector-tcp-8080',
+      '    - TwingateGroup twingate/data-team',
+      '    - TwingateResourceAccess twingate/whoami.whoami.data-team',
+    ]);
   });
 });
 
