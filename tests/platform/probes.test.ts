@@ -262,26 +262,49 @@ describe('the rendered probes', () => {
     }
   });
 
-  it('the intent proof holds with the probe pods, each allowed exactly what its source is', () => {
-    const env = devWithProbes();
-    const objects = renderEnvironment(env).flatMap((c) => c.objects);
-    const lines = connectionLines(checkIntent(env, objects).analysis);
-    const egress = (src: string) => lines.filter((l) => l.src === src).map((l) => `${l.dst} : ${JSON.stringify(l.conns)}`);
-    expect(egress('whoami/network-probe-from-whoami[Job]')).toEqual(egress('whoami/whoami[Deployment]'));
-    expect(egress('twingate/network-probe-from-gateway[Job]')).toEqual(egress('twingate/twingate-gateway[Deployment]'));
-    expect(egress('twingate/network-probe-from-operator[Job]')).toEqual(egress('twingate/twingate-operator[Deployment]'));
-    expect(egress('whoami/whoami[Deployment]').length).toBeGreaterThan(0);
-    // staging's connectors come from the chart, so they are probed too.
-    const staging = byName('staging');
-    const stagingLines = connectionLines(
-      checkIntent(
-        staging,
-        renderEnvironment(staging).flatMap((c) => c.objects),
-      ).analysis,
-    );
-    const stagingEgress = (src: string) => stagingLines.filter((l) => l.src === src).map((l) => `${l.dst} : ${JSON.stringify(l.conns)}`);
-    expect(stagingEgress('twingate/network-probe-from-connector[Job]')).toEqual(stagingEgress('twingate/twingate-connector[Deployment]'));
-    expect(stagingEgress('twingate/twingate-connector[Deployment]').length).toBeGreaterThan(3);
+  it('the intent proof holds with the probe pods, each allowed exactly what its source is, both ways', () => {
+    for (const env of probed()) {
+      const objects = renderEnvironment(env).flatMap((c) => c.objects);
+      const lines = connectionLines(checkIntent(env, objects).analysis);
+      // Each probe Job stands for the workload named by its probe-source annotation.
+      const sourceOf = new Map(
+        (objects as unknown as Obj[])
+          .filter((o) => o.kind === 'Job' && o.metadata.annotations?.['zt-eks-gitops/probe-source'])
+          .map((o) => {
+            const ref = env.workloads.find((w) => key(w) === o.metadata.annotations!['zt-eks-gitops/probe-source'])!;
+            const rendered = (objects as unknown as Obj[]).find(
+              (x) =>
+                x.kind !== 'Job' &&
+                x.metadata.namespace === ref.namespace &&
+                Object.entries(ref.labels).every(([k, v]) => x.spec?.template?.metadata?.labels?.[k] === v),
+            )!;
+            return [`${o.metadata.namespace}/${o.metadata.name}[Job]`, `${rendered.metadata.namespace}/${rendered.metadata.name}[${rendered.kind}]`];
+          }),
+      );
+      expect(sourceOf.size, env.name).toBe(probePlan(env).sources.length);
+      const text = (l: (typeof lines)[number]) => `${l.src} => ${l.dst} : ${JSON.stringify(l.conns)}`;
+      const own = lines.filter((l) => !sourceOf.has(l.src) && !sourceOf.has(l.dst)).map(text);
+      // Every line of a probe, with probes replaced by their sources, is a line of the sources.
+      const mapped = lines
+        .filter((l) => sourceOf.has(l.src) || sourceOf.has(l.dst))
+        .map((l) => ({ ...l, src: sourceOf.get(l.src) ?? l.src, dst: sourceOf.get(l.dst) ?? l.dst }))
+        .filter((l) => l.src !== l.dst)
+        .map(text);
+      expect(
+        mapped.filter((l) => !own.includes(l)),
+        env.name,
+      ).toEqual([]);
+      // And every source's egress is its probe's.
+      for (const [probeId, sourceId] of sourceOf) {
+        const egress = (id: string) =>
+          lines
+            .filter((l) => l.src === id)
+            .map((l) => `${sourceOf.get(l.dst) ?? l.dst} : ${JSON.stringify(l.conns)}`)
+            .sort();
+        expect(egress(probeId), probeId).toEqual(egress(sourceId));
+        expect(egress(sourceId).length).toBeGreaterThan(0);
+      }
+    }
   });
 });
 
