@@ -14,6 +14,9 @@ export default defineEnvironment({
   // Manager; dev and prod let the operator run their connectors.
   twingate: { network: 'acme', connectors: { mode: 'chart' } },
   components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+  // Live probes (docs/probes.md): after each sync, one Job per source workload tries its flows
+  // and blocked paths; 1.1.1.1 (which answers on 443) stands for the internet.
+  probes: { enabled: true, addresses: { '0.0.0.0/0': '1.1.1.1' } },
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },

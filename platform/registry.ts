@@ -14,12 +14,20 @@ import type { Component } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
+import { networkProbes } from './probes';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
 
 /** The platform components, in the order they are listed and rendered. */
-export const PLATFORM = [namespaces, networkPolicy, twingateOperator, twingateAccessGateway, twingateConnector] as const satisfies readonly Component[];
+export const PLATFORM = [
+  namespaces,
+  networkPolicy,
+  twingateOperator,
+  twingateAccessGateway,
+  twingateConnector,
+  networkProbes,
+] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */
 type SettingsInputOf<C> = C extends { readonly settings: { readonly key: infer K extends string; readonly schema: infer S extends z.ZodType } }

@@ -77,7 +77,8 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const apps = argoObjects(fixture, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, fixture, reader(fixture)));
-    expect(apps.length).toBe(envs.length * 7);
+    // 7 per environment, plus network-probes in staging.
+    expect(apps.length).toBe(envs.length * 7 + 1);
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);
   });
 
