@@ -68,17 +68,20 @@ describe('pnpm reach', () => {
     const dir = tree({ 'bad.yaml': 'kind: Pod\nmetadata: {name: [\n' });
     expect(await main([dir], t.io)).toBe(1);
     expect(t.err).toHaveLength(1);
-    expect(t.err[0]).toMatch(/^error: .*bad\.yaml: invalid YAML at line \d+: /);
+    expect(t.err[0]).toMatch(/^error: .*bad\.yaml \(document 1\): invalid YAML at line \d+: /);
   });
 
   it('exit 1 naming the file, policy and field for a policy the API server would reject', async () => {
     const t = io();
     const dir = tree({
-      'np.yaml': 'kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, protocol: ICMP}]}]\n',
+      'np.yaml':
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec:\n  podSelector: {}\n  ingress: [{ports: [{port: 80, protocol: ICMP}]}]\n',
     });
     expect(await main([dir], t.io)).toBe(1);
     expect(t.err).toEqual([
-      expect.stringMatching(/^error: .*np\.yaml: NetworkPolicy n\/p: spec\.ingress\[0\]\.ports\[0\]\.protocol: "ICMP" is not one of "TCP", "UDP", "SCTP"$/),
+      expect.stringMatching(
+        /^error: .*np\.yaml \(document 1\): NetworkPolicy n\/p: spec\.ingress\[0\]\.ports\[0\]\.protocol: "ICMP" is not one of "TCP", "UDP", "SCTP"$/,
+      ),
     ]);
   });
 
