@@ -17,7 +17,7 @@ import type { ApiObject } from '../lib/output';
 import { type Analysis, analyze, type Connection, type Endpoint } from './analyze';
 import { type ConnSet, conns, formatConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { blockContains, formatRange, type IpBlock, type Ipv4Range } from './ip';
-import { buildCluster, type SourcedObject } from './model';
+import { buildCluster, type Issue, type SourcedObject } from './model';
 import { type Labels, matches } from './selectors';
 
 /** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
@@ -57,6 +57,14 @@ export { describePeer };
 
 const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : formatRange(e.range));
 
+/** The cluster model of rendered objects: every one is modelled, or the proof fails (one left out could hide a connection). */
+function model(env: Environment, objects: readonly SourcedObject[]) {
+  const unmodelled = (i: Issue) => {
+    throw environmentError(env.name, '', `the reachability proof cannot model a rendered object: ${i.message}`);
+  };
+  return buildCluster(objects, { onIssue: unmodelled });
+}
+
 /**
  * Pods synth does not render but the environment knows: what the cluster runs by itself
  * (CoreDNS) and what operators create at run time, as their components declare. Every other
@@ -64,7 +72,10 @@ const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : f
  * what the NetworkPolicies select fails here, naming the workload.
  */
 function syntheticPods(env: Environment, objects: readonly ApiObject[]): SourcedObject[] {
-  const rendered = buildCluster(objects.map((object) => ({ source: 'rendered', object }))).workloads;
+  const rendered = model(
+    env,
+    objects.map((object) => ({ source: 'rendered', object })),
+  ).workloads;
   const missing = [...env.workloads, KUBE_DNS_WORKLOAD].filter(
     (ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)),
   );
@@ -114,7 +125,7 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
   const cidrs: Ipv4Range[] = [...env.flows, ...env.blocked]
     .flatMap((f) => [f.from, f.to])
     .flatMap((p) => (typeof p === 'string' ? [] : [p.cidr, ...p.except].map((c) => parseCidr(c)!)));
-  const analysis = analyze(buildCluster(sourced), { boundaries: cidrs });
+  const analysis = analyze(model(env, sourced), { boundaries: cidrs });
   const owned = new Set(env.namespaces);
   const isOwned = (e: Endpoint) => e.kind === 'workload' && owned.has(e.workload.namespace);
   const connections = analysis.connections.filter((c) => isOwned(c.src) || isOwned(c.dst));
