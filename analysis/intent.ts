@@ -31,7 +31,7 @@ const KUBE_DNS_WORKLOAD: WorkloadRef = {
 const DNS_CONNS = union(conns('UDP', 53), conns('TCP', 53));
 
 /** A flow side as a predicate over analysis endpoints. */
-type Matcher = (e: Endpoint) => boolean;
+export type Matcher = (e: Endpoint) => boolean;
 
 const hasLabels = (have: Labels, want: Labels) => matches({ matchLabels: want, matchExpressions: [] }, have);
 
@@ -110,6 +110,34 @@ function syntheticPods(env: Environment, objects: readonly ApiObject[]): Sourced
   });
 }
 
+/**
+ * A flow as the proof reads it: ends as predicates over analysis endpoints and the connections
+ * it declares. Numbered from 1 in `env.flows` order, then the implicit DNS flow (`flow`
+ * undefined): from every workload of an owned namespace to kube-dns, UDP and TCP 53.
+ */
+export interface DeclaredFlow {
+  readonly number: number;
+  readonly flow?: ResolvedFlow;
+  readonly from: Matcher;
+  readonly to: Matcher;
+  readonly conns: ConnSet;
+}
+
+/** The DNS workload every owned namespace reaches, as `namespace/name`. */
+export const KUBE_DNS_PEER = `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`;
+
+/** The environment's declared flows, then the implicit DNS flow (see {@link DeclaredFlow}). */
+export function declaredFlows(env: Environment): DeclaredFlow[] {
+  const owned = new Set(env.namespaces);
+  const dns: DeclaredFlow = {
+    number: env.flows.length + 1,
+    from: (e) => e.kind === 'workload' && owned.has(e.workload.namespace),
+    to: matcher(env, KUBE_DNS_PEER),
+    conns: DNS_CONNS,
+  };
+  return [...env.flows.map((flow, i) => ({ number: i + 1, flow, from: matcher(env, flow.from), to: matcher(env, flow.to), conns: flowConns(flow) })), dns];
+}
+
 export interface IntentResult {
   readonly analysis: Analysis;
   /** Connections in scope (one side an owned workload), as analyzed. */
@@ -143,8 +171,8 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
     return srcs.flatMap((s) => dsts.filter((d) => key(d) !== key(s) && (s.kind === 'workload' || d.kind === 'workload')).map((d) => [s, d] as const));
   };
 
-  const dns = { from: (e: Endpoint) => isOwned(e), to: matcher(env, `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`), conns: DNS_CONNS };
-  const declared = [...env.flows.map((f) => ({ from: matcher(env, f.from), to: matcher(env, f.to), conns: flowConns(f) })), dns];
+  const declared = declaredFlows(env);
+  const dns = declared[declared.length - 1]!;
 
   for (const [i, flow] of env.flows.entries()) {
     const d = declared[i]!;
