@@ -1,46 +1,236 @@
 /**
- * `dist/<env>/ACCESS.md`: what the environment's policies allow (a matrix and a Mermaid
- * flowchart, namespaces as subgraphs), the blocked paths proven closed, and the identity view
- * (Twingate group -> resources -> Kubernetes role through the access gateway).
+ * `dist/<env>/ACCESS.md`, for the people who review a change: the addresses outside the cluster
+ * by the names the environment gives them, the declared flows (numbered, with what each is for
+ * and who declared it), the connectivity matrix (every cell the proven connections, each part
+ * linked to the flow that declares it), a Mermaid flowchart (namespaces as subgraphs, the named
+ * outside addresses as nodes), the blocked paths proven closed, and the identity view (Twingate
+ * group -> resources -> Kubernetes role through the access gateway).
+ *
+ * Presentation only: the connections are the proof's (`checkIntent`), and every one of them is
+ * attributed to the declared flows that cover it. A flow's end is shown as it was declared: a
+ * workload by the analyzer's name for it, `ns/*` as the namespace (not the pods that happen to
+ * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
+ * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
-import type { Environment } from '../lib/environment';
+import { kubernetesServiceIp } from '../lib/cluster';
+import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
-import { type ConnectionLine, connectionLines, connsText } from './format';
-import { describePeer, type IntentResult } from './intent';
+import type { Endpoint } from './analyze';
+import { type ConnSet, describeConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
+import { type DeclaredFlow, declaredFlows, type IntentResult, KUBE_DNS_PEER } from './intent';
 
-/** A table cell: pipes escaped, and `<` too (free text such as `<!--` would hide the rest of the page). Line breaks cannot occur: validation refuses them. */
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;');
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * A table cell: pipes escaped, and `<` too (free text such as `<!--` would hide the rest of the
+ * page) except the `<br>` this renderer puts between the parts of a cell. Line breaks cannot
+ * occur: validation refuses them.
+ */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/<(?!br>)/g, '&lt;');
 
-function matrix(lines: readonly ConnectionLine[]): string[] {
-  const srcs = [...new Set(lines.map((l) => l.src))].sort();
-  const dsts = [...new Set(lines.map((l) => l.dst))].sort();
-  const at = new Map(lines.map((l) => [`${l.src}\n${l.dst}`, connsText(l.conns)]));
+/** Private (RFC 1918) ranges: what "internet" leaves out, with link-local (instance metadata) optionally. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+const LINK_LOCAL = '169.254.0.0/16';
+
+/** A CIDR peer as people know it: its name in the environment and its addresses. */
+interface Outside {
+  /** The name (`VPC`, `API server (kubernetes Service)`), or the addresses when the environment gives them none. */
+  readonly name: string;
+  /** What matrix, diagram and flow table show: `VPC 10.10.0.0/16`, `internet: 0.0.0.0/0 except private ranges`. */
+  readonly label: string;
+  /** The addresses in full, and where the name comes from. */
+  readonly addresses: string;
+}
+
+/** Names a CIDR peer from the environment's network (VPC, API server...) or the internet's usual shape. */
+function outside(env: Pick<Environment, 'network'>, peer: Exclude<Peer, string>): Outside {
+  const { cidr, except } = peer;
+  const net = env.network;
+  const named = (name: string, why: string, short = name): Outside => ({ name, label: `${short} ${cidr}`, addresses: `${cidr} (${why})` });
+  if (except.length === 0) {
+    if (cidr === net.vpcCidr) return named('VPC', 'network.vpcCidr');
+    if (cidr === `${kubernetesServiceIp(net.serviceCidr)}/32`) {
+      return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
+    }
+    if (cidr === net.serviceCidr) return named('Services', 'network.serviceCidr');
+    if (cidr === net.podCidr) return named('pods', 'network.podCidr');
+    if (cidr === '0.0.0.0/0') return named('anywhere', 'every IPv4 address');
+  }
+  const isPrivate = (e: string) => PRIVATE_RANGES.includes(e) || e === LINK_LOCAL;
+  if (cidr === '0.0.0.0/0' && PRIVATE_RANGES.every((r) => except.includes(r)) && except.every(isPrivate)) {
+    const kinds = except.includes(LINK_LOCAL) ? 'private and link-local ranges' : 'private ranges';
+    return {
+      name: 'internet',
+      label: 'internet: 0.0.0.0/0 except private ranges',
+      addresses: `0.0.0.0/0 except ${except.join(', ')} (${kinds})`,
+    };
+  }
+  const text = except.length ? `${cidr} except ${except.join(', ')}` : cidr;
+  return { name: text, label: text, addresses: text };
+}
+
+/** A peer as the access map shows it (see {@link outside} for CIDRs). */
+function describePeerFor(env: Pick<Environment, 'network'>, peer: Peer): string {
+  return typeof peer === 'string' ? peer : outside(env, peer).label;
+}
+
+/** One matrix cell: the connections each flow accounts for. */
+type Cell = Map<number, ConnSet>;
+
+interface Matrix {
+  /** row -> column -> cell. */
+  readonly cells: ReadonlyMap<string, ReadonlyMap<string, Cell>>;
+  /** Labels of the outside addresses (rows and columns), for the diagram. */
+  readonly outside: ReadonlySet<string>;
+  /** The namespace of each in-cluster label. */
+  readonly namespaceOf: ReadonlyMap<string, string>;
+  /** Flows with no connection in the model (a side without any rendered or modelled pod). */
+  readonly unseen: ReadonlySet<number>;
+}
+
+/** The in-scope connections attributed to the declared flows, labelled as the flows declare their ends. */
+function matrix(env: Environment, proof: IntentResult, declared: readonly DeclaredFlow[]): Matrix {
+  const cells = new Map<string, Map<string, Cell>>();
+  const outsideLabels = new Set<string>();
+  const namespaceOf = new Map<string, string>();
+  const seen = new Set<number>();
+  const label = (d: DeclaredFlow, side: 'from' | 'to', e: Endpoint): string => {
+    const peer = d.flow ? d.flow[side] : side === 'from' ? undefined : KUBE_DNS_PEER;
+    if (peer !== undefined && typeof peer !== 'string') {
+      const l = outside(env, peer).label;
+      outsideLabels.add(l);
+      return l;
+    }
+    const w = (e as Extract<Endpoint, { kind: 'workload' }>).workload;
+    // A namespace-wide end (and the DNS flow's source, every owned namespace) is the namespace.
+    const l = peer === undefined || peer.endsWith('/*') ? `${w.namespace}/*` : w.id;
+    namespaceOf.set(l, w.namespace);
+    return l;
+  };
+  for (const c of proof.connections) {
+    let explained = NO_CONNS;
+    for (const d of declared) {
+      if (!d.from(c.src) || !d.to(c.dst)) continue;
+      const part = intersect(c.conns, d.conns);
+      if (isEmpty(part)) continue;
+      seen.add(d.number);
+      explained = union(explained, part);
+      const row = label(d, 'from', c.src);
+      const col = label(d, 'to', c.dst);
+      const cols = cells.get(row) ?? new Map<string, Cell>();
+      cells.set(row, cols);
+      const at = cols.get(col) ?? new Map<number, ConnSet>();
+      cols.set(col, at);
+      at.set(d.number, union(at.get(d.number) ?? NO_CONNS, part));
+    }
+    // The proof allows nothing undeclared; an unexplained connection means a bug, not a change.
+    if (!isEmpty(subtract(c.conns, explained))) throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
+  }
+  const unseen = new Set(declared.map((d) => d.number).filter((n) => !seen.has(n)));
+  return { cells, outside: outsideLabels, namespaceOf, unseen };
+}
+
+const connsText = (c: ConnSet) => {
+  const d = describeConns(c);
+  return typeof d === 'string' ? d : d.join(', ');
+};
+
+/** Cells in-cluster first (code-unit order), then the outside addresses. */
+function order(labels: Iterable<string>, outsideLabels: ReadonlySet<string>): string[] {
+  const all = [...new Set(labels)];
+  return [...all.filter((l) => !outsideLabels.has(l)).sort(byText), ...all.filter((l) => outsideLabels.has(l)).sort(byText)];
+}
+
+function matrixTable(m: Matrix): string[] {
+  const rows = order(m.cells.keys(), m.outside);
+  const cols = order(
+    [...m.cells.values()].flatMap((c) => [...c.keys()]),
+    m.outside,
+  );
+  const text = (c: Cell | undefined) =>
+    c
+      ? [...c.keys()]
+          .sort((a, b) => a - b)
+          .map((n) => `${connsText(c.get(n)!)} [${n}](#flow-${n})`)
+          .join('<br>')
+      : '';
   return [
-    `| from \\ to | ${dsts.map(cell).join(' | ')} |`,
-    `| --- | ${dsts.map(() => '---').join(' | ')} |`,
-    ...srcs.map((s) => `| ${cell(s)} | ${dsts.map((d) => cell(at.get(`${s}\n${d}`) ?? '')).join(' | ')} |`),
+    `| from \\ to | ${cols.map(cell).join(' | ')} |`,
+    `| --- | ${cols.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${cell(r)} | ${cols.map((c) => cell(text(m.cells.get(r)!.get(c)))).join(' | ')} |`),
   ];
 }
 
-function flowchart(lines: readonly ConnectionLine[], namespaceOf: ReadonlyMap<string, string>): string[] {
-  const nodes = [...new Set(lines.flatMap((l) => [l.src, l.dst]))].sort();
+function flowchart(m: Matrix): string[] {
+  const nodes = order([...m.cells.keys(), ...[...m.cells.values()].flatMap((c) => [...c.keys()])], m.outside);
   const id = new Map(nodes.map((n, i) => [n, `n${i}`]));
-  const label = (n: string) => n.replace(/"/g, '#quot;');
+  const text = (s: string) => s.replace(/"/g, '#quot;');
   const out = ['```mermaid', 'flowchart LR'];
   const byNs = new Map<string, string[]>();
   for (const n of nodes) {
-    const ns = namespaceOf.get(n);
-    if (ns === undefined) out.push(`  ${id.get(n)}["${label(n)}"]`);
-    else byNs.set(ns, [...(byNs.get(ns) ?? []), n]);
+    const ns = m.namespaceOf.get(n);
+    if (ns !== undefined) byNs.set(ns, [...(byNs.get(ns) ?? []), n]);
   }
-  [...byNs.keys()].sort().forEach((ns, i) => {
+  [...byNs.keys()].sort(byText).forEach((ns, i) => {
     out.push(`  subgraph ns${i}["namespace ${ns}"]`);
-    for (const n of byNs.get(ns)!) out.push(`    ${id.get(n)}["${label(n.slice(ns.length + 1))}"]`);
+    for (const n of byNs.get(ns)!) {
+      const short = n.slice(ns.length + 1);
+      out.push(`    ${id.get(n)}["${text(short === '*' ? 'every pod' : short)}"]`);
+    }
     out.push('  end');
   });
-  for (const l of lines) out.push(`  ${id.get(l.src)} -->|"${label(connsText(l.conns))}"| ${id.get(l.dst)}`);
+  const outsideNodes = nodes.filter((n) => m.outside.has(n));
+  if (outsideNodes.length) {
+    out.push('  subgraph outside["outside the cluster"]');
+    for (const n of outsideNodes) out.push(`    ${id.get(n)}["${text(n)}"]`);
+    out.push('  end');
+  }
+  for (const row of order(m.cells.keys(), m.outside)) {
+    const cols = m.cells.get(row)!;
+    for (const col of order(cols.keys(), m.outside)) {
+      const c = cols.get(col)!;
+      const numbers = [...c.keys()].sort((a, b) => a - b);
+      const all = numbers.reduce((acc, n) => union(acc, c.get(n)!), NO_CONNS);
+      const flows = `flow${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`;
+      out.push(`  ${id.get(row)} -->|"${text(`${connsText(all)} (${flows})`)}"| ${id.get(col)}`);
+    }
+  }
   out.push('```');
   return out;
+}
+
+function flowTable(env: Environment, proof: IntentResult, declared: readonly DeclaredFlow[], unseen: ReadonlySet<number>): string[] {
+  // A workload end with the workloads of the model it matches (the names the matrix uses).
+  const end = (peer: Peer, matcher: DeclaredFlow['from']) => {
+    const text = describePeerFor(env, peer);
+    if (typeof peer !== 'string' || peer.endsWith('/*')) return text;
+    const ids = proof.analysis.workloads.filter((workload) => matcher({ kind: 'workload', workload })).map((w) => w.id);
+    return ids.length ? `${text} (${ids.join(', ')})` : text;
+  };
+  const rows = declared.map((d) => {
+    const f = d.flow;
+    const anchor = `<a id="flow-${d.number}"></a>${d.number}`;
+    const note = unseen.has(d.number) ? '_(no rendered or modelled pod on one side: nothing in the matrix)_' : '';
+    if (!f) {
+      const from = env.namespaces.map((ns) => `${ns}/*`).join(', ');
+      return `| ${anchor} | ${cell(from)} | ${cell(end(KUBE_DNS_PEER, d.to))} | ${connsText(d.conns)} | ${['DNS, implicit for every namespace the platform owns', note].filter(Boolean).join(' ')} | platform |`;
+    }
+    const port = `${connsText(d.conns)}${typeof f.port === 'string' ? ` (${f.port})` : ''}`;
+    const by = f.origin ? `component ${f.origin}` : 'environment';
+    return `| ${anchor} | ${cell(end(f.from, d.from))} | ${cell(end(f.to, d.to))} | ${port} | ${[cell(f.description ?? ''), note].filter(Boolean).join(' ')} | ${by} |`;
+  });
+  return ['| # | from | to | port | what for | declared by |', '| --- | --- | --- | --- | --- | --- |', ...rows];
+}
+
+function outsideTable(env: Environment): string[] {
+  const peers = [...env.flows.flatMap((f) => [f.from, f.to]), ...env.blocked.flatMap((b) => [b.from, b.to])].filter((p) => typeof p !== 'string');
+  const seen = new Map<string, Outside>();
+  for (const p of peers) {
+    const o = outside(env, p);
+    if (!seen.has(o.label)) seen.set(o.label, o);
+  }
+  if (seen.size === 0) return ['None: no flow or blocked path names an address outside the cluster.'];
+  const list = [...seen.values()].sort((a, b) => byText(a.label, b.label));
+  return ['| name | addresses |', '| --- | --- |', ...list.map((o) => `| ${cell(o.name)} | ${cell(o.addresses)} |`)];
 }
 
 function identity(env: Environment): string[] {
@@ -48,7 +238,7 @@ function identity(env: Environment): string[] {
   // Every declared group, with its access row or none. Code-unit order, not localeCompare: the
   // output must not depend on the machine's locale.
   const rows = [...env.groups]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(byText)
     .map((group) => env.access.find((r) => r.group === group) ?? { group, resources: [] as string[], kubernetesRole: undefined });
   const app = (r: string) => `${r} (${env.apps[r]!.namespace}/${r})`;
   return [
@@ -69,10 +259,9 @@ function identity(env: Environment): string[] {
 
 /** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
 export function accessFile(env: Environment, proof: IntentResult): RenderedFile {
-  const { analysis, connections } = proof;
-  const lines = connectionLines({ ...analysis, connections });
-  const namespaceOf = new Map(analysis.workloads.map((w) => [w.id, w.namespace]));
-  const blocked = env.blocked.map((b) => `| ${cell(describePeer(b.from))} | ${cell(describePeer(b.to))} | ${cell(b.reason ?? '')} |`);
+  const declared = declaredFlows(env);
+  const m = matrix(env, proof, declared);
+  const blocked = env.blocked.map((b) => `| ${cell(describePeerFor(env, b.from))} | ${cell(describePeerFor(env, b.to))} | ${cell(b.reason ?? '')} |`);
   const content = [
     '<!-- Generated by `pnpm synth` from the typed sources; do not edit by hand. -->',
     `# Access map: ${env.name}`,
@@ -81,13 +270,23 @@ export function accessFile(env: Environment, proof: IntentResult): RenderedFile 
     'Connections with at least one workload in a namespace the platform owns; DNS to kube-dns is implicit for every owned namespace.',
     'Pods synth does not render (operator-made, kube-dns) are modelled from the environment.',
     '',
+    '## Addresses outside the cluster',
+    '',
+    ...outsideTable(env),
+    '',
+    '## Declared flows',
+    '',
+    ...flowTable(env, proof, declared, m.unseen),
+    '',
     '## Connectivity matrix',
     '',
-    ...(lines.length ? matrix(lines) : ['No connections.']),
+    'Rows are sources, columns destinations; each part of a cell links to the flow that declares it. A `namespace/*` end is every pod of the namespace.',
+    '',
+    ...(m.cells.size ? matrixTable(m) : ['No connections.']),
     '',
     '## Allowed flows',
     '',
-    ...(lines.length ? flowchart(lines, namespaceOf) : ['No connections.']),
+    ...(m.cells.size ? flowchart(m) : ['No connections.']),
     '',
     '## Blocked paths (proven closed)',
     '',

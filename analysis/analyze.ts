@@ -5,8 +5,11 @@
  * select it. Addresses outside the cluster are atomic IPv4 ranges (see ip.ts); they have no
  * policies of their own, and ipBlocks match only them (the manifests carry no pod IPs).
  *
- * Cost: policies are indexed by namespace and each rule's peers are evaluated once against the
- * workloads, so a pair costs a few map lookups instead of a walk over every policy.
+ * Cost: workloads with the same namespace, pod labels and container ports are one endpoint
+ * class (every policy treats them alike: the replicas of a bare-pod job, static pods on each
+ * node), and the analysis runs once per class before it is expanded to the workloads. Policies
+ * are indexed by namespace and each rule's peers are evaluated once against the classes, so a
+ * pair costs a few map lookups instead of a walk over every policy.
  */
 import { ALL_CONNS, type ConnSet, conns, intersect, isEmpty, NO_CONNS, union } from './conns';
 import { blockContains, type Ipv4Range, splitAddressSpace } from './ip';
@@ -66,8 +69,31 @@ interface AnalyzeOptions {
   readonly boundaries?: readonly Ipv4Range[];
 }
 
+/** Workloads no policy can tell apart: same namespace, same pod labels, same container ports. */
+function classKey(w: Workload): string {
+  const labels = Object.keys(w.labels)
+    .sort()
+    .map((k) => `${k}=${w.labels[k]}`);
+  const ports = w.ports.map((p) => `${p.name ?? ''}/${p.port}/${p.protocol}`).sort();
+  return JSON.stringify([w.namespace, labels, ports]);
+}
+
 export function analyze(cluster: Cluster, options: AnalyzeOptions = {}): Analysis {
-  const { workloads } = cluster;
+  const all = cluster.workloads;
+  // The analysis below runs on one representative workload per class.
+  const classes = new Map<string, number>();
+  const workloads: Workload[] = [];
+  const members: number[][] = [];
+  all.forEach((w, i) => {
+    const key = classKey(w);
+    const c = classes.get(key);
+    if (c !== undefined) members[c]!.push(i);
+    else {
+      classes.set(key, workloads.length);
+      workloads.push(w);
+      members.push([i]);
+    }
+  });
   const byNamespace = new Map<string, number[]>();
   workloads.forEach((w, i) => {
     const list = byNamespace.get(w.namespace);
@@ -162,24 +188,31 @@ export function analyze(cluster: Cluster, options: AnalyzeOptions = {}): Analysi
     return per ? union(c, per) : c;
   };
 
+  // Expanded to the workloads of each class; a class's workloads reach each other as the class
+  // reaches itself. One endpoint object per workload and range, shared by its connections.
+  const workloadEnds = all.map((workload) => ({ kind: 'workload' as const, workload }));
+  const rangeEnds = ranges.map((range) => ({ kind: 'range' as const, range }));
   const connections: Connection[] = [];
   for (let i = 0; i < n; i++) {
     const e = egress[i];
     for (let j = 0; j < n; j++) {
-      if (i === j) continue;
+      if (i === j && members[i]!.length === 1) continue;
       const out = towards(e, j);
       if (isEmpty(out)) continue;
       const c = intersect(out, towards(ingress[j], i));
-      if (!isEmpty(c)) connections.push({ src: { kind: 'workload', workload: workloads[i]! }, dst: { kind: 'workload', workload: workloads[j]! }, conns: c });
+      if (isEmpty(c)) continue;
+      for (const a of members[i]!) for (const b of members[j]!) if (a !== b) connections.push({ src: workloadEnds[a]!, dst: workloadEnds[b]!, conns: c });
     }
   }
   for (let i = 0; i < n; i++) {
-    ranges.forEach((range, k) => {
+    ranges.forEach((_, k) => {
       const out = egress[i] ? egress[i]!.ranges[k]! : ALL_CONNS;
-      if (!isEmpty(out)) connections.push({ src: { kind: 'workload', workload: workloads[i]! }, dst: { kind: 'range', range }, conns: out });
       const inn = ingress[i] ? ingress[i]!.ranges[k]! : ALL_CONNS;
-      if (!isEmpty(inn)) connections.push({ src: { kind: 'range', range }, dst: { kind: 'workload', workload: workloads[i]! }, conns: inn });
+      for (const a of members[i]!) {
+        if (!isEmpty(out)) connections.push({ src: workloadEnds[a]!, dst: rangeEnds[k]!, conns: out });
+        if (!isEmpty(inn)) connections.push({ src: rangeEnds[k]!, dst: workloadEnds[a]!, conns: inn });
+      }
     });
   }
-  return { workloads, ranges, connections };
+  return { workloads: all, ranges, connections };
 }

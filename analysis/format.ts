@@ -57,3 +57,21 @@ export function formatJson(lines: readonly ConnectionLine[]): string {
     2,
   );
 }
+
+/**
+ * {@link formatText} or {@link formatJson} in pieces of at most `size` lines, for output written
+ * as it is produced; the pieces joined with newlines are exactly the whole text.
+ */
+export function* formatPieces(lines: readonly ConnectionLine[], json: boolean, size = 10_000): Generator<string> {
+  if (json && lines.length === 0) yield '[]';
+  for (let i = 0; i < lines.length; i += size) {
+    const slice = lines.slice(i, i + size);
+    if (!json) {
+      yield formatText(slice);
+      continue;
+    }
+    // The array's items without its brackets: `  {...},\n  {...}`.
+    const items = formatJson(slice).slice(2, -2);
+    yield `${i === 0 ? '[\n' : ''}${items}${i + size >= lines.length ? '\n]' : ','}`;
+  }
+}

@@ -17,7 +17,7 @@ import type { ApiObject } from '../lib/output';
 import { type Analysis, analyze, type Connection, type Endpoint } from './analyze';
 import { type ConnSet, conns, formatConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { blockContains, formatRange, type IpBlock, type Ipv4Range } from './ip';
-import { buildCluster, type SourcedObject } from './model';
+import { buildCluster, type Issue, type SourcedObject } from './model';
 import { type Labels, matches } from './selectors';
 
 /** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
@@ -31,7 +31,7 @@ const KUBE_DNS_WORKLOAD: WorkloadRef = {
 const DNS_CONNS = union(conns('UDP', 53), conns('TCP', 53));
 
 /** A flow side as a predicate over analysis endpoints. */
-type Matcher = (e: Endpoint) => boolean;
+export type Matcher = (e: Endpoint) => boolean;
 
 const hasLabels = (have: Labels, want: Labels) => matches({ matchLabels: want, matchExpressions: [] }, have);
 
@@ -57,6 +57,14 @@ export { describePeer };
 
 const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : formatRange(e.range));
 
+/** The cluster model of rendered objects: every one is modelled, or the proof fails (one left out could hide a connection). */
+function model(env: Environment, objects: readonly SourcedObject[]) {
+  const unmodelled = (i: Issue) => {
+    throw environmentError(env.name, '', `the reachability proof cannot model a rendered object: ${i.message}`);
+  };
+  return buildCluster(objects, { onIssue: unmodelled });
+}
+
 /**
  * Pods synth does not render but the environment knows: what the cluster runs by itself
  * (CoreDNS) and what operators create at run time, as their components declare. Every other
@@ -64,7 +72,10 @@ const endpointName = (e: Endpoint) => (e.kind === 'workload' ? e.workload.id : f
  * what the NetworkPolicies select fails here, naming the workload.
  */
 function syntheticPods(env: Environment, objects: readonly ApiObject[]): SourcedObject[] {
-  const rendered = buildCluster(objects.map((object) => ({ source: 'rendered', object }))).workloads;
+  const rendered = model(
+    env,
+    objects.map((object) => ({ source: 'rendered', object })),
+  ).workloads;
   const missing = [...env.workloads, KUBE_DNS_WORKLOAD].filter(
     (ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)),
   );
@@ -99,6 +110,34 @@ function syntheticPods(env: Environment, objects: readonly ApiObject[]): Sourced
   });
 }
 
+/**
+ * A flow as the proof reads it: ends as predicates over analysis endpoints and the connections
+ * it declares. Numbered from 1 in `env.flows` order, then the implicit DNS flow (`flow`
+ * undefined): from every workload of an owned namespace to kube-dns, UDP and TCP 53.
+ */
+export interface DeclaredFlow {
+  readonly number: number;
+  readonly flow?: ResolvedFlow;
+  readonly from: Matcher;
+  readonly to: Matcher;
+  readonly conns: ConnSet;
+}
+
+/** The DNS workload every owned namespace reaches, as `namespace/name`. */
+export const KUBE_DNS_PEER = `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`;
+
+/** The environment's declared flows, then the implicit DNS flow (see {@link DeclaredFlow}). */
+export function declaredFlows(env: Environment): DeclaredFlow[] {
+  const owned = new Set(env.namespaces);
+  const dns: DeclaredFlow = {
+    number: env.flows.length + 1,
+    from: (e) => e.kind === 'workload' && owned.has(e.workload.namespace),
+    to: matcher(env, KUBE_DNS_PEER),
+    conns: DNS_CONNS,
+  };
+  return [...env.flows.map((flow, i) => ({ number: i + 1, flow, from: matcher(env, flow.from), to: matcher(env, flow.to), conns: flowConns(flow) })), dns];
+}
+
 export interface IntentResult {
   readonly analysis: Analysis;
   /** Connections in scope (one side an owned workload), as analyzed. */
@@ -114,7 +153,7 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
   const cidrs: Ipv4Range[] = [...env.flows, ...env.blocked]
     .flatMap((f) => [f.from, f.to])
     .flatMap((p) => (typeof p === 'string' ? [] : [p.cidr, ...p.except].map((c) => parseCidr(c)!)));
-  const analysis = analyze(buildCluster(sourced), { boundaries: cidrs });
+  const analysis = analyze(model(env, sourced), { boundaries: cidrs });
   const owned = new Set(env.namespaces);
   const isOwned = (e: Endpoint) => e.kind === 'workload' && owned.has(e.workload.namespace);
   const connections = analysis.connections.filter((c) => isOwned(c.src) || isOwned(c.dst));
@@ -132,8 +171,8 @@ export function checkIntent(env: Environment, objects: readonly ApiObject[]): In
     return srcs.flatMap((s) => dsts.filter((d) => key(d) !== key(s) && (s.kind === 'workload' || d.kind === 'workload')).map((d) => [s, d] as const));
   };
 
-  const dns = { from: (e: Endpoint) => isOwned(e), to: matcher(env, `${KUBE_DNS_WORKLOAD.namespace}/${KUBE_DNS_WORKLOAD.name}`), conns: DNS_CONNS };
-  const declared = [...env.flows.map((f) => ({ from: matcher(env, f.from), to: matcher(env, f.to), conns: flowConns(f) })), dns];
+  const declared = declaredFlows(env);
+  const dns = declared[declared.length - 1]!;
 
   for (const [i, flow] of env.flows.entries()) {
     const d = declared[i]!;

@@ -1,15 +1,66 @@
 /**
  * The cluster as the analyzer sees it, built from arbitrary API objects: namespaces with their
- * labels, workloads (pod templates grouped by owner) and NetworkPolicies, validated the way
- * the API server would so that a policy it would reject fails here with a one-line message.
+ * labels, workloads (pods grouped by the workload controller that owns them) and NetworkPolicies,
+ * validated the way the API server would so that a policy it would reject fails here with a
+ * one-line message.
+ *
+ * Objects arrive one at a time and only what the analysis reads is kept (labels, container
+ * ports, the owner), so a cluster dump of tens of thousands of pods costs little more than its
+ * workloads. What the analyzer cannot model is reported as an {@link Issue}, never dropped
+ * silently: a document that is not a Kubernetes object, a kind Kubernetes does not serve in the
+ * group named, a workload or Namespace whose fields do not have the API's types.
  */
 import { UserError } from '../lib/errors';
 import type { Protocol } from './conns';
 import { type IpBlock, parseBlock } from './ip';
 import { type Labels, parseSelector, type Selector, SelectorError } from './selectors';
 
-/** Kinds whose pods the analyzer models, and where each keeps its pod template. */
-const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'] as const;
+/** The API group of each kind the analyzer models (`""`: the core group, `v1`). */
+const MODELLED_KINDS: Readonly<Record<string, string>> = {
+  Namespace: '',
+  NetworkPolicy: 'networking.k8s.io',
+  Pod: '',
+  ReplicationController: '',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+};
+
+/** Workload controllers: the only owners that make pods one workload (np-guard's and the API's controllers). */
+const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
+
+/**
+ * Every kind the groups of the modelled kinds serve (Kubernetes 1.28 to 1.33): any other kind
+ * there is a typo (`apps/v1 Deploymnet`) that would otherwise hide a workload. Kinds of other
+ * groups (Services, RBAC, custom resources) are outside the analysis and pass silently.
+ */
+const SERVED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  '': [
+    'Binding',
+    'ComponentStatus',
+    'ConfigMap',
+    'Endpoints',
+    'Event',
+    'LimitRange',
+    'Namespace',
+    'Node',
+    'PersistentVolume',
+    'PersistentVolumeClaim',
+    'Pod',
+    'PodTemplate',
+    'ReplicationController',
+    'ResourceQuota',
+    'Secret',
+    'Service',
+    'ServiceAccount',
+  ],
+  apps: ['ControllerRevision', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'],
+  batch: ['CronJob', 'Job'],
+  'networking.k8s.io': ['IPAddress', 'Ingress', 'IngressClass', 'NetworkPolicy', 'ServiceCIDR'],
+};
 
 export interface ContainerPort {
   readonly name?: string;
@@ -60,10 +111,21 @@ export interface Cluster {
   readonly policies: readonly Policy[];
 }
 
-/** An object with where it came from, for error messages (`file` or `file#2` for a document). */
+/** An object with where it came from, for messages (`file (document 2)`, `... items[3]` for a list item). */
 export interface SourcedObject {
   readonly source: string;
   readonly object: unknown;
+}
+
+/** An object the analyzer could not model, and why: one line, `source: message`. */
+export interface Issue {
+  readonly source: string;
+  readonly message: string;
+}
+
+export interface BuildOptions {
+  /** Called for each object left out of the model (see {@link Issue}); by default they are dropped. */
+  readonly onIssue?: (issue: Issue) => void;
 }
 
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -71,81 +133,184 @@ const DEFAULT_NAMESPACE = 'default';
 
 type Obj = Record<string, unknown>;
 const isRecord = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const rec = (v: unknown): Obj => (isRecord(v) ? v : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const show = (v: unknown) => JSON.stringify(v);
+const absent = (v: unknown) => v === undefined || v === null;
 
-function stringMap(v: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(rec(v)).map(([k, x]) => [k, String(x)]));
+/** What a value is, for messages: `a list`, `a string`... */
+function typeName(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'a map' : `a ${typeof v}`;
 }
 
-function podTemplate(kind: string, obj: Obj): Obj {
-  const spec = rec(obj.spec);
-  if (kind === 'Pod') return obj;
-  if (kind === 'CronJob') return rec(rec(rec(spec.jobTemplate).spec).template);
-  return rec(spec.template);
+/** A field of the wrong type: the object is left out of the model with this message. */
+class ShapeError extends Error {}
+
+function shapeMap(v: unknown, path: string): Obj {
+  if (absent(v)) return {};
+  if (!isRecord(v)) throw new ShapeError(`${path} is ${typeName(v)}, not a map`);
+  return v;
 }
 
-function containerPorts(template: Obj): ContainerPort[] {
+function shapeList(v: unknown, path: string): unknown[] {
+  if (absent(v)) return [];
+  if (!Array.isArray(v)) throw new ShapeError(`${path} is ${typeName(v)}, not a list`);
+  return v;
+}
+
+function shapeLabels(v: unknown, path: string): Record<string, string> {
+  const map = shapeMap(v, path);
+  for (const [k, x] of Object.entries(map)) {
+    if (typeof x !== 'string') throw new ShapeError(`${path}.${k} is ${show(x)}, not a string (quote it)`);
+  }
+  return map as Record<string, string>;
+}
+
+const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
+
+function shapePorts(template: Obj, path: string): ContainerPort[] {
   const out: ContainerPort[] = [];
-  for (const c of arr(rec(template.spec).containers)) {
-    for (const p of arr(rec(c).ports)) {
-      const port = rec(p);
-      if (typeof port.containerPort !== 'number') continue;
-      const protocol = (port.protocol ?? 'TCP') as Protocol;
-      out.push({ ...(typeof port.name === 'string' ? { name: port.name } : {}), port: port.containerPort, protocol });
+  const spec = shapeMap(template.spec, `${path}.spec`);
+  for (const [i, c] of shapeList(spec.containers, `${path}.spec.containers`).entries()) {
+    const at = `${path}.spec.containers[${i}]`;
+    for (const [j, p] of shapeList(shapeMap(c, at).ports, `${at}.ports`).entries()) {
+      const port = shapeMap(p, `${at}.ports[${j}]`);
+      const n = port.containerPort;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
+        throw new ShapeError(`${at}.ports[${j}].containerPort is ${show(n)}, not a port number (1-65535)`);
+      }
+      if (!absent(port.name) && typeof port.name !== 'string') throw new ShapeError(`${at}.ports[${j}].name is ${show(port.name)}, not a string`);
+      const protocol = port.protocol ?? 'TCP';
+      if (typeof protocol !== 'string' || !PROTOCOLS.has(protocol)) {
+        throw new ShapeError(`${at}.ports[${j}].protocol is ${show(protocol)}, not one of "TCP", "UDP", "SCTP"`);
+      }
+      out.push({ ...(typeof port.name === 'string' ? { name: port.name } : {}), port: n, protocol: protocol as Protocol });
     }
   }
   return out;
 }
 
+/** Where a workload kind keeps its pod template (a Pod is its own). */
+function podTemplate(kind: string, obj: Obj): { template: Obj; path: string } {
+  if (kind === 'Pod') return { template: obj, path: '' };
+  const spec = shapeMap(obj.spec, 'spec');
+  if (kind === 'CronJob') {
+    const job = shapeMap(spec.jobTemplate, 'spec.jobTemplate');
+    return {
+      template: shapeMap(shapeMap(job.spec, 'spec.jobTemplate.spec').template, 'spec.jobTemplate.spec.template'),
+      path: 'spec.jobTemplate.spec.template',
+    };
+  }
+  return { template: shapeMap(spec.template, 'spec.template'), path: 'spec.template' };
+}
+
+/** The ownerReference naming a pod's (or ReplicaSet's, Job's) controller when it is a workload controller. */
+function controllerOf(meta: Obj): { kind: string; name: string } | undefined {
+  const refs = shapeList(meta.ownerReferences, 'metadata.ownerReferences').map((r, i) => shapeMap(r, `metadata.ownerReferences[${i}]`));
+  // The API marks at most one reference as the controller; other owners only garbage-collect.
+  const ref = refs.find((r) => r.controller === true);
+  if (!ref) return undefined;
+  if (typeof ref.kind !== 'string' || typeof ref.name !== 'string' || ref.name === '') {
+    throw new ShapeError('metadata.ownerReferences: the controller reference needs a kind and a name');
+  }
+  // A static pod is owned by its Node (and an operator's pod by its custom resource): it is a
+  // workload of its own. Only controllers of the workload kinds group pods.
+  if (!CONTROLLER_KINDS.has(ref.kind)) return undefined;
+  const group = typeof ref.apiVersion === 'string' && ref.apiVersion.includes('/') ? ref.apiVersion.split('/')[0]! : '';
+  if (typeof ref.apiVersion === 'string' && group !== MODELLED_KINDS[ref.kind]) return undefined;
+  return { kind: ref.kind, name: ref.name };
+}
+
+/** A Kubernetes group (its own, not a custom resource's): no dot, or under k8s.io. */
+const isKubernetesGroup = (group: string) => !group.includes('.') || group.endsWith('.k8s.io');
+
+/** A workload object reduced to what the analysis reads. */
 interface Raw {
   readonly source: string;
-  readonly obj: Obj;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
+  readonly owner?: { readonly kind: string; readonly name: string };
+  readonly labels: Labels;
+  readonly ports: readonly ContainerPort[];
 }
 
-function ownerOf(r: Raw): { kind: string; name: string } | undefined {
-  const refs = arr(rec(r.obj.metadata).ownerReferences).map(rec);
-  const ref = refs.find((o) => o.controller === true) ?? refs[0];
-  return ref && typeof ref.kind === 'string' && typeof ref.name === 'string' ? { kind: ref.kind, name: ref.name } : undefined;
-}
-
-/** Builds the cluster model. Throws {@link UserError} for objects the API server would reject. */
-export function buildCluster(objects: readonly SourcedObject[]): Cluster {
+/**
+ * Builds the cluster model from objects given one at a time. Throws {@link UserError} for objects
+ * the API server would reject in what decides connectivity (a NetworkPolicy, a name); reports
+ * through `onIssue` the objects it leaves out.
+ */
+export function buildCluster(objects: Iterable<SourcedObject>, options: BuildOptions = {}): Cluster {
   const namespaces = new Map<string, Labels>();
   const raws: Raw[] = [];
   const policies: Policy[] = [];
   for (const { source, object } of objects) {
-    if (!isRecord(object) || typeof object.kind !== 'string') continue;
-    const kind = object.kind;
-    const isWorkload = (WORKLOAD_KINDS as readonly string[]).includes(kind);
-    if (!isWorkload && kind !== 'Namespace' && kind !== 'NetworkPolicy') continue;
-    const meta = rec(object.metadata);
-    if (typeof meta.name !== 'string' || meta.name === '') throw new UserError(`${source}: ${kind} has no metadata.name`);
-    const name = meta.name;
-    if (kind === 'Namespace') {
-      namespaces.set(name, { ...stringMap(meta.labels), [NAMESPACE_NAME_LABEL]: name });
-      continue;
-    }
-    const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : DEFAULT_NAMESPACE;
-    if (kind === 'NetworkPolicy') policies.push(parsePolicy(source, namespace, name, rec(object.spec)));
-    else raws.push({ source, obj: object, kind, namespace, name });
+    const issue = add(source, object);
+    if (issue) options.onIssue?.({ source, message: issue });
   }
 
-  // Group pods (and ReplicaSets, Jobs...) under their top-most owner: the owner object when it
-  // is in the input, else the owner reference itself (np-guard names such pods after it).
+  /** Models one object; returns why it is left out, if it is. */
+  function add(source: string, object: unknown): string | undefined {
+    if (object === null || object === undefined) return undefined;
+    if (!isRecord(object)) return `not a Kubernetes object (${typeName(object)})`;
+    const { kind, apiVersion } = object;
+    const meta = isRecord(object.metadata) ? object.metadata : {};
+    const named =
+      typeof meta.name === 'string' && meta.name ? ` ${typeof meta.namespace === 'string' && meta.namespace ? `${meta.namespace}/` : ''}${meta.name}` : '';
+    if (typeof kind !== 'string' || kind === '') return 'not a Kubernetes object (no kind)';
+    if (typeof apiVersion !== 'string' || apiVersion === '') return `not a Kubernetes object (${kind}${named} without apiVersion)`;
+    const what = `${apiVersion} ${kind}${named}`;
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
+    const expected = MODELLED_KINDS[kind];
+    if (kind.endsWith('List') && isKubernetesGroup(group)) {
+      // Lists reach the model only when their items are not a list (see read.ts).
+      return `${what}: ${'items' in object ? `items is ${typeName(object.items)}, not a list` : 'a list without items'}; not analysed`;
+    }
+    if (expected === undefined || group !== expected) {
+      // Other kinds are outside the analysis, and so is a custom resource (its group has a dot)
+      // named like a modelled kind; a kind Kubernetes' own group does not serve is a mistake.
+      if (expected !== undefined && isKubernetesGroup(group)) return `${what}: unknown kind (${kind} is ${expected ? `${expected}/v1` : 'v1'}); not analysed`;
+      const served = SERVED_KINDS[group];
+      if (served && !served.includes(kind)) return `${what}: unknown kind (${group || 'the core group'} serves ${served.join(', ')}); not analysed`;
+      return undefined;
+    }
+    if (!absent(object.metadata) && !isRecord(object.metadata)) return `${what}: metadata is ${typeName(object.metadata)}, not a map; not analysed`;
+    if (typeof meta.name !== 'string' || meta.name === '') throw new UserError(`${source}: ${kind} has no metadata.name`);
+    const name = meta.name;
+    if (!absent(meta.namespace) && typeof meta.namespace !== 'string')
+      return `${what}: metadata.namespace is ${typeName(meta.namespace)}, not a string; not analysed`;
+    const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : DEFAULT_NAMESPACE;
+    if (kind === 'NetworkPolicy') {
+      policies.push(parsePolicy(source, namespace, name, object.spec));
+      return undefined;
+    }
+    try {
+      if (kind === 'Namespace') {
+        namespaces.set(name, { ...shapeLabels(meta.labels, 'metadata.labels'), [NAMESPACE_NAME_LABEL]: name });
+        return undefined;
+      }
+      const { template, path } = podTemplate(kind, object);
+      const templateMeta = path ? shapeMap(template.metadata, `${path}.metadata`) : meta;
+      const labels = shapeLabels(templateMeta.labels, `${path ? `${path}.` : ''}metadata.labels`);
+      const ports = shapePorts(template, path);
+      const owner = controllerOf(meta);
+      raws.push({ source, kind, namespace, name, ...(owner ? { owner } : {}), labels, ports });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      return `${what}: ${e.message.replace(/^\./, '')}; not analysed`;
+    }
+  }
+
+  // Group pods (and ReplicaSets, Jobs...) under their top-most controller: the owner object when
+  // it is in the input, else the owner reference itself (np-guard names such pods after it).
   const byKey = new Map(raws.map((r) => [`${r.namespace}/${r.kind}/${r.name}`, r]));
   const top = (r: Raw): { kind: string; name: string } => {
     let cur: { kind: string; name: string } = { kind: r.kind, name: r.name };
     let raw: Raw | undefined = r;
-    for (let depth = 0; raw && depth < 10; depth++) {
-      const owner = ownerOf(raw);
-      if (!owner) break;
-      cur = owner;
-      raw = byKey.get(`${r.namespace}/${owner.kind}/${owner.name}`);
+    for (let depth = 0; raw?.owner && depth < 10; depth++) {
+      cur = raw.owner;
+      raw = byKey.get(`${r.namespace}/${cur.kind}/${cur.name}`);
     }
     return cur;
   };
@@ -153,23 +318,15 @@ export function buildCluster(objects: readonly SourcedObject[]): Cluster {
   for (const r of raws) {
     const t = top(r);
     const id = `${r.namespace}/${t.name}[${t.kind}]`;
-    const g = groups.get(id) ?? { namespace: r.namespace, kind: t.kind, name: t.name, members: [] };
-    g.members.push(r);
-    groups.set(id, g);
+    const g = groups.get(id);
+    if (g) g.members.push(r);
+    else groups.set(id, { namespace: r.namespace, kind: t.kind, name: t.name, members: [r] });
   }
   const workloads: Workload[] = [];
   for (const [id, g] of groups) {
     // The owner's own template when present; else the first member's (members share a template).
-    const rep = g.members.find((m) => m.kind === g.kind && m.name === g.name) ?? [...g.members].sort((a, b) => (a.name < b.name ? -1 : 1))[0]!;
-    const template = podTemplate(rep.kind, rep.obj);
-    workloads.push({
-      id,
-      namespace: g.namespace,
-      name: g.name,
-      kind: g.kind,
-      labels: stringMap(rec(template.metadata).labels),
-      ports: containerPorts(template),
-    });
+    const rep = g.members.find((m) => m.kind === g.kind && m.name === g.name) ?? g.members.reduce((a, b) => (b.name < a.name ? b : a));
+    workloads.push({ id, namespace: g.namespace, name: g.name, kind: g.kind, labels: rep.labels, ports: rep.ports });
   }
   workloads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
@@ -180,10 +337,20 @@ export function buildCluster(objects: readonly SourcedObject[]): Cluster {
   return { namespaces, workloads, policies };
 }
 
-const PROTOCOL_SET = new Set(['TCP', 'UDP', 'SCTP']);
-
-function parsePolicy(source: string, namespace: string, name: string, spec: Obj): Policy {
+function parsePolicy(source: string, namespace: string, name: string, rawSpec: unknown): Policy {
   const fail = (path: string, message: string) => new UserError(`${source}: NetworkPolicy ${namespace}/${name}: ${path}: ${message}`);
+  // The API server rejects a field of the wrong type; reading it as empty would change what is allowed.
+  const map = (v: unknown, path: string): Obj => {
+    if (absent(v)) return {};
+    if (!isRecord(v)) throw fail(path, `is ${typeName(v)}, not a map`);
+    return v;
+  };
+  const list = (v: unknown, path: string): unknown[] => {
+    if (absent(v)) return [];
+    if (!Array.isArray(v)) throw fail(path, `is ${typeName(v)}, not a list`);
+    return v;
+  };
+  const spec = map(rawSpec, 'spec');
   const selector = (raw: unknown, path: string): Selector => {
     try {
       return parseSelector(raw);
@@ -195,13 +362,13 @@ function parsePolicy(source: string, namespace: string, name: string, spec: Obj)
   const podSelector = selector(spec.podSelector, 'spec.podSelector');
 
   const ports = (raw: unknown, path: string): PolicyPort[] | undefined => {
-    const list = arr(raw);
-    if (list.length === 0) return undefined;
-    return list.map((p, i) => {
+    const entries = list(raw, path);
+    if (entries.length === 0) return undefined;
+    return entries.map((p, i) => {
       const at = `${path}[${i}]`;
-      const port = rec(p);
+      const port = map(p, at);
       const protocol = port.protocol ?? 'TCP';
-      if (typeof protocol !== 'string' || !PROTOCOL_SET.has(protocol)) throw fail(`${at}.protocol`, `${show(protocol)} is not one of "TCP", "UDP", "SCTP"`);
+      if (typeof protocol !== 'string' || !PROTOCOLS.has(protocol)) throw fail(`${at}.protocol`, `${show(protocol)} is not one of "TCP", "UDP", "SCTP"`);
       const proto = protocol as Protocol;
       if (port.port === undefined || port.port === null) {
         if (port.endPort !== undefined) throw fail(`${at}.endPort`, 'needs a port');
@@ -221,21 +388,21 @@ function parsePolicy(source: string, namespace: string, name: string, spec: Obj)
   };
 
   const peers = (raw: unknown, path: string): Peer[] | undefined => {
-    const list = arr(raw);
-    if (list.length === 0) return undefined;
-    return list.map((p, i) => {
+    const entries = list(raw, path);
+    if (entries.length === 0) return undefined;
+    return entries.map((p, i) => {
       const at = `${path}[${i}]`;
-      const peer = rec(p);
+      const peer = map(p, at);
       const hasPods = peer.podSelector !== undefined && peer.podSelector !== null;
       const hasNs = peer.namespaceSelector !== undefined && peer.namespaceSelector !== null;
       const hasBlock = peer.ipBlock !== undefined && peer.ipBlock !== null;
       if (!hasPods && !hasNs && !hasBlock) throw fail(at, 'must specify a peer (podSelector, namespaceSelector or ipBlock)');
       if (hasBlock) {
         if (hasPods || hasNs) throw fail(at, 'ipBlock may not be combined with podSelector or namespaceSelector');
-        const block = rec(peer.ipBlock);
+        const block = map(peer.ipBlock, `${at}.ipBlock`);
         const cidr = typeof block.cidr === 'string' ? parseBlock(block.cidr) : undefined;
         if (!cidr) throw fail(`${at}.ipBlock.cidr`, `${show(block.cidr)} is not a CIDR`);
-        const except = arr(block.except).map((e, j) => {
+        const except = list(block.except, `${at}.ipBlock.except`).map((e, j) => {
           const r = typeof e === 'string' ? parseBlock(e) : undefined;
           if (!r) throw fail(`${at}.ipBlock.except[${j}]`, `${show(e)} is not a CIDR`);
           if ((r === 'ipv6') !== (cidr === 'ipv6') || (r !== 'ipv6' && cidr !== 'ipv6' && !(cidr.start <= r.start && r.end <= cidr.end))) {
@@ -253,8 +420,8 @@ function parsePolicy(source: string, namespace: string, name: string, spec: Obj)
   };
 
   const rules = (key: 'ingress' | 'egress'): Rule[] =>
-    arr(spec[key]).map((r, i) => {
-      const rule = rec(r);
+    list(spec[key], `spec.${key}`).map((r, i) => {
+      const rule = map(r, `spec.${key}[${i}]`);
       const peerKey = key === 'ingress' ? 'from' : 'to';
       const ps = peers(rule[peerKey], `spec.${key}[${i}].${peerKey}`);
       const pts = ports(rule.ports, `spec.${key}[${i}].ports`);
@@ -266,7 +433,7 @@ function parsePolicy(source: string, namespace: string, name: string, spec: Obj)
   let ingress = true;
   let egress = egressRules.length > 0;
   if (spec.policyTypes !== undefined && spec.policyTypes !== null) {
-    const types = arr(spec.policyTypes);
+    const types = list(spec.policyTypes, 'spec.policyTypes');
     if (types.length > 0) {
       const bad = types.find((t) => t !== 'Ingress' && t !== 'Egress');
       if (bad !== undefined) throw fail('spec.policyTypes', `${show(bad)} is not one of "Ingress", "Egress"`);

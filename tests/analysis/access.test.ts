@@ -1,18 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { accessFile } from '../../analysis/access';
 import { checkIntent } from '../../analysis/intent';
-import { loadEnvironment } from '../../lib/load';
+import dev from '../../environments/dev';
+import type { Environment } from '../../lib/environment';
+import { loadEnvironment, loadEnvironments } from '../../lib/load';
 import { renderEnvironment } from '../../lib/synth';
+import { type EnvironmentInput, validate } from '../../platform/registry';
 
-async function render(name: string) {
-  const env = await loadEnvironment(name);
-  return accessFile(
+const access = (env: Environment) =>
+  accessFile(
     env,
     checkIntent(
       env,
       renderEnvironment(env).flatMap((c) => c.objects),
     ),
   );
+
+async function render(name: string) {
+  return access(await loadEnvironment(name));
+}
+
+/** The lines of one `## section` of the file. */
+function section(content: string, title: string): string[] {
+  const lines = content.split('\n');
+  const start = lines.indexOf(`## ${title}`);
+  expect(start, title).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  return lines.slice(start + 1, end < 0 ? undefined : end).filter((l) => l !== '');
+}
+
+/** A table's cells, row by row (header included, separator left out). */
+const table = (lines: readonly string[]) =>
+  lines
+    .filter((l) => l.startsWith('|') && !l.startsWith('| ---'))
+    .map((l) =>
+      l
+        .slice(2, -2)
+        .split(/ (?<!\\)\| /)
+        .map((c) => c.trim()),
+    );
+
+/** dev with more flows: from a namespace that only has a modelled pod, from an unnamed CIDR, from a namespace without pods. */
+function devWith(flows: NonNullable<EnvironmentInput['flows']>): Environment {
+  const r = validate({ ...dev, flows: [...(dev.flows ?? []), ...flows] });
+  if ('problem' in r) throw new Error(`${r.problem.path}: ${r.problem.message}`);
+  return r.env;
 }
 
 describe('ACCESS.md', () => {
@@ -23,31 +55,150 @@ describe('ACCESS.md', () => {
     expect(a.content).toBe(b.content);
   });
 
-  it('has the connectivity matrix of the in-scope connections', async () => {
-    const lines = (await render('dev')).content.split('\n');
-    const header = lines.find((l) => l.startsWith('| from \\ to |'))!;
-    const columns = header.split(' | ').slice(1);
-    // Two external columns: the internet minus private ranges (connector), and the same plus
-    // the VPC and the kubernetes Service IP (gateway and operator reach the API server).
-    expect(columns.slice(2)).toEqual(['kube-system/coredns[Deployment]', 'twingate/twingate-gateway[Deployment]', 'whoami/whoami[Deployment] |']);
-    expect(columns[0]).toContain('10.10.0.0-10.10.255.255');
-    expect(columns[0]).toContain('172.20.0.1-172.20.0.1');
-    expect(columns[1]).toBe('0.0.0.0-9.255.255.255,11.0.0.0-169.253.255.255,169.255.0.0-172.15.255.255,172.32.0.0-192.167.255.255,192.169.0.0-255.255.255.255');
-    expect(lines).toContain('| twingate/connector[Pod] |  | TCP 443,TCP 30000-31000 | TCP 53,UDP 53 | TCP 8443 | TCP 8080 |');
-    expect(lines).toContain('| twingate/twingate-gateway[Deployment] | TCP 443 |  | TCP 53,UDP 53 |  |  |');
-    expect(lines).toContain('| whoami/whoami[Deployment] |  |  | TCP 53,UDP 53 |  |  |');
+  it("names the addresses outside the cluster as the environment declares them, never as the analyzer's range lists", async () => {
+    for (const env of await loadEnvironments()) {
+      const { content } = access(env);
+      // No `a.b.c.d-e.f.g.h` range of the analyzer anywhere, and no long cell.
+      expect(content, env.name).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
+      const cells = table(section(content, 'Connectivity matrix')).flat();
+      expect(Math.max(...cells.map((c) => c.length)), env.name).toBeLessThanOrEqual(60);
+      const vpc = env.network.vpcCidr;
+      expect(table(section(content, 'Addresses outside the cluster')), env.name).toEqual([
+        ['name', 'addresses'],
+        ['API server (kubernetes Service)', "172.20.0.1/32 (the kubernetes Service's IP, the first host of network.serviceCidr 172.20.0.0/16)"],
+        ['VPC', `${vpc} (network.vpcCidr)`],
+        ['anywhere', '0.0.0.0/0 (every IPv4 address)'],
+        ['internet', '0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16 (private and link-local ranges)'],
+      ]);
+    }
   });
 
-  it('has a Mermaid flowchart with namespaces as subgraphs', async () => {
-    const content = (await render('dev')).content;
-    const chart = content.slice(content.indexOf('```mermaid'), content.indexOf('```', content.indexOf('```mermaid') + 3));
-    expect(chart).toContain('flowchart LR');
-    expect(chart).toContain('subgraph ns1["namespace twingate"]');
-    expect(chart).toContain('subgraph ns2["namespace whoami"]');
-    expect(chart).toContain('n6["whoami[Deployment]"]');
-    expect(chart).toContain('n3 -->|"TCP 8080"| n6');
-    expect(chart).toContain('n3 -->|"TCP 8443"| n4');
-    expect(chart.match(/-->/g)).toHaveLength(9);
+  it('numbers the declared flows with ends, port, what for and who declared them; the implicit DNS flow last', async () => {
+    const env = await loadEnvironment('dev');
+    const rows = table(section(access(env).content, 'Declared flows'));
+    expect(rows[0]).toEqual(['#', 'from', 'to', 'port', 'what for', 'declared by']);
+    expect(rows).toHaveLength(1 + env.flows.length + 1);
+    expect(rows[1]).toEqual([
+      '<a id="flow-1"></a>1',
+      'twingate/connector (twingate/connector[Pod])',
+      'whoami/whoami (whoami/whoami[Deployment])',
+      'TCP 8080 (http)',
+      'people reach whoami through Twingate',
+      'environment',
+    ]);
+    expect(rows).toContainEqual([
+      '<a id="flow-3"></a>3',
+      'twingate/connector (twingate/connector[Pod])',
+      'internet: 0.0.0.0/0 except private ranges',
+      'TCP 30000-31000',
+      'connector to Twingate relays',
+      'component twingate-operator',
+    ]);
+    expect(rows).toContainEqual([
+      '<a id="flow-8"></a>8',
+      'twingate/gateway (twingate/twingate-gateway[Deployment])',
+      'API server 172.20.0.1/32',
+      'TCP 443',
+      'access gateway to the Kubernetes API server',
+      'component twingate-access-gateway',
+    ]);
+    expect(rows.at(-1)).toEqual([
+      '<a id="flow-11"></a>11',
+      'twingate/*, whoami/*',
+      'kube-system/coredns (kube-system/coredns[Deployment])',
+      'TCP 53, UDP 53',
+      'DNS, implicit for every namespace the platform owns',
+      'platform',
+    ]);
+  });
+
+  it('has the connectivity matrix with named columns, each part of a cell linked to the flow that declares it', async () => {
+    const rows = table(section((await render('dev')).content, 'Connectivity matrix'));
+    expect(rows[0]).toEqual([
+      'from \\ to',
+      'kube-system/coredns[Deployment]',
+      'twingate/twingate-gateway[Deployment]',
+      'whoami/whoami[Deployment]',
+      'API server 172.20.0.1/32',
+      'VPC 10.10.0.0/16',
+      'internet: 0.0.0.0/0 except private ranges',
+    ]);
+    expect(rows.slice(1)).toEqual([
+      ['twingate/*', 'TCP 53, UDP 53 [11](#flow-11)', '', '', '', '', ''],
+      ['twingate/connector[Pod]', '', 'TCP 8443 [7](#flow-7)', 'TCP 8080 [1](#flow-1)', '', '', 'TCP 443 [2](#flow-2)<br>TCP 30000-31000 [3](#flow-3)'],
+      ['twingate/twingate-gateway[Deployment]', '', '', '', 'TCP 443 [8](#flow-8)', 'TCP 443 [9](#flow-9)', 'TCP 443 [10](#flow-10)'],
+      ['twingate/twingate-operator[Deployment]', '', '', '', 'TCP 443 [4](#flow-4)', 'TCP 443 [5](#flow-5)', 'TCP 443 [6](#flow-6)'],
+      ['whoami/*', 'TCP 53, UDP 53 [11](#flow-11)', '', '', '', '', ''],
+    ]);
+  });
+
+  it('every flow a cell links to has its anchor, and every flow with connections is linked from a cell', async () => {
+    for (const env of await loadEnvironments()) {
+      const { content } = access(env);
+      const anchors = [...content.matchAll(/<a id="flow-(\d+)"><\/a>/g)].map((m) => Number(m[1]));
+      expect(anchors, env.name).toEqual(Array.from({ length: env.flows.length + 1 }, (_, i) => i + 1));
+      const linked = new Set(
+        [
+          ...section(content, 'Connectivity matrix')
+            .join('\n')
+            .matchAll(/\]\(#flow-(\d+)\)/g),
+        ].map((m) => Number(m[1])),
+      );
+      expect(
+        [...linked].sort((a, b) => a - b),
+        env.name,
+      ).toEqual(anchors);
+    }
+  });
+
+  it('shows a namespace-wide flow as the namespace, not the pod modelled there; a flow no pod can prove says so', () => {
+    const env = devWith([
+      { from: 'kube-system/*', to: 'whoami/whoami', port: 'http', description: 'metrics scraping' },
+      { from: { cidr: '203.0.113.0/24', except: [] }, to: 'whoami/whoami', port: 8080, description: 'partner office' },
+      { from: 'monitoring/*', to: 'whoami/whoami', port: 9090, description: 'alerts' },
+    ]);
+    const { content } = access(env);
+    const rows = table(section(content, 'Connectivity matrix'));
+    const whoami = rows[0]!.indexOf('whoami/whoami[Deployment]');
+    const row = (from: string) => rows.find((r) => r[0] === from);
+    expect(row('kube-system/*')?.[whoami]).toBe('TCP 8080 [2](#flow-2)');
+    // kube-dns is modelled as kube-system/coredns; the namespace-wide flow is not shown as its.
+    expect(row('kube-system/coredns[Deployment]')).toBeUndefined();
+    // An address without a name in the environment is its CIDR, after the in-cluster rows.
+    expect(rows.at(-1)).toEqual(['203.0.113.0/24', '', '', 'TCP 8080 [3](#flow-3)', '', '', '']);
+    expect(table(section(content, 'Declared flows'))[4]).toEqual([
+      '<a id="flow-4"></a>4',
+      'monitoring/*',
+      'whoami/whoami (whoami/whoami[Deployment])',
+      'TCP 9090',
+      'alerts _(no rendered or modelled pod on one side: nothing in the matrix)_',
+      'environment',
+    ]);
+    const chart = section(content, 'Allowed flows').join('\n');
+    expect(chart).toContain('  subgraph ns0["namespace kube-system"]\n    n0["every pod"]\n    n1["coredns[Deployment]"]\n  end');
+  });
+
+  it('has a readable Mermaid flowchart: namespaces as subgraphs, the named outside addresses as nodes, edges labelled with their flows', async () => {
+    const chart = section((await render('dev')).content, 'Allowed flows');
+    expect(chart[0]).toBe('```mermaid');
+    expect(chart).toContain('  subgraph ns1["namespace twingate"]');
+    expect(chart).toContain('  subgraph ns2["namespace whoami"]');
+    expect(chart).toContain('  subgraph outside["outside the cluster"]');
+    expect(chart).toContain('    n9["internet: 0.0.0.0/0 except private ranges"]');
+    expect(chart).toContain('  n2 -->|"TCP 443, TCP 30000-31000 (flows 2, 3)"| n9');
+    expect(chart).toContain('  n2 -->|"TCP 8080 (flow 1)"| n6');
+    expect(chart.filter((l) => l.includes('-->'))).toHaveLength(11);
+    // One node per label, never longer than a named address.
+    const nodes = chart.filter((l) => /^ +n\d+\["/.test(l));
+    expect(nodes).toHaveLength(10);
+    expect(Math.max(...nodes.map((l) => l.length))).toBeLessThanOrEqual(60);
+  });
+
+  it('sorts by code units, not the locale: upper case first', async () => {
+    const names = table(section((await render('staging')).content, 'Addresses outside the cluster'))
+      .slice(1)
+      .map((r) => r[0]);
+    expect(names).toEqual(['API server (kubernetes Service)', 'VPC', 'anywhere', 'internet']);
   });
 
   it('has the identity view: group -> resources -> ClusterRole via the access gateway', async () => {
@@ -75,8 +226,9 @@ describe('ACCESS.md', () => {
     ]);
   });
 
-  it('lists the blocked paths it proved closed', async () => {
-    const lines = (await render('staging')).content.split('\n');
-    expect(lines).toContain('| whoami/whoami | twingate/connector | apps never call back into the access path |');
+  it('lists the blocked paths it proved closed, outside addresses by name', async () => {
+    const rows = table(section((await render('staging')).content, 'Blocked paths (proven closed)'));
+    expect(rows).toContainEqual(['whoami/whoami', 'twingate/connector', 'apps never call back into the access path']);
+    expect(rows).toContainEqual(['whoami/whoami', 'anywhere 0.0.0.0/0', 'whoami has no egress beyond DNS']);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../analysis/analyze';
 import { ALL_CONNS, conns } from '../../analysis/conns';
-import { connectionLines, formatJson, formatText } from '../../analysis/format';
+import { connectionLines, formatJson, formatPieces, formatText } from '../../analysis/format';
 import { parseBlock } from '../../analysis/ip';
 import type { Workload } from '../../analysis/model';
 
@@ -37,5 +37,15 @@ describe('np-guard list output', () => {
     expect(json[0]).toEqual({ src: '8.0.0.0-15.255.255.255', dst: 'a/z[Pod]', conns: 'All Connections' });
     expect(json[1]).toEqual({ src: 'a/z[Pod]', dst: 'b/a[Deployment]', conns: ['TCP 80-81'] });
     expect(json.map((l: { src: string }) => Object.keys(l))).toEqual(Array(4).fill(['src', 'dst', 'conns']));
+  });
+
+  it('in pieces (how the CLI writes a large output): the pieces joined by newlines are exactly the whole text or JSON', () => {
+    const lines = connectionLines(analysis);
+    for (const size of [1, 2, 3, 4, 10]) {
+      expect([...formatPieces(lines, false, size)].join('\n')).toBe(formatText(lines));
+      expect([...formatPieces(lines, true, size)].join('\n')).toBe(formatJson(lines));
+    }
+    expect([...formatPieces([], true)]).toEqual([formatJson([])]);
+    expect([...formatPieces([], false)]).toEqual([]);
   });
 });

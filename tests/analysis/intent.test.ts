@@ -135,3 +135,15 @@ describe('chart pods are proven, not assumed', () => {
     expect(env.workloads.find((w) => w.name === 'connector')!.modelled).toMatch(/operator creates connector pods/);
   });
 });
+
+describe('every rendered object is modelled', () => {
+  it('a rendered workload the analyzer cannot model fails the proof instead of dropping out of it', async () => {
+    const env = await loadEnvironment('dev');
+    const odd = rendered(env).map((o) =>
+      o.kind === 'Deployment' && o.metadata.name === 'whoami' ? { ...o, spec: { ...(o.spec as object), template: { metadata: { labels: ['whoami'] } } } } : o,
+    );
+    expect(() => checkIntent(env, odd)).toThrow(
+      'environment dev: the reachability proof cannot model a rendered object: apps/v1 Deployment whoami/whoami: spec.template.metadata.labels is a list, not a map; not analysed',
+    );
+  });
+});

@@ -6,12 +6,15 @@ const build = (yaml: string) => buildCluster(parseManifestText('m.yaml', yaml));
 
 describe('cluster model', () => {
   it('namespaces: declared labels plus the implied name label; referenced ones get only that', () => {
-    const c = build('kind: Namespace\nmetadata: {name: a, labels: {team: red}}\n---\nkind: Pod\nmetadata: {name: p, namespace: b}\n');
+    const c = build(
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: red}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: b}\n',
+    );
     expect(Object.fromEntries(c.namespaces)).toEqual({ a: { team: 'red', 'kubernetes.io/metadata.name': 'a' }, b: { 'kubernetes.io/metadata.name': 'b' } });
   });
 
   it('workloads keep their pod labels and container ports (protocol TCP by default)', () => {
-    const c = build(`kind: StatefulSet
+    const c = build(`apiVersion: apps/v1
+kind: StatefulSet
 metadata: {name: db, namespace: n}
 spec:
   template:
@@ -37,10 +40,12 @@ spec:
   });
 
   it('policyTypes: implied Ingress always, Egress iff egress rules; explicit as written', () => {
-    const c = build(`kind: NetworkPolicy
+    const c = build(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
 metadata: {name: implied, namespace: n}
 spec: {podSelector: {}, egress: [{}]}
 ---
+apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: explicit, namespace: n}
 spec: {podSelector: {}, policyTypes: [Egress], ingress: [{}]}
@@ -68,17 +73,24 @@ spec: {podSelector: {}, policyTypes: [Egress], ingress: [{}]}
     ['spec: {podSelector: {}, policyTypes: [Both]}', 'spec.policyTypes: "Both" is not one of "Ingress", "Egress"'],
     ['spec: {podSelector: {matchExpressions: [{key: a, operator: In}]}}', 'spec.podSelector.matchExpressions[0]: operator In needs at least one value'],
   ])('rejects %s', (spec, message) => {
-    expect(() => build(`kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\n${spec}\n`)).toThrow(`m.yaml: NetworkPolicy n/p: ${message}`);
+    expect(() => build(`apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: n}\n${spec}\n`)).toThrow(
+      `m.yaml (document 1): NetworkPolicy n/p: ${message}`,
+    );
   });
 
   it('an IPv6 ipBlock matches no IPv4 address but is accepted', () => {
-    const c = build('kind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: "fd00::/8"}}]}]}\n');
+    const c = build(
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: n}\nspec: {podSelector: {}, egress: [{to: [{ipBlock: {cidr: "fd00::/8"}}]}]}\n',
+    );
     expect(c.policies[0]!.egressRules[0]!.peers).toEqual([{ kind: 'ipBlock' }]);
   });
 
   it('List kinds are flattened and other kinds ignored', () => {
-    const objs = parseManifestText('l.yaml', 'kind: List\nitems:\n  - {kind: Pod, metadata: {name: a}}\n  - {kind: ConfigMap, metadata: {name: c}}\n');
-    expect(objs.map((o) => o.source)).toEqual(['l.yaml items[0]', 'l.yaml items[1]']);
+    const objs = parseManifestText(
+      'l.yaml',
+      'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a}}\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n',
+    );
+    expect(objs.map((o) => o.source)).toEqual(['l.yaml (document 1) items[0]', 'l.yaml (document 1) items[1]']);
     expect(buildCluster(objs).workloads.map((w) => w.id)).toEqual(['default/a[Pod]']);
   });
 });

@@ -57,13 +57,17 @@ describe('synth proves the intent', () => {
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
-    expect(access).toContain('| shop/web[Deployment] |  |  | TCP 53,UDP 53 | TCP 9000 |  |');
-    // The connector's row: DNS, its own egress (declared by the twingate-operator component), and the flow to shop/web.
+    expect(access).toContain('| shop/web[Deployment] |  | TCP 9000 [2](#flow-2) |  |  |  |  |');
+    expect(access).toContain('| shop/* | TCP 53, UDP 53 [8](#flow-8) |  |  |  |  |  |');
+    // The connector's row: its own egress (declared by the twingate-operator component) and the flow to shop/web.
     const connectorRow = access.split('\n').find((l) => l.startsWith('| twingate/connector[Pod] |'))!;
-    expect(connectorRow).toBe('| twingate/connector[Pod] |  | TCP 443,TCP 30000-31000 | TCP 53,UDP 53 |  | TCP 8080 |');
+    expect(connectorRow).toBe('| twingate/connector[Pod] |  |  | TCP 8080 [1](#flow-1) |  |  | TCP 443 [3](#flow-3)<br>TCP 30000-31000 [4](#flow-4) |');
+    expect(access).toContain(
+      '| <a id="flow-3"></a>3 | twingate/connector (twingate/connector[Pod]) | internet: 0.0.0.0/0 except private ranges | TCP 443 | connector to the Twingate controller and relays (TLS) | component twingate-operator |',
+    );
     expect(access).toContain('| Engineering | web (shop/web) | view |');
     expect(access).toContain('  subgraph ns1["namespace shop"]');
-    expect(access).toContain('| 0.0.0.0/0 | shop/* | no ingress from outside |');
+    expect(access).toContain('| anywhere 0.0.0.0/0 | shop/* | no ingress from outside |');
   });
 
   it('fails with one line and writes nothing when a declared-blocked path is a declared flow', async () => {
