@@ -50,9 +50,13 @@ describe('.github/workflows/ci.yml', () => {
   it('runs the same pnpm steps as .ci/run, in the same order (install, charts, lint, typecheck, synth, validate, test)', () => {
     const local = pnpmCommands(ciRun);
     expect(local).toEqual(['install', 'charts', 'lint', 'typecheck', 'synth', 'validate', 'test']);
-    // The workflow adds the release check: a template keeps its placeholders, a real repository may not.
-    expect(pnpmCommands(runs).filter((c) => c !== 'release-check')).toEqual(local);
-    expect(pnpmCommands(runs)).toContain('release-check');
+    // The workflow adds the release check (a template keeps its placeholders, a real repository may
+    // not) and, on pull requests, the access diff as the job summary.
+    expect(pnpmCommands(runs).filter((c) => c !== 'release-check' && c !== 'diff')).toEqual(local);
+    expect(pnpmCommands(runs)).toEqual(expect.arrayContaining(['release-check', 'diff']));
+    const diffStep = steps.find((s) => s.run?.includes('pnpm --silent diff'))!;
+    expect(diffStep.run).toContain('--format markdown');
+    expect(diffStep.run).toContain('$GITHUB_STEP_SUMMARY');
     expect(runs).toContain('pnpm install --frozen-lockfile');
   });
 
