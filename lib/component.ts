@@ -92,6 +92,45 @@ export interface SettingsBlock<S extends z.ZodType = z.ZodType, R = z.output<S>,
 }
 
 /**
+ * A kube-score check the component's rendered objects (its chart's output included) are
+ * exempt from, with the reason. Synth writes it onto each matching object as the annotation
+ * kube-score honours (`kube-score/ignore: <check>[,<check>]`) plus one reviewers read
+ * (`zt-eks-gitops/kube-score-reason`, `<check>: <why>` per line), so every exclusion sits next to
+ * the object it excuses. Prefer fixing the finding at the source; declare an exception only
+ * where the check does not fit (an upstream chart's choice, a pinned image, a single replica by design).
+ */
+export interface ScoreException {
+  /** A kube-score check id (`kube-score list`), e.g. `container-image-pull-policy`. */
+  readonly check: string;
+  /** Why the check does not apply; one line, shown in dist/ next to the object. */
+  readonly reason: string;
+  /** Only objects of these kinds. @default every kind */
+  readonly kinds?: readonly string[];
+  /** Only objects with these metadata names. @default every name */
+  readonly names?: readonly string[];
+}
+
+/**
+ * The exception every component with pods declares: kube-score wants `imagePullPolicy: Always`
+ * so a moved tag is noticed, but every image here is pinned (environments reject floating
+ * tags, charts are locked), so `IfNotPresent` never runs stale content and keeps pods starting
+ * while the registry is unreachable.
+ */
+export const PINNED_IMAGE_PULL_POLICY: ScoreException = {
+  check: 'container-image-pull-policy',
+  reason: 'images are pinned (no floating tags), so IfNotPresent never runs stale content and pods start while the registry is unreachable',
+  kinds: ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'],
+};
+
+/** Ephemeral storage every container the platform renders requests and is limited to (logs, tmp). */
+export const EPHEMERAL_STORAGE = { request: '64Mi', limit: '256Mi' } as const;
+
+/** kube-score's own annotation: the checks it skips for the object. */
+export const SCORE_IGNORE_ANNOTATION = 'kube-score/ignore';
+/** The companion annotation: `<check>: <reason>`, one line per ignored check. */
+export const SCORE_REASON_ANNOTATION = 'zt-eks-gitops/kube-score-reason';
+
+/**
  * A component is a function from the environment to API objects in a chart, plus what it
  * declares about itself. Components read the environment; they never validate it (that
  * happened when it was loaded).
@@ -131,6 +170,12 @@ export interface Component {
   flows?(env: Environment): readonly FlowInput[];
   /** Fields an operator writes into objects of this component (ignoreDifferences). @default [] */
   readonly operatorFields?: readonly OperatorField[];
+  /**
+   * kube-score checks this component's objects are exempt from, each with its reason (a list,
+   * or a function of the environment when the objects it names depend on it). Synth annotates
+   * the matching objects; `pnpm guard` fails on any finding left. @default []
+   */
+  readonly scoreExceptions?: readonly ScoreException[] | ((env: Environment) => readonly ScoreException[]);
 }
 
 /** The resolved settings block of a component's environment; a missing block is a programming error. */

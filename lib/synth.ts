@@ -14,7 +14,7 @@ import { componentsFor, PLATFORM } from '../platform/registry';
 import { DEFAULT_LOCK_FILE, type Lock, readLock } from './charts/lock';
 import { DEFAULT_CHARTS_DIR } from './charts/source';
 import { renderChart } from './charts/template';
-import type { Component, HelmSource } from './component';
+import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException } from './component';
 import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
@@ -109,13 +109,42 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
   const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
   return rendered.map(({ component, helm, own, fromChart }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
-    const objects = [...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))];
+    const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
+    const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
     return {
       env: env.name,
       component: component.name,
       objects,
       metadata: componentMetadata(env, component, objects, operatorFields),
       ...(helm ? { helm } : {}),
+    };
+  });
+}
+
+/**
+ * The objects with the component's kube-score exceptions written onto those they match: the
+ * checks kube-score skips (`kube-score/ignore`) and, beside them, why (one `<check>: <reason>`
+ * line each). Objects no exception matches are returned as they are.
+ */
+export function withScoreExceptions(objects: readonly ApiObject[], exceptions: readonly ScoreException[]): ApiObject[] {
+  if (exceptions.length === 0) return [...objects];
+  return objects.map((obj) => {
+    const matching = exceptions.filter((x) => (!x.kinds || x.kinds.includes(obj.kind)) && (!x.names || x.names.includes(obj.metadata.name)));
+    if (matching.length === 0) return obj;
+    const reasons = new Map<string, string[]>();
+    for (const x of matching) reasons.set(x.check, [...(reasons.get(x.check) ?? []), x.reason]);
+    const checks = [...reasons.keys()].sort();
+    const annotations = (obj.metadata.annotations ?? {}) as Record<string, string>;
+    return {
+      ...obj,
+      metadata: {
+        ...obj.metadata,
+        annotations: {
+          ...annotations,
+          [SCORE_IGNORE_ANNOTATION]: checks.join(','),
+          [SCORE_REASON_ANNOTATION]: checks.map((c) => `${c}: ${reasons.get(c)!.join('; ')}`).join('\n'),
+        },
+      },
     };
   });
 }

@@ -5,7 +5,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { KUBE_DNS } from '../../lib/cluster';
-import { COMMON_LABELS, type Component } from '../../lib/component';
+import { COMMON_LABELS, type Component, type ScoreException } from '../../lib/component';
 import { describeFlow, type Endpoint, type Environment, type Protocol } from '../../lib/environment';
 
 export const DEFAULT_DENY = 'default-deny';
@@ -32,7 +32,11 @@ interface PolicySpec {
   egress?: { to: PolicyPeer[]; ports: PolicyPort[] }[];
   /** The flow this allow comes from, for the annotation reviewers read. */
   flow?: string;
+  /** Why the pods it selects are not in dist/ (the selected workload's `modelled`). */
+  modelled?: string;
 }
+
+const modelledOf = (e: Endpoint): string | undefined => (e.kind === 'workload' ? e.workload.modelled : undefined);
 
 const namespaceOf = (e: Endpoint): string | undefined => (e.kind === 'workload' ? e.workload.namespace : e.kind === 'namespace' ? e.namespace : undefined);
 
@@ -114,6 +118,7 @@ export function networkPolicies(env: Environment): PolicySpec[] {
         policyTypes: ['Egress'],
         egress: [{ to: [asPeer(to)], ports: [port] }],
         flow: flowText,
+        ...(modelledOf(from) ? { modelled: modelledOf(from)! } : {}),
       });
     }
     if (restricted(to)) {
@@ -125,14 +130,31 @@ export function networkPolicies(env: Environment): PolicySpec[] {
         policyTypes: ['Ingress'],
         ingress: [{ from: [asPeer(from)], ports: [port] }],
         flow: flowText,
+        ...(modelledOf(to) ? { modelled: modelledOf(to)! } : {}),
       });
     }
   }
   return policies;
 }
 
+/**
+ * kube-score's networkpolicy-targets-pod cannot see pods created at run time (e.g. operator
+ * connectors): the policies selecting them are exempt, with the workload's own reason.
+ */
+function policyScoreExceptions(env: Environment): ScoreException[] {
+  const byReason = new Map<string, string[]>();
+  for (const p of networkPolicies(env)) if (p.modelled) byReason.set(p.modelled, [...(byReason.get(p.modelled) ?? []), p.name]);
+  return [...byReason].map(([why, names]) => ({
+    check: 'networkpolicy-targets-pod',
+    reason: `the pods it selects are not in dist/: ${why}`,
+    kinds: ['NetworkPolicy'],
+    names: [...new Set(names)].sort(),
+  }));
+}
+
 export const networkPolicy = {
   name: 'network-policy',
+  scoreExceptions: policyScoreExceptions,
   render(chart, env) {
     for (const p of networkPolicies(env)) {
       new k8s.KubeNetworkPolicy(chart, `${p.namespace}-${p.name}`, {

@@ -9,7 +9,7 @@
  * only (docs/probes.md).
  */
 import { k8s } from 'cdk8s-plus-28';
-import { COMMON_LABELS, type Component, settingsOf, type WorkloadRef } from '../../lib/component';
+import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, settingsOf, type WorkloadRef } from '../../lib/component';
 import type { Environment } from '../../lib/environment';
 import { jobName, type ProbePlan, probePlan, targetServiceName } from './plan';
 import { probeLabel, probeScript } from './script';
@@ -64,6 +64,7 @@ export const networkProbes = {
   // After the apps and the platform pods they dial, whose Applications sync in waves up to 2.
   wave: 3,
   settings: probeSettings,
+  scoreExceptions: [PINNED_IMAGE_PULL_POLICY],
   enabled: (env) => settingsOf(env, probeSettings).enabled,
   namespace: (env) => env.namespaces[0]!,
   render(chart, env) {
@@ -127,8 +128,16 @@ export const networkProbes = {
                   imagePullPolicy: 'IfNotPresent',
                   command: ['sh', '-c', script],
                   resources: {
-                    requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') },
-                    limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') },
+                    requests: {
+                      cpu: k8s.Quantity.fromString('10m'),
+                      memory: k8s.Quantity.fromString('16Mi'),
+                      'ephemeral-storage': k8s.Quantity.fromString(EPHEMERAL_STORAGE.request),
+                    },
+                    limits: {
+                      cpu: k8s.Quantity.fromString('100m'),
+                      memory: k8s.Quantity.fromString('32Mi'),
+                      'ephemeral-storage': k8s.Quantity.fromString(EPHEMERAL_STORAGE.limit),
+                    },
                   },
                   securityContext: {
                     allowPrivilegeEscalation: false,

@@ -3,10 +3,10 @@
  * environments whose connectors are not operator-managed. The tokens come from AWS Secrets
  * Manager through an ExternalSecret (`connector.existingSecret`); no token is ever in values.
  */
-import type { Component } from '../../lib/component';
+import { type Component, PINNED_IMAGE_PULL_POLICY } from '../../lib/component';
 import { type Environment, NAME_LABEL } from '../../lib/environment';
 import { externalSecret } from '../shared/external-secrets';
-import type { ResourceRequirements } from '../twingate/render';
+import { type ResourceRequirements, withEphemeralStorage } from '../twingate/render';
 import { CONNECTOR_LABELS, CONNECTOR_RELEASE, resolveTwingate, twingateSettings } from '../twingate/settings';
 
 /** The connector chart is only published as a classic Helm repository. */
@@ -33,6 +33,8 @@ interface ConnectorValues {
   };
   readonly podSecurityContext: { readonly runAsNonRoot: true; readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
   readonly resources: ResourceRequirements;
+  /** Merged into the chart's container securityContext (which already drops all capabilities and runs as 65532). */
+  readonly securityContext: { readonly runAsGroup: number };
 }
 
 export function connectorValues(env: Environment): ConnectorValues {
@@ -41,7 +43,9 @@ export function connectorValues(env: Environment): ConnectorValues {
     nameOverride: CONNECTOR_LABELS[NAME_LABEL],
     connector: { network: tg.network, existingSecret: tg.secrets.connectorSecret, logLevel: 'error' },
     podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-    resources: { requests: { cpu: '50m', memory: '200Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+    resources: withEphemeralStorage({ requests: { cpu: '50m', memory: '200Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
+    // The chart sets runAsUser 65532 but no group: the same unprivileged id as group (merged into the chart's securityContext).
+    securityContext: { runAsGroup: 65532 },
   };
 }
 
@@ -53,6 +57,14 @@ export const twingateConnector = {
   enabled: (env) => resolveTwingate(env).connectors.mode === 'chart',
   requires: ['twingate-operator'],
   namespace: (env) => resolveTwingate(env).namespace,
+  scoreExceptions: [
+    PINNED_IMAGE_PULL_POLICY,
+    {
+      check: 'pod-probes-identical',
+      reason: 'the connector chart runs `connectorctl health` for both and merges values into it; a connector behind no Service has no traffic to shed',
+      kinds: ['Deployment'],
+    },
+  ],
   chart: { repository: CONNECTOR_CHART_REPO, chart: 'connector', version: '0.1.35', releaseName: CONNECTOR_RELEASE, values: connectorValues },
   render(chart, env) {
     const tg = resolveTwingate(env);

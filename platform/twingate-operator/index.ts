@@ -13,13 +13,13 @@ import { TwingateConnector, TwingateConnectorSpecImagePolicyProvider } from '../
 import { TwingateGroup } from '../../imports/twingate-group-twingate.com';
 import { TwingateResource, TwingateResourceSpecProtocolsTcpPolicy, TwingateResourceSpecProtocolsUdpPolicy } from '../../imports/twingate-resource-twingate.com';
 import { apiServerPeers } from '../../lib/cluster';
-import type { Component } from '../../lib/component';
+import { type Component, PINNED_IMAGE_PULL_POLICY } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { awsSecretStore, externalSecret } from '../shared/external-secrets';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan } from '../twingate/access';
 import { TWINGATE_OPERATOR_FIELDS } from '../twingate/operator-fields';
-import { labels, type ResourceRequirements, renderAccess } from '../twingate/render';
+import { labels, type ResourceRequirements, renderAccess, UPSTREAM_USER_ID, withEphemeralStorage } from '../twingate/render';
 import {
   CONNECTOR_EGRESS,
   CONNECTOR_LABELS,
@@ -84,7 +84,7 @@ export function operatorValues(env: Environment): TwingateOperatorValues {
       namespaces: [tg.namespace],
     },
     gateway: { enabled: false },
-    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    resources: withEphemeralStorage({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
   };
 }
 
@@ -127,6 +127,15 @@ export const twingateOperator = {
     values: operatorValues,
   },
   operatorFields: TWINGATE_OPERATOR_FIELDS,
+  scoreExceptions: [
+    PINNED_IMAGE_PULL_POLICY,
+    UPSTREAM_USER_ID,
+    {
+      check: 'pod-probes-identical',
+      reason: "the chart probes kopf's single /healthz for liveness and readiness; a single-replica operator behind no Service has no traffic to shed",
+      kinds: ['Deployment'],
+    },
+  ],
   // Connector pods are the operator's (TwingateConnectors) or the connector chart's; either
   // way they carry the same labels and need the same flows.
   workloads: (env) => [connectorWorkload(resolveTwingate(env)), operatorWorkload(resolveTwingate(env).namespace)],
