@@ -11,6 +11,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { GITLEAKS_INSTALL, KUBE_SCORE_INSTALL } from '../lib/cli/guard';
 import { KUBECONFORM_INSTALL } from '../lib/cli/validate';
 import { REPO, tempDir } from './support';
 
@@ -47,9 +48,9 @@ describe('.github/workflows/ci.yml', () => {
     expect(steps.length).toBeGreaterThan(5);
   });
 
-  it('runs the same pnpm steps as .ci/run, in the same order (install, charts, lint, typecheck, synth, validate, test)', () => {
+  it('runs the same pnpm steps as .ci/run, in the same order (install, charts, lint, typecheck, synth, validate, guard, test)', () => {
     const local = pnpmCommands(ciRun);
-    expect(local).toEqual(['install', 'charts', 'lint', 'typecheck', 'synth', 'validate', 'test']);
+    expect(local).toEqual(['install', 'charts', 'lint', 'typecheck', 'synth', 'validate', 'guard', 'test']);
     // The workflow adds the release check (a template keeps its placeholders, a real repository may
     // not) and, on pull requests, the access diff as the job summary.
     expect(pnpmCommands(runs).filter((c) => c !== 'release-check' && c !== 'diff')).toEqual(local);
@@ -92,6 +93,19 @@ describe('.github/workflows/ci.yml', () => {
     const cache = uses('actions/cache')!;
     expect(String(cache.with?.key)).toContain('env.KUBECONFORM_VERSION');
     expect(runs).toContain('go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"');
+  });
+
+  it('installs kube-score and gitleaks at the versions pnpm guard names, as .ci/run does, and caches them', () => {
+    const ks = /@(v[\d.]+)$/.exec(KUBE_SCORE_INSTALL)![1]!;
+    const gl = /@(v[\d.]+)$/.exec(GITLEAKS_INSTALL)![1]!;
+    expect(workflow.env.KUBE_SCORE_VERSION).toBe(ks);
+    expect(workflow.env.GITLEAKS_VERSION).toBe(gl);
+    expect(ciRun).toContain(`go_tool kube-score github.com/zegl/kube-score ${ks}`);
+    expect(ciRun).toContain(`go_tool gitleaks github.com/zricethezav/gitleaks/v8 ${gl} github.com/zricethezav/gitleaks/v8`);
+    expect(runs).toContain('go install "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"');
+    expect(runs).toContain('go install "github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION"');
+    const cache = steps.find((s) => s.uses?.startsWith('actions/cache@') && String(s.with?.key).includes('KUBE_SCORE_VERSION'));
+    expect(String(cache?.with?.key)).toContain('env.GITLEAKS_VERSION');
   });
 });
 
