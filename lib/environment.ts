@@ -72,7 +72,15 @@ const cidr = z.string().superRefine((s, ctx) => {
 
 const quantity = z.string().refine((s) => QUANTITY.test(s), { error: (i) => `${show(i.input)} is not a Kubernetes quantity` });
 
-/** An image reference with a pinned tag or digest; `latest` and tag-less references are rejected. */
+/** Tags that move by design: channel names and bare majors (`1`, `v1`) point at a new image on every release. */
+const FLOATING_TAGS = new Set(['latest', 'stable', 'main', 'master', 'edge', 'nightly', 'dev', 'develop']);
+
+/** Whether an image tag floats (a channel name, a bare major such as `1` or `v1`, or no tag at all). */
+export function isFloatingTag(tag: string | undefined): boolean {
+  return tag === undefined || tag === '' || FLOATING_TAGS.has(tag.toLowerCase()) || /^v?\d+$/.test(tag);
+}
+
+/** An image reference with a pinned tag or digest; floating tags (`latest`, `stable`, `1`, ...) and tag-less references are rejected. */
 const pinnedImage = z.string().superRefine((s, ctx) => {
   if (!IMAGE.test(s)) {
     ctx.addIssue({ code: 'custom', message: `${show(s)} is not an image reference` });
@@ -81,8 +89,9 @@ const pinnedImage = z.string().superRefine((s, ctx) => {
   const lastSegment = s.split('/').pop()!;
   const tag = lastSegment.includes(':') ? lastSegment.split(':')[1]!.split('@')[0] : undefined;
   const digest = s.includes('@sha256:');
-  if (!digest && (tag === undefined || tag === 'latest')) {
-    ctx.addIssue({ code: 'custom', message: `${show(s)} is not pinned (use an explicit version tag or a digest, never latest)` });
+  if (!digest && isFloatingTag(tag)) {
+    const why = tag === undefined ? 'no tag' : `the tag ${show(tag)} floats`;
+    ctx.addIssue({ code: 'custom', message: `${show(s)} is not pinned (${why}: use an explicit version tag or a digest)` });
   }
 });
 

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validate } from '../platform/registry';
+import { overlaps, parseCidr } from './cidr';
 import type { Environment } from './environment';
 import { environmentError, UserError } from './errors';
 
@@ -138,7 +139,33 @@ export async function loadEnvironments(dir = DEFAULT_ENVIRONMENTS_DIR, only?: re
   if (wanted.length === 0) throw new UserError(`no environment files in ${relative(process.cwd(), dir) || dir}`);
   const envs: Environment[] = [];
   for (const w of wanted) envs.push(await loadEnvironmentFile(byName.get(w)!));
+  const clash = crossEnvironmentProblems(envs)[0];
+  if (clash) throw new UserError(clash);
   return envs;
+}
+
+/**
+ * What no environment can see alone: two environments on one cluster name (Argo CD cluster
+ * secrets, Twingate names and EKS are keyed on it) or with overlapping VPC CIDRs (peering,
+ * Transit Gateway and Twingate routes need distinct ranges). One line per pair, naming both.
+ */
+export function crossEnvironmentProblems(envs: readonly Pick<Environment, 'name' | 'cluster' | 'network'>[]): string[] {
+  const problems: string[] = [];
+  const sorted = [...envs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const [i, a] of sorted.entries()) {
+    for (const b of sorted.slice(i + 1)) {
+      if (a.cluster.name === b.cluster.name) {
+        problems.push(`environments ${a.name} and ${b.name} share the cluster name ${JSON.stringify(a.cluster.name)} (cluster.name must be unique)`);
+      }
+      const [ra, rb] = [parseCidr(a.network.vpcCidr), parseCidr(b.network.vpcCidr)];
+      if (ra && rb && overlaps(ra, rb)) {
+        problems.push(
+          `environments ${a.name} and ${b.name} have overlapping VPC CIDRs ${a.network.vpcCidr} and ${b.network.vpcCidr} (network.vpcCidr ranges must be disjoint)`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /** One environment by name from the default directory (what infra uses). */

@@ -80,12 +80,42 @@ const CASES: [string, Mutation, string][] = [
   [
     'image on latest',
     (e) => (e.apps.whoami.image = 'traefik/whoami:latest'),
-    'error: environment dev: apps.whoami.image: "traefik/whoami:latest" is not pinned (use an explicit version tag or a digest, never latest)',
+    'error: environment dev: apps.whoami.image: "traefik/whoami:latest" is not pinned (the tag "latest" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag stable',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:stable'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:stable" is not pinned (the tag "stable" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag main',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:main'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:main" is not pinned (the tag "main" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag master',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:master'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:master" is not pinned (the tag "master" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag edge',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:edge'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:edge" is not pinned (the tag "edge" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag 1',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:1'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:1" is not pinned (the tag "1" floats: use an explicit version tag or a digest)',
+  ],
+  [
+    'image on the floating tag v1',
+    (e) => (e.apps.whoami.image = 'registry.example:5000/traefik/whoami:v1'),
+    'error: environment dev: apps.whoami.image: "registry.example:5000/traefik/whoami:v1" is not pinned (the tag "v1" floats: use an explicit version tag or a digest)',
   ],
   [
     'image without a tag',
     (e) => (e.apps.whoami.image = 'traefik/whoami'),
-    'error: environment dev: apps.whoami.image: "traefik/whoami" is not pinned (use an explicit version tag or a digest, never latest)',
+    'error: environment dev: apps.whoami.image: "traefik/whoami" is not pinned (no tag: use an explicit version tag or a digest)',
   ],
   [
     'misspelt field',
@@ -432,5 +462,13 @@ describe('valid environments', () => {
     const b = validate(clone(dev));
     expect(a).toEqual(b);
     expect('env' in a).toBe(true);
+  });
+});
+
+describe('floating image tags', () => {
+  it('channel names, bare majors and no tag float; versions do', async () => {
+    const { isFloatingTag } = await import('../../lib/environment');
+    for (const t of [undefined, 'latest', 'stable', 'main', 'master', 'edge', 'LATEST', '1', 'v1', '20']) expect(isFloatingTag(t), String(t)).toBe(true);
+    for (const t of ['1.2', 'v1.10.3', '2024.01', '1.2.3-alpine', 'sha-0a1b2c']) expect(isFloatingTag(t), t).toBe(false);
   });
 });
