@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import devInput from '../../environments/dev';
 import { main as synth } from '../../lib/cli/synth';
+import { isFloatingTag } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { readTree } from '../../lib/output';
 import { type EnvironmentInput, validate } from '../../platform/registry';
@@ -466,8 +467,7 @@ describe('valid environments', () => {
 });
 
 describe('floating image tags', () => {
-  it('channel names, bare majors and no tag float; versions do', async () => {
-    const { isFloatingTag } = await import('../../lib/environment');
+  it('channel names, bare majors and no tag float; versions do', () => {
     for (const t of [undefined, 'latest', 'stable', 'main', 'master', 'edge', 'LATEST', '1', 'v1', '20']) expect(isFloatingTag(t), String(t)).toBe(true);
     for (const t of ['1.2', 'v1.10.3', '2024.01', '1.2.3-alpine', 'sha-0a1b2c']) expect(isFloatingTag(t), t).toBe(false);
   });
