@@ -174,11 +174,13 @@ export const twingateAccessGateway = {
     for (const a of plan.kubernetesAccess) renderAccess(chart, a, ns);
 
     for (const b of plan.bindings) {
-      new k8s.KubeClusterRoleBinding(chart, `binding-${b.name}`, {
-        metadata: { name: b.name, labels },
+      const props = {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: b.role },
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: b.group }],
-      });
+      };
+      if (b.namespace)
+        new k8s.KubeRoleBinding(chart, `binding-${b.name}-${b.namespace}`, { metadata: { name: b.name, namespace: b.namespace, labels }, ...props });
+      else new k8s.KubeClusterRoleBinding(chart, `binding-${b.name}`, { metadata: { name: b.name, labels }, ...props });
     }
 
     new k8s.KubeServiceAccount(chart, 'service-account', { metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: ns, labels } });
