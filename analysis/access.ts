@@ -239,12 +239,17 @@ function identity(env: Environment): string[] {
   // output must not depend on the machine's locale.
   const rows = [...env.groups]
     .sort(byText)
-    .map((group) => env.access.find((r) => r.group === group) ?? { group, resources: [] as string[], kubernetesRole: undefined });
+    .map((group) => env.access.find((r) => r.group === group) ?? { group, resources: [] as string[], kubernetesRole: undefined, clusterRole: undefined });
   const app = (r: string) => `${r} (${env.apps[r]!.namespace}/${r})`;
+  const namespaced = (r: (typeof rows)[number]) =>
+    r.kubernetesRole ? `${r.kubernetesRole} in ${[...new Set(r.resources.map((a) => env.apps[a]!.namespace))].sort().join(', ')}` : 'none';
+  // Cluster-wide grants are flagged: they reach every namespace, the platform's included.
+  const clusterWide = (r: (typeof rows)[number]) =>
+    r.clusterRole === 'cluster-admin' ? '**cluster-admin (break-glass)**' : r.clusterRole ? `**${r.clusterRole}, cluster-wide**` : 'none';
   return [
-    '| Twingate group | Twingate resources (apps) | Kubernetes ClusterRole via the access gateway |',
-    '| --- | --- | --- |',
-    ...rows.map((r) => `| ${cell(r.group)} | ${r.resources.map(app).join(', ') || 'none'} | ${r.kubernetesRole ?? 'none'} |`),
+    "| Twingate group | Twingate resources (apps) | Kubernetes role in the apps' namespaces (RoleBindings) | Cluster-wide role (ClusterRoleBinding) |",
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${cell(r.group)} | ${r.resources.map(app).join(', ') || 'none'} | ${namespaced(r)} | ${clusterWide(r)} |`),
     '',
     '```mermaid',
     'flowchart LR',
@@ -252,6 +257,9 @@ function identity(env: Environment): string[] {
       `  g${i}["group ${r.group.replace(/"/g, '#quot;')}"]`,
       ...r.resources.map((res) => `  g${i} -->|Twingate| r_${res.replace(/-/g, '_')}["resource ${res}"]`),
       ...(r.kubernetesRole ? [`  g${i} -->|access gateway| k_${r.kubernetesRole.replace(/-/g, '_')}["ClusterRole ${r.kubernetesRole}"]`] : []),
+      ...(r.clusterRole
+        ? [`  g${i} -->|access gateway, cluster-wide| c_${r.clusterRole.replace(/-/g, '_')}["ClusterRole ${r.clusterRole}, cluster-wide"]`]
+        : []),
     ]),
     '```',
   ];

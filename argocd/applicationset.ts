@@ -1,11 +1,16 @@
 /**
- * One ApplicationSet per environment: (Argo CD clusters labelled `<clusterLabel>=<env>`) x
- * (every `dist/<env>/*\/component.json`), one Application per pair. The component set is the
- * directory tree, so adding a component is adding its chart and onboarding a cluster is
- * labelling its cluster Secret; nothing lists components by hand.
+ * Two ApplicationSets per environment, one per AppProject: (Argo CD clusters labelled
+ * `<clusterLabel>=<env>`) x (component directories), one Application per pair.
+ * - `<env>-platform`: exactly the directories of the environment's platform components, each
+ *   path listed (synth knows them from the registry), project `<env>-platform`;
+ * - `<env>-apps`: every other `dist/<env>/*\/component.json` (the glob, minus the platform
+ *   paths), project `<env>-apps`, which refuses RBAC, NetworkPolicies, CRDs, webhooks and
+ *   Namespaces. A new directory lands in the restricted project unless this file names it.
+ * Adding an app is adding its directory; onboarding a cluster is labelling its cluster Secret.
  *
- * The project is hard-coded per environment (a templated project would let whoever writes
- * component.json pick a more privileged one). What varies between components (sync options,
+ * The project is hard-coded per ApplicationSet (a templated project would let whoever writes
+ * component.json pick a more privileged one), and which set picks a directory up depends on
+ * its path only, never on component.json. What varies between components (sync options,
  * ignored fields) comes from component.json through `templatePatch`, since lists and objects
  * cannot be templated as strings.
  */
@@ -13,7 +18,7 @@ import type { Chart } from 'cdk8s';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { COMMON_LABELS } from '../lib/component';
 import type { Environment } from '../lib/environment';
-import { METADATA_FILE, projectName, VALUES_FILE } from './component-metadata';
+import { type ComponentKind, METADATA_FILE, projectName, VALUES_FILE } from './component-metadata';
 import { type ArgoConfig, revisionFor } from './settings';
 
 /** Retry policy shared by every generated Application: rides out "namespace/CRD not there yet". */
@@ -24,6 +29,13 @@ const COMPONENT_LABEL = 'zt-eks-gitops/component';
 
 /** Git files generator path of an environment's component metadata. */
 const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
+const metadataPath = (env: string, component: string) => `dist/${env}/${component}/${METADATA_FILE}`;
+
+/** The git files of each kind: platform directories by name; apps by glob, platform directories excluded. */
+function metadataFiles(env: string, kind: ComponentKind, platform: readonly string[]): { path: string; exclude?: boolean }[] {
+  const named = [...platform].sort().map((c) => metadataPath(env, c));
+  return kind === 'platform' ? named.map((path) => ({ path })) : [{ path: metadataGlob(env) }, ...named.map((path) => ({ path, exclude: true }))];
+}
 
 /** Name of an Application: cluster, then component, both normalised to RFC 1123 by Argo CD. */
 const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
@@ -51,9 +63,14 @@ function templatePatch(config: ArgoConfig, env: string): string {
   ].join('\n');
 }
 
-export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environment): void {
-  new ApplicationSet(chart, `applicationset-${env.name}`, {
-    metadata: { name: env.name, namespace: config.namespace, labels: { ...COMMON_LABELS } },
+/** The environment's two ApplicationSets; `platform` names its platform components' directories. */
+export function addApplicationSets(chart: Chart, config: ArgoConfig, env: Environment, platform: readonly string[]): void {
+  for (const kind of ['platform', 'apps'] as const) addApplicationSet(chart, config, env, kind, platform);
+}
+
+function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environment, kind: ComponentKind, platform: readonly string[]): void {
+  new ApplicationSet(chart, `applicationset-${env.name}-${kind}`, {
+    metadata: { name: `${env.name}-${kind}`, namespace: config.namespace, labels: { ...COMMON_LABELS } },
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
@@ -62,7 +79,7 @@ export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environ
           matrix: {
             generators: [
               { clusters: { selector: { matchLabels: { [config.clusterLabel]: env.name } } } },
-              { git: { repoUrl: config.repoURL, revision: revisionFor(config, env.name), files: [{ path: metadataGlob(env.name) }] } },
+              { git: { repoUrl: config.repoURL, revision: revisionFor(config, env.name), files: metadataFiles(env.name, kind, platform) } },
             ],
           },
         },
@@ -77,7 +94,7 @@ export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environ
           annotations: { 'argocd.argoproj.io/sync-wave': '{{ .component.wave }}' },
         },
         spec: {
-          project: projectName(env),
+          project: projectName(env, kind),
           destination: { name: '{{ .name }}', namespace: '{{ .component.namespace }}' },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },

@@ -42,7 +42,11 @@ export interface IgnoreDifference {
 export interface ComponentMetadata {
   readonly name: string;
   readonly environment: string;
-  /** AppProject of the environment; the ApplicationSet hard-codes the same name. */
+  /**
+   * AppProject: `<env>-platform` or `<env>-apps`. Informational: the ApplicationSet that picks
+   * up the directory hard-codes its project, and which ApplicationSet that is depends on the
+   * directory's path, never on this field.
+   */
   readonly project: string;
   /** Destination namespace of the Application. */
   readonly namespace: string;
@@ -57,9 +61,17 @@ export interface ComponentMetadata {
   readonly chart: { readonly repository: string; readonly chart: string; readonly version: string; readonly releaseName: string } | null;
 }
 
-/** The AppProject of an environment. */
-export function projectName(env: Pick<Environment, 'name'>): string {
-  return env.name;
+/** Platform components (the registry) or apps (the environment's `apps`): each kind has its own AppProject and ApplicationSet. */
+export type ComponentKind = 'platform' | 'apps';
+
+/** The kind of a component of an environment: apps are the environment's `apps` (no app may take a platform component's name). */
+export function componentKind(env: Pick<Environment, 'apps'>, component: string): ComponentKind {
+  return Object.hasOwn(env.apps, component) ? 'apps' : 'platform';
+}
+
+/** The AppProject of an environment's components of one kind. */
+export function projectName(env: Pick<Environment, 'name'>, kind: ComponentKind): string {
+  return `${env.name}-${kind}`;
 }
 
 export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -129,7 +141,7 @@ export function componentMetadata(
   return {
     name: component.name,
     environment: env.name,
-    project: projectName(env),
+    project: projectName(env, componentKind(env, component.name)),
     namespace,
     wave: component.wave ?? 0,
     syncOptions,

@@ -6,8 +6,9 @@
 import { App, Chart } from 'cdk8s';
 import type { Environment } from '../lib/environment';
 import type { ApiObject } from '../lib/output';
-import { addApplicationSet } from './applicationset';
+import { addApplicationSets } from './applicationset';
 import { addBootstrap } from './bootstrap';
+import { componentKind } from './component-metadata';
 import { addProject, type ProjectInput } from './project';
 import type { ArgoConfig } from './settings';
 
@@ -22,7 +23,8 @@ export function renderArgo(config: ArgoConfig, envs: readonly Environment[], com
       env,
       components.filter((c) => c.env === env.name),
     );
-    addApplicationSet(chart, config, env);
+    const platform = components.filter((c) => c.env === env.name && componentKind(env, c.metadata.name) === 'platform').map((c) => c.metadata.name);
+    addApplicationSets(chart, config, env, platform);
   }
   return chart.toJson() as ApiObject[];
 }

@@ -15,8 +15,9 @@ export default defineEnvironment({
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'edit' },
-    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'cluster-admin' },
+    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin', clusterRole: 'cluster-admin' },
   ],
+  breakGlassGroup: 'Platform Admins',
   infra: {
     owner: 'platform-team',
     availabilityZones: 2,

@@ -16,7 +16,7 @@ export default defineEnvironment({
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
     { group: 'SRE On-Call', resources: ['whoami'], kubernetesRole: 'edit' },
-    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
+    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin', clusterRole: 'view' },
   ],
   infra: {
     owner: 'platform-team',

@@ -20,7 +20,7 @@ export default defineEnvironment({
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
-    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin' },
+    { group: 'Platform Admins', resources: ['whoami'], kubernetesRole: 'admin', clusterRole: 'view' },
   ],
   infra: {
     owner: 'platform-team',

@@ -12,6 +12,7 @@
 import type { Chart } from 'cdk8s';
 import type { z } from 'zod';
 import type { Environment, FlowInput, Problem, Protocol } from './environment';
+import type { ApiObject } from './output';
 
 /** Labels stamped on every object the platform renders. */
 export const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'zt-eks-gitops' } as const;
@@ -144,6 +145,12 @@ export interface Component {
   namespace?(env: Environment): string;
   /** The upstream chart this component installs. */
   readonly chart?: ChartSpec;
+  /**
+   * Edits the objects its chart rendered, for what the chart's values cannot set (e.g. the
+   * rules of a ClusterRole the chart always renders). Returns the objects to write; throws
+   * when an object it must patch is missing, so a chart upgrade cannot drop the patch silently.
+   */
+  chartPatches?(objects: readonly ApiObject[], env: Environment): ApiObject[];
   /**
    * Ordering intent between components on a fresh cluster, lower first: rendered into
    * component.json and onto the Application as its sync wave. @default 0

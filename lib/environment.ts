@@ -174,17 +174,33 @@ const blocked = z.strictObject({
 const groupName = z.string().superRefine((s, ctx) => {
   if (CONTROL.test(s)) ctx.addIssue({ code: 'custom', message: `${quote(s)} is not a group name (one line: no line breaks or control characters)` });
   else if (s.trim() !== s || s.length === 0 || s.length > 128) ctx.addIssue({ code: 'custom', message: `${show(s)} is not a group name` });
+  // Kubernetes reserves `system:` groups (system:masters is cluster-admin, unremovably): the
+  // gateway may impersonate every group with a role, so such a name must never get one.
+  else if (s.toLowerCase().startsWith('system:'))
+    ctx.addIssue({ code: 'custom', message: `${show(s)} is a Kubernetes system group name (system:...); choose another group name` });
 });
 
-export const KUBERNETES_ROLES = ['view', 'edit', 'admin', 'cluster-admin'] as const;
+/** Roles an access row grants in the namespaces of the apps it names (RoleBindings to these ClusterRoles). */
+export const KUBERNETES_ROLES = ['view', 'edit', 'admin'] as const;
+/** Cluster-wide roles (ClusterRoleBindings); `cluster-admin` only for the environment's `breakGlassGroup`. */
+export const CLUSTER_ROLES = ['view', 'cluster-admin'] as const;
 
 const access = z.strictObject({
   /** A group declared in `groups`. */
   group: groupName,
   /** Apps this group may reach through Twingate. */
   resources: z.array(dnsLabel).default([]),
-  /** ClusterRole the group gets on this cluster through the access gateway; none when absent. */
+  /**
+   * Role the group gets through the access gateway in the namespaces of the apps in
+   * `resources` (one RoleBinding per namespace), never cluster-wide; none when absent.
+   * `edit`/`admin` are refused for apps in a platform component's namespace.
+   */
   kubernetesRole: z.enum(KUBERNETES_ROLES).optional(),
+  /**
+   * Cluster-wide role (a ClusterRoleBinding), flagged in ACCESS.md: `view`, or `cluster-admin`
+   * for the environment's `breakGlassGroup` only. None when absent.
+   */
+  clusterRole: z.enum(CLUSTER_ROLES).optional(),
 });
 
 const chartVersion = z.string().refine((s) => SEMVER.test(s), { error: (i) => `${show(i.input)} is not a pinned chart version (x.y.z)` });
@@ -227,6 +243,8 @@ const baseShape = {
   /** Identity-provider (Twingate) group names used by `access`. */
   groups: z.array(groupName).default([]),
   access: z.array(access).default([]),
+  /** The one group whose access row may carry `clusterRole: "cluster-admin"` (break-glass); declared in `groups`. */
+  breakGlassGroup: groupName.optional(),
   /** Cloud settings only the Pulumi program reads (`infra/`); see environment-infra.ts. */
   infra: infraSchema.optional(),
   /** Platform components switched on (names from the registry). @default ["network-policy"] */
@@ -384,6 +402,8 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
 
   const [general] = checkShape(env);
   if (general) return { problem: general };
+  const [platformAccess] = checkPlatformAccess(env, platformNamespaces(env, components));
+  if (platformAccess) return { problem: platformAccess };
   // A component's settings are checked before the flows that may name its pods.
   for (const block of settingsBlocks(catalogue)) {
     if (settings[block.key] === undefined) continue;
@@ -637,6 +657,42 @@ function* checkIdentity(env: Environment): Generator<Problem> {
   }
   const rowDup = duplicate(env.access, (r) => r.group);
   if (rowDup >= 0) yield { path: `access[${rowDup}].group`, message: `group ${show(env.access[rowDup]!.group)} has two access rows; merge them` };
+  if (env.breakGlassGroup !== undefined && !groups.has(env.breakGlassGroup))
+    yield { path: 'breakGlassGroup', message: `group ${show(env.breakGlassGroup)} is not declared in groups` };
+  for (const [i, row] of env.access.entries()) {
+    if (row.kubernetesRole && row.resources.length === 0) {
+      yield {
+        path: `access[${i}].kubernetesRole`,
+        message: 'applies in the namespaces of the apps in resources, and there are none; name apps, or use clusterRole: "view" for cluster-wide read-only',
+      };
+    }
+    if (row.clusterRole === 'cluster-admin' && row.group !== env.breakGlassGroup) {
+      yield { path: `access[${i}].clusterRole`, message: `"cluster-admin" is only for the break-glass group (breakGlassGroup); ${show(row.group)} is not it` };
+    }
+  }
+}
+
+/**
+ * Namespaces of the enabled platform components (twingate, ...): the access table never grants
+ * `edit` or `admin` there (both read Secrets and run pods as any ServiceAccount of the namespace).
+ */
+export function platformNamespaces(env: Environment, components: readonly Component[]): string[] {
+  return [...new Set(components.flatMap((c) => (c.namespace ? [c.namespace(env)] : [])))].sort();
+}
+
+function* checkPlatformAccess(env: Environment, platform: readonly string[]): Generator<Problem> {
+  for (const [i, row] of env.access.entries()) {
+    if (row.kubernetesRole !== 'edit' && row.kubernetesRole !== 'admin') continue;
+    for (const [j, app] of row.resources.entries()) {
+      const ns = env.apps[app]?.namespace;
+      if (ns && platform.includes(ns)) {
+        yield {
+          path: `access[${i}].resources[${j}]`,
+          message: `app ${show(app)} is in platform namespace ${show(ns)}, where the access table grants at most "view", not ${show(row.kubernetesRole)}`,
+        };
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

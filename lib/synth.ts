@@ -102,7 +102,8 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const helm = helmSource(env, component);
-    const fromChart = helm ? renderComponentChart(env, component, helm, options.charts ?? {}) : [];
+    const chartObjects = helm ? renderComponentChart(env, component, helm, options.charts ?? {}) : [];
+    const fromChart = helm && component.chartPatches ? component.chartPatches(chartObjects, env) : chartObjects;
     return { component, helm, own: chart.toJson() as ApiObject[], fromChart };
   });
   // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.

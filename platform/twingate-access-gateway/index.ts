@@ -23,6 +23,7 @@ import { TwingateResource, TwingateResourceSpecType } from '../../imports/twinga
 import { apiServerPeers } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type ScoreException } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
+import type { ApiObject } from '../../lib/output';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan, KUBERNETES_RESOURCE } from '../twingate/access';
 import { labels, type ResourceRequirements, renderAccess, UPSTREAM_USER_ID, withEphemeralStorage } from '../twingate/render';
@@ -37,6 +38,39 @@ const GATEWAY_TLS_SECRET = 'twingate-gateway-tls';
 const GATEWAY_CA = 'twingate-gateway-ca';
 /** The gateway's ServiceAccount, created here (not by the chart) so its RBAC is in dist/. */
 const GATEWAY_SERVICE_ACCOUNT = GATEWAY_RELEASE;
+/** The impersonation ClusterRole the chart always renders (`<serviceAccountName>-cluster-role`). */
+export const GATEWAY_CLUSTER_ROLE = `${GATEWAY_SERVICE_ACCOUNT}-cluster-role`;
+
+interface PolicyRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly verbs: string[];
+  readonly resourceNames?: string[];
+}
+
+/**
+ * What the gateway may impersonate. Users: anyone (Twingate sends the signed-in user's email,
+ * unknown in advance). Groups: exactly those with a role in the access table, plus the
+ * identities the gateway adds to every request, by `resourceNames`, so never `system:masters`
+ * or another `system:` group (group names starting with `system:` are refused by the schema).
+ * No `serviceaccounts`: the gateway forwards Twingate identities, never Kubernetes
+ * ServiceAccounts (Twingate service accounts arrive as users in `twingate:service-accounts`),
+ * and without it no `system:serviceaccount:...` user can be impersonated.
+ */
+export function gatewayImpersonationRules(env: Environment): PolicyRule[] {
+  return [
+    { apiGroups: [''], resources: ['users'], verbs: ['impersonate'] },
+    { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: [...accessPlan(env).impersonatedGroups] },
+  ];
+}
+
+/** Replaces the rules of the chart's broad ClusterRole (impersonate any user, group or ServiceAccount) with the narrow ones. */
+function narrowImpersonation(objects: readonly ApiObject[], env: Environment): ApiObject[] {
+  const isRole = (o: ApiObject) => o.kind === 'ClusterRole' && o.metadata.name === GATEWAY_CLUSTER_ROLE;
+  const found = objects.filter(isRole).length;
+  if (found !== 1) throw new Error(`internal: the gateway chart rendered ${found} ClusterRoles ${GATEWAY_CLUSTER_ROLE}, expected 1; review chartPatches`);
+  return objects.map((o) => (isRole(o) ? ({ ...o, rules: gatewayImpersonationRules(env) } as ApiObject) : o));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml / values.schema.json of gateway 1.0.0; only what we set)
@@ -160,6 +194,7 @@ export const twingateAccessGateway = {
     releaseName: GATEWAY_RELEASE,
     values: gatewayValues,
   },
+  chartPatches: narrowImpersonation,
   workloads: (env) => [gatewayWorkload(resolveTwingate(env).namespace)],
   flows: gatewayFlows,
   scoreExceptions: gatewayScoreExceptions,
@@ -210,11 +245,13 @@ export const twingateAccessGateway = {
     for (const a of plan.kubernetesAccess) renderAccess(chart, a, ns);
 
     for (const b of plan.bindings) {
-      new k8s.KubeClusterRoleBinding(chart, `binding-${b.name}`, {
-        metadata: { name: b.name, labels },
+      const props = {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: b.role },
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: b.group }],
-      });
+      };
+      if (b.namespace)
+        new k8s.KubeRoleBinding(chart, `binding-${b.name}-${b.namespace}`, { metadata: { name: b.name, namespace: b.namespace, labels }, ...props });
+      else new k8s.KubeClusterRoleBinding(chart, `binding-${b.name}`, { metadata: { name: b.name, labels }, ...props });
     }
 
     new k8s.KubeServiceAccount(chart, 'service-account', { metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: ns, labels } });

@@ -1,7 +1,9 @@
 /**
  * The environment's access table turned into what Twingate and Kubernetes need, as plain data:
  * one Twingate resource per exposed app Service, the groups to create, one access grant per
- * (resource, group), and one ClusterRoleBinding per group with a `kubernetesRole`. The
+ * (resource, group), one RoleBinding per (group, namespace of an app it names) for a
+ * `kubernetesRole`, one ClusterRoleBinding per group with a `clusterRole`, and the groups the
+ * access gateway may impersonate. The
  * components render exactly this; tests compare it (and the rendered objects) with the table.
  */
 import type { Environment } from '../../lib/environment';
@@ -41,10 +43,13 @@ export interface PlannedAccess {
   readonly group: PlannedGroup;
 }
 
-interface PlannedBinding {
+export interface PlannedBinding {
   readonly name: string;
   readonly group: string;
+  /** The ClusterRole bound (`view`, `edit`, `admin`, or `cluster-admin` for the break-glass group). */
   readonly role: string;
+  /** Namespace of a RoleBinding; absent for a ClusterRoleBinding. */
+  readonly namespace?: string;
 }
 
 interface AccessPlan {
@@ -53,9 +58,15 @@ interface AccessPlan {
   readonly groups: readonly PlannedGroup[];
   /** Grants on app resources (twingate-operator component). */
   readonly appAccess: readonly PlannedAccess[];
-  /** Grants on the Kubernetes resource, for every principal group with a `kubernetesRole` (access gateway component). */
+  /** Grants on the Kubernetes resource, for every principal group with a role (access gateway component). */
   readonly kubernetesAccess: readonly PlannedAccess[];
+  /** RoleBindings (with a namespace) and ClusterRoleBindings (without). */
   readonly bindings: readonly PlannedBinding[];
+  /**
+   * Group names the gateway may impersonate (its ClusterRole's `resourceNames`): every group
+   * with a role, plus the identities the gateway adds to every request. Sorted.
+   */
+  readonly impersonatedGroups: readonly string[];
 }
 
 const isGatewayGroup = (g: string) => (GATEWAY_GROUPS as readonly string[]).includes(g);
@@ -95,16 +106,26 @@ export function accessPlan(env: Environment): AccessPlan {
         const resource = resourceOf.get(app)!;
         appAccess.push({ name: `${resource}.${group.slug}`, resource, group });
       }
-      if (row.kubernetesRole) kubernetesAccess.push({ name: `${KUBERNETES_RESOURCE}.${group.slug}`, resource: KUBERNETES_RESOURCE, group });
+      if (row.kubernetesRole || row.clusterRole) kubernetesAccess.push({ name: `${KUBERNETES_RESOURCE}.${group.slug}`, resource: KUBERNETES_RESOURCE, group });
     }
-    if (row.kubernetesRole) bindings.push({ name: `twingate-group-${groupSlug(row.group)}`, group: row.group, role: row.kubernetesRole });
+    const name = `twingate-group-${groupSlug(row.group)}`;
+    if (row.kubernetesRole) {
+      for (const namespace of [...new Set(row.resources.map((app) => env.apps[app]!.namespace))].sort()) {
+        bindings.push({ name, group: row.group, role: row.kubernetesRole, namespace });
+      }
+    }
+    if (row.clusterRole) bindings.push({ name, group: row.group, role: row.clusterRole });
   }
+  const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => r.group);
   const byObjectName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return {
     resources,
     groups,
     appAccess: appAccess.sort(byObjectName),
     kubernetesAccess: kubernetesAccess.sort(byObjectName),
-    bindings: bindings.sort(byObjectName),
+    bindings: bindings.sort(
+      (a, b) => byObjectName(a, b) || ((a.namespace ?? '') < (b.namespace ?? '') ? -1 : (a.namespace ?? '') > (b.namespace ?? '') ? 1 : 0),
+    ),
+    impersonatedGroups: [...new Set([...withRole, ...GATEWAY_GROUPS])].sort(),
   };
 }

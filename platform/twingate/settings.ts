@@ -329,14 +329,24 @@ function* checkTwingate(env: Environment): Generator<Problem> {
     }
   }
   for (const [i, row] of env.access.entries()) {
-    if ((UNIVERSAL_GROUPS as readonly string[]).includes(row.group) && row.kubernetesRole && ROLE_RANK[row.kubernetesRole]! > ROLE_RANK.view!) {
-      yield {
-        path: `access[${i}].kubernetesRole`,
-        message: `${show(row.kubernetesRole)} for ${show(row.group)} is above view; everyone who signs in would get it (bind a narrower group)`,
-      };
+    const universal = (UNIVERSAL_GROUPS as readonly string[]).includes(row.group);
+    for (const field of ['kubernetesRole', 'clusterRole'] as const) {
+      const role = row[field];
+      if (universal && role && ROLE_RANK[role]! > ROLE_RANK.view!) {
+        yield {
+          path: `access[${i}].${field}`,
+          message: `${show(role)} for ${show(row.group)} is above view; everyone who signs in would get it (bind a narrower group)`,
+        };
+      }
     }
     if ((GATEWAY_GROUPS as readonly string[]).includes(row.group) && row.resources.length > 0) {
-      yield { path: `access[${i}].resources`, message: `${show(row.group)} is a gateway identity, not a Twingate group; it can only get a kubernetesRole` };
+      yield { path: `access[${i}].resources`, message: `${show(row.group)} is a gateway identity, not a Twingate group; it can only get a clusterRole` };
     }
+  }
+  if (env.breakGlassGroup && [...UNIVERSAL_GROUPS, ...GATEWAY_GROUPS].includes(env.breakGlassGroup as never)) {
+    yield {
+      path: 'breakGlassGroup',
+      message: `${show(env.breakGlassGroup)} is a group every signed-in user or service account is in; the break-glass group must be narrow`,
+    };
   }
 }

@@ -201,11 +201,11 @@ describe('ACCESS.md', () => {
     expect(names).toEqual(['API server (kubernetes Service)', 'VPC', 'anywhere', 'internet']);
   });
 
-  it('has the identity view: group -> resources -> ClusterRole via the access gateway', async () => {
+  it('has the identity view: group -> resources -> roles via the access gateway, cluster-wide ones flagged', async () => {
     const lines = (await render('prod')).content.split('\n');
-    expect(lines).toContain('| Engineering | whoami (whoami/whoami) | view |');
-    expect(lines).toContain('| SRE On-Call | whoami (whoami/whoami) | edit |');
-    expect(lines).toContain('| Platform Admins | whoami (whoami/whoami) | admin |');
+    expect(lines).toContain('| Engineering | whoami (whoami/whoami) | view in whoami | none |');
+    expect(lines).toContain('| SRE On-Call | whoami (whoami/whoami) | edit in whoami | none |');
+    expect(lines).toContain('| Platform Admins | whoami (whoami/whoami) | admin in whoami | **view, cluster-wide** |');
     expect(lines).toContain('  g2 -->|access gateway| k_edit["ClusterRole edit"]');
   });
 
@@ -220,9 +220,9 @@ describe('ACCESS.md', () => {
     );
     const rows = file.content.split('\n').filter((l) => /^\| (Contractors|Engineering|Platform Admins) \|/.test(l));
     expect(rows).toEqual([
-      '| Contractors | none | none |',
-      '| Engineering | whoami (whoami/whoami) | edit |',
-      '| Platform Admins | whoami (whoami/whoami) | cluster-admin |',
+      '| Contractors | none | none | none |',
+      '| Engineering | whoami (whoami/whoami) | edit in whoami | none |',
+      '| Platform Admins | whoami (whoami/whoami) | admin in whoami | **cluster-admin (break-glass)** |',
     ]);
   });
 

@@ -65,7 +65,7 @@ describe('synth proves the intent', () => {
     expect(access).toContain(
       '| <a id="flow-3"></a>3 | twingate/connector (twingate/connector[Pod]) | internet: 0.0.0.0/0 except private ranges | TCP 443 | connector to the Twingate controller and relays (TLS) | component twingate-operator |',
     );
-    expect(access).toContain('| Engineering | web (shop/web) | view |');
+    expect(access).toContain('| Engineering | web (shop/web) | view in shop | none |');
     expect(access).toContain('  subgraph ns1["namespace shop"]');
     expect(access).toContain('| anywhere 0.0.0.0/0 | shop/* | no ingress from outside |');
   });

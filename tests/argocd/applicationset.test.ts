@@ -41,20 +41,35 @@ function expectOnePerDirPerCluster(tree: Map<string, string>, apps: ReturnType<t
     const envClusters = cls.filter((c) => c.labels[cfg.clusterLabel] === env.name);
     const expected = envClusters.flatMap((c) => componentDirs(tree, env.name).map((d) => `${c.name} ${d}`)).sort();
     const got = apps
-      .filter((a) => a.spec.project === env.name)
+      .filter((a) => a.spec.project.startsWith(`${env.name}-`))
       .map((a) => `${a.spec.destination.name} ${dirOf(a)}`)
       .sort();
     expect(got).toEqual(expected);
   }
   const names = apps.map((a) => a.metadata.name);
   expect(new Set(names).size).toBe(names.length);
+  // The project follows the directory: apps in <env>-apps, platform components in <env>-platform.
+  for (const a of apps) {
+    const [, env, component] = dirOf(a).split('/') as [string, string, string];
+    const e = envs.find((x) => x.name === env)!;
+    expect(a.spec.project, dirOf(a)).toBe(`${env}-${Object.hasOwn(e.apps, component) ? 'apps' : 'platform'}`);
+  }
 }
+
+/**
+ * The apps ApplicationSets without their excluded paths (the platform directories): unchanged
+ * whatever apps or platform components are added or removed.
+ */
+const appsSets = (tree: Map<string, string>) =>
+  argoObjects(tree, 'ApplicationSet')
+    .filter((a) => a.metadata.name.endsWith('-apps'))
+    .map((a) => JSON.parse(JSON.stringify(a), (k, v) => (k === 'files' ? v.filter((f: { exclude?: boolean }) => !f.exclude) : v)));
 
 describe('ApplicationSets over the committed dist/', () => {
   it('generate exactly one Application per component directory per labelled cluster, all admitted by their project', () => {
     const tree = realTree();
     const { appsets, apps, problems } = evaluate(tree, cls);
-    expect(appsets.map((a) => a.metadata.name).sort()).toEqual(envs.map((e) => e.name).sort());
+    expect(appsets.map((a) => a.metadata.name).sort()).toEqual(envs.flatMap((e) => [`${e.name}-apps`, `${e.name}-platform`]).sort());
     expect(apps.length).toBe(envs.reduce((n, e) => n + componentDirs(tree, e.name).length, 0));
     expect(apps.length).toBeGreaterThan(0);
     expectOnePerDirPerCluster(tree, apps);
@@ -81,7 +96,7 @@ describe('ApplicationSets over the committed dist/', () => {
       evaluate(
         tree,
         cls.filter((c) => c.labels[cfg.clusterLabel] !== 'dev'),
-      ).apps.some((a) => a.spec.project === 'dev'),
+      ).apps.some((a) => a.spec.project.startsWith('dev-')),
     ).toBe(false);
   });
 
@@ -112,13 +127,14 @@ describe('ApplicationSets over fixture trees', () => {
         .apps.map(dirOf)
         .some((d) => d.endsWith('/whoami')),
     ).toBe(true);
-    // The ApplicationSets themselves did not change: the tree is the list.
-    expect(argoObjects(tree, 'ApplicationSet')).toEqual(argoObjects(before, 'ApplicationSet'));
+    // The apps ApplicationSets did not change: for apps, the tree is the list. The platform ones
+    // name each platform directory (a privileged project takes no directory it was not told of).
+    expect(appsSets(tree)).toEqual(appsSets(before));
   });
 
   it('hold for every combination of fixture components added and real components removed', () => {
     const fixtures = [fixtureOperator, fixtureConnector, fixtureResources, fixtureClusterRole];
-    const baseline = argoObjects(realTree(), 'ApplicationSet');
+    const baseline = appsSets(realTree());
     let cases = 0;
     for (let mask = 0; mask < 1 << fixtures.length; mask++) {
       // network-policy stays: without it synth's intent check (rightly) refuses to render.
@@ -137,7 +153,7 @@ describe('ApplicationSets over fixture trees', () => {
             apps,
           ),
         ).toEqual([]);
-        expect(argoObjects(tree, 'ApplicationSet')).toEqual(baseline);
+        expect(appsSets(tree)).toEqual(baseline);
         cases++;
       }
     }

@@ -26,9 +26,9 @@ describe('component metadata', () => {
     expect([...dirs].sort()).toEqual([...meta.keys()].sort());
   });
 
-  it('names the environment project and a destination namespace the component uses', () => {
+  it("names the environment's project of the component's kind and a destination namespace the component uses", () => {
     for (const [dir, m] of meta) {
-      expect(m.project).toBe(dir.split('/')[0]);
+      expect(m.project).toBe(`${dir.split('/')[0]}-${dir.split('/')[1] === 'whoami' ? 'apps' : 'platform'}`);
       expect(m.name).toBe(dir.split('/')[1]);
     }
     expect(meta.get('dev/whoami')!.namespace).toBe('whoami');

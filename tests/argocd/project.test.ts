@@ -27,28 +27,78 @@ const project = (tree: Map<string, string>, name: string) =>
   argoObjects(tree, 'AppProject').find((p) => p.metadata.name === name)! as ApiObject & { spec: any };
 
 describe('environment AppProjects', () => {
-  it('exist once per environment, with no wildcard anywhere (prod included)', () => {
+  it('exist twice per environment (platform, apps), with no wildcard anywhere (prod included)', () => {
     for (const tree of [realTree(), fixture]) {
       const names = argoObjects(tree, 'AppProject')
         .map((p) => p.metadata.name)
         .sort();
-      expect(names).toEqual([BOOTSTRAP_PROJECT, ...envs.map((e) => e.name)].sort());
+      expect(names).toEqual([BOOTSTRAP_PROJECT, ...envs.flatMap((e) => [`${e.name}-platform`, `${e.name}-apps`])].sort());
       for (const p of argoObjects(tree, 'AppProject')) expect(strings(p.spec).filter((s) => s.includes('*'))).toEqual([]);
     }
-    expect(project(realTree(), 'prod')).toBeDefined();
+    expect(project(realTree(), 'prod-platform')).toBeDefined();
+  });
+
+  it('app projects: nothing cluster-scoped, no NetworkPolicy, Role or RoleBinding, app namespaces only', () => {
+    for (const env of envs) {
+      const p = project(realTree(), `${env.name}-apps`);
+      expect(p.spec.clusterResourceWhitelist).toEqual([]);
+      expect(p.spec.namespaceResourceBlacklist).toEqual([
+        { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+        { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+        { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+      ]);
+      expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...new Set(Object.values(env.apps).map((a) => a.namespace))].sort());
+    }
+  });
+
+  it('refuse an app Application carrying a NetworkPolicy, a RoleBinding, a ClusterRole, a CRD, a webhook or a Namespace', () => {
+    const tree = new Map(realTree());
+    const add = (file: string, doc: string) => tree.set(`dist/dev/whoami/${file}`, doc);
+    add(
+      'networkpolicy.whoami.open.yaml',
+      'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: whoami}\nspec: {podSelector: {}}\n',
+    );
+    add(
+      'rolebinding.whoami.me.yaml',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: me, namespace: whoami}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n',
+    );
+    add('clusterrole.x.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\n');
+    add('customresourcedefinition.x.yaml', 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.com}\n');
+    add('mutatingwebhookconfiguration.x.yaml', 'apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: x}\n');
+    add('namespace.x.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n');
+    // component.json cannot move it: the directory decides the ApplicationSet, hence the project.
+    const meta = JSON.parse(tree.get('dist/dev/whoami/component.json')!);
+    tree.set('dist/dev/whoami/component.json', JSON.stringify({ component: { ...meta.component, project: 'dev-platform' } }));
+    const projects = argoObjects(tree, 'AppProject');
+    const apps = argoObjects(tree, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, tree, reader(tree)));
+    const app = apps.filter((a) => a.metadata.name === 'dev-eu-whoami');
+    expect(app).toHaveLength(1);
+    expect(app[0]!.spec.project).toBe('dev-apps');
+    const problems = applicationProblems(app[0]!, projects, tree, reader(tree));
+    expect([...problems].sort()).toEqual([
+      "dev-eu-whoami: dist/dev/whoami/clusterrole.x.yaml is a cluster-scoped rbac.authorization.k8s.io/ClusterRole, not in the project's clusterResourceWhitelist",
+      "dev-eu-whoami: dist/dev/whoami/customresourcedefinition.x.yaml is a cluster-scoped apiextensions.k8s.io/CustomResourceDefinition, not in the project's clusterResourceWhitelist",
+      "dev-eu-whoami: dist/dev/whoami/mutatingwebhookconfiguration.x.yaml is a cluster-scoped admissionregistration.k8s.io/MutatingWebhookConfiguration, not in the project's clusterResourceWhitelist",
+      "dev-eu-whoami: dist/dev/whoami/namespace.x.yaml is a cluster-scoped core/Namespace, not in the project's clusterResourceWhitelist",
+      "dev-eu-whoami: dist/dev/whoami/networkpolicy.whoami.open.yaml is a networking.k8s.io/NetworkPolicy, in the project's namespaceResourceBlacklist",
+      "dev-eu-whoami: dist/dev/whoami/rolebinding.whoami.me.yaml is a rbac.authorization.k8s.io/RoleBinding, in the project's namespaceResourceBlacklist",
+    ]);
+    // The same objects in a platform directory are admitted (the platform renders RBAC and policies).
+    expect(project(tree, 'dev-platform').spec.clusterResourceWhitelist.some((k: { kind: string }) => k.kind === 'ClusterRole')).toBe(true);
   });
 
   it('allow this repository alone: charts are rendered into it, no chart repository is registered', () => {
     for (const env of envs) {
       expect(componentsFor(env).some((c) => c.chart)).toBe(true);
-      expect(project(realTree(), env.name).spec.sourceRepos).toEqual([cfg.repoURL]);
+      expect(project(realTree(), `${env.name}-platform`).spec.sourceRepos).toEqual([cfg.repoURL]);
+      expect(project(realTree(), `${env.name}-apps`).spec.sourceRepos).toEqual([cfg.repoURL]);
     }
-    expect(project(fixture, 'dev').spec.sourceRepos).toEqual([cfg.repoURL]);
+    expect(project(fixture, 'dev-platform').spec.sourceRepos).toEqual([cfg.repoURL]);
   });
 
   it("allow only the environment's cluster, by name, and the namespaces its components use", () => {
     for (const env of envs) {
-      const p = project(fixture, env.name);
+      const p = project(fixture, `${env.name}-platform`);
       expect(new Set(p.spec.destinations.map((d: { name: string }) => d.name))).toEqual(new Set([env.cluster.name]));
       expect(p.spec.destinations.every((d: { server?: string }) => d.server === undefined)).toBe(true);
       expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...env.namespaces, 'twingate-connectors'].sort());
@@ -57,7 +107,7 @@ describe('environment AppProjects', () => {
 
   it('whitelist cluster-scoped kinds one by one: rendered ones plus what the charts install', () => {
     const kinds = (tree: Map<string, string>) =>
-      project(tree, 'staging').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
+      project(tree, 'staging-platform').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
     // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
     expect(kinds(realTree())).toEqual([
       '/Namespace',
@@ -106,7 +156,7 @@ describe('environment AppProjects', () => {
       },
     };
     expect(applicationProblems(foreign, projects, tree, reader(tree))).toContain(
-      "dev-eu-whoami: source https://charts.example.com is not in project dev's sourceRepos",
+      "dev-eu-whoami: source https://charts.example.com is not in project dev-apps's sourceRepos",
     );
   });
 });

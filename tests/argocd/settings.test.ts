@@ -98,8 +98,8 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(8);
-      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14);
+      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod-apps.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
       expect(prod).toContain('revision: release');
       expect(readFileSync(join(r.dir, 'dist', 'argocd', 'application.argocd.root.yaml'), 'utf8')).toContain('targetRevision: v1.2.3');

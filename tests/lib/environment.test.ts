@@ -453,8 +453,8 @@ describe('valid environments', () => {
     expect(blocked).toBe('| whoami/whoami | kube-system/* | never \\| ever &lt;!-- hidden |');
     expect(cells(blocked)).toBe(3);
     const group = access.split('\n').find((l) => l.startsWith('| Ops'))!;
-    expect(group).toBe('| Ops \\| On-Call &lt;b> | whoami (whoami/whoami) | edit |');
-    expect(cells(group)).toBe(3);
+    expect(group).toBe('| Ops \\| On-Call &lt;b> | whoami (whoami/whoami) | edit in whoami | none |');
+    expect(cells(group)).toBe(4);
     expect(access).not.toContain('<!-- hidden');
   });
 

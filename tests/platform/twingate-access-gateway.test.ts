@@ -61,18 +61,42 @@ describe('access gateway', () => {
     for (const r of k8sResources) expect(r.spec.gatewayRef.name).toBe('twingate-gateway');
   });
 
-  it("the gateway's ServiceAccount gets exactly impersonate on users, groups and serviceaccounts", async () => {
-    for (const env of await loadEnvironments()) {
-      const objects = renderAll(env) as Obj[];
-      const sa = ofKind<Obj>(objects, 'ServiceAccount').find((s) => s.metadata.name === gatewayValues(env).serviceAccount.name);
-      expect(sa?.metadata.namespace).toBe(resolveTwingate(env).namespace);
-      const bindings = [...ofKind<Obj>(objects, 'ClusterRoleBinding'), ...ofKind<Obj>(objects, 'RoleBinding')].filter((b) =>
-        (b.subjects as { kind: string; name: string }[]).some((s) => s.kind === 'ServiceAccount' && s.name === sa!.metadata.name),
-      );
-      expect(bindings).toHaveLength(1);
-      const role = ofKind<Obj>(objects, 'ClusterRole').find((r) => r.metadata.name === (bindings[0]!.roleRef as { name: string }).name)!;
-      expect(role.rules).toEqual([{ apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] }]);
-    }
+  /** The rendered impersonation rules of the gateway's only binding, checked against the access table. */
+  function checkImpersonation(env: Environment): void {
+    const objects = renderAll(env) as Obj[];
+    const sa = ofKind<Obj>(objects, 'ServiceAccount').find((s) => s.metadata.name === gatewayValues(env).serviceAccount.name);
+    expect(sa?.metadata.namespace).toBe(resolveTwingate(env).namespace);
+    const bindings = [...ofKind<Obj>(objects, 'ClusterRoleBinding'), ...ofKind<Obj>(objects, 'RoleBinding')].filter((b) =>
+      (b.subjects as { kind: string; name: string }[]).some((s) => s.kind === 'ServiceAccount' && s.name === sa!.metadata.name),
+    );
+    expect(bindings).toHaveLength(1);
+    const roles = ofKind<Obj>(objects, 'ClusterRole').filter((r) => r.metadata.name === (bindings[0]!.roleRef as { name: string }).name);
+    expect(roles).toHaveLength(1);
+    const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => r.group);
+    const groups = [...new Set([...withRole, 'twingate:authenticated', 'twingate:service-accounts'])].sort();
+    expect(roles[0]!.rules).toEqual([
+      { apiGroups: [''], resources: ['users'], verbs: ['impersonate'] },
+      { apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: groups },
+    ]);
+    const text = JSON.stringify(roles[0]!.rules);
+    expect(text).not.toMatch(/system:/);
+    expect(text).not.toContain('serviceaccounts');
+    expect(text).not.toContain('*');
+  }
+
+  it("the gateway's ServiceAccount impersonates any user but only the groups with a role (real and generated environments)", async () => {
+    for (const env of await loadEnvironments()) checkImpersonation(env);
+    for (let seed = 200; seed < 215; seed++) checkImpersonation(mustValidate(generateInput(seed)));
+  });
+
+  it('system:masters can never be impersonated: the schema refuses system: group names', () => {
+    const input = baseInput({ groups: ['system:masters'], access: [{ group: 'system:masters', resources: ['whoami'], kubernetesRole: 'view' }] });
+    expect(() => mustValidate(input)).toThrow(/groups\[0\]: "system:masters" is a Kubernetes system group name/);
+  });
+
+  it('the patch fails loudly when the chart stops rendering its ClusterRole', () => {
+    const env = mustValidate(baseInput());
+    expect(() => twingateAccessGateway.chartPatches([], env)).toThrow(/rendered 0 ClusterRoles twingate-gateway-cluster-role/);
   });
 
   it('chart values: no Helm lookup path, no secret value, pods labelled as the network policies expect', async () => {

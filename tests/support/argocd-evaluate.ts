@@ -333,6 +333,8 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
           const group = groupOf(String(doc.apiVersion));
           if (doc.metadata?.namespace) {
             if (!permitted(doc.metadata.namespace)) say(`${f} deploys into namespace ${doc.metadata.namespace}, outside the project's destinations`);
+            const refused = ((ps.namespaceResourceBlacklist ?? []) as Obj[]).some((k) => k.group === group && k.kind === doc.kind);
+            if (refused) say(`${f} is a ${group || 'core'}/${doc.kind}, in the project's namespaceResourceBlacklist`);
             const allowed = ps.namespaceResourceWhitelist as Obj[] | undefined;
             if (allowed && !allowed.some((k) => k.group === group && k.kind === doc.kind))
               say(`${f} is a ${group || 'core'}/${doc.kind}, not in the project's namespaceResourceWhitelist`);

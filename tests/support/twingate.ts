@@ -3,7 +3,7 @@
  * random (valid) access tables, and lookups over rendered objects. No new dependency: the
  * generator is a 32-bit PRNG (mulberry32), so every failure names a seed that reproduces it.
  */
-import { type Environment, KUBERNETES_ROLES } from '../../lib/environment';
+import { CLUSTER_ROLES, type Environment, KUBERNETES_ROLES } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 import { type EnvironmentInput, validate } from '../../platform/registry';
@@ -34,7 +34,9 @@ export function mustValidate(input: unknown): Environment {
 
 const GROUP_POOL = ['Engineering', 'Platform Admins', 'SRE On-Call', 'Contractors', 'Data Team', 'Everyone', 'twingate:authenticated', 'Okta Security'];
 const APP_POOL = ['whoami', 'grafana', 'api', 'db-proxy', 'search'];
-const NS_POOL = ['whoami', 'monitoring', 'backend'];
+const NS_POOL = ['whoami', 'monitoring', 'backend', 'twingate'];
+/** Namespaces of the platform components generateInput enables. */
+export const GENERATED_PLATFORM_NAMESPACES = ['twingate'];
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)]!;
@@ -71,22 +73,32 @@ export function generateInput(seed: number): EnvironmentInput {
     0.3,
   );
   const access: NonNullable<EnvironmentInput['access']> = [];
+  let breakGlassGroup: string | undefined;
   for (const group of groups) {
     if (rnd() < 0.2) continue;
     const universal = group === 'Everyone' || group === 'twingate:authenticated';
     const gatewayOnly = group.startsWith('twingate:');
     const resources = gatewayOnly ? [] : subset(rnd, appNames, 0.6);
+    // Namespaced roles need apps; edit/admin never for an app in a platform namespace.
+    const inPlatform = resources.some((a) => GENERATED_PLATFORM_NAMESPACES.includes(apps[a]!.namespace));
     const roleDraw = rnd();
-    const role = roleDraw < 0.3 ? undefined : universal ? 'view' : pick(rnd, KUBERNETES_ROLES);
-    access.push({ group, resources, ...(role ? { kubernetesRole: role } : {}) });
+    const role = resources.length === 0 || roleDraw < 0.3 ? undefined : universal || inPlatform ? 'view' : pick(rnd, KUBERNETES_ROLES);
+    const clusterDraw = rnd();
+    let clusterRole = clusterDraw < 0.5 ? undefined : universal || gatewayOnly ? 'view' : pick(rnd, CLUSTER_ROLES);
+    if (clusterRole === 'cluster-admin') {
+      if (breakGlassGroup === undefined) breakGlassGroup = group;
+      else clusterRole = 'view';
+    }
+    access.push({ group, resources, ...(role ? { kubernetesRole: role } : {}), ...(clusterRole ? { clusterRole } : {}) });
   }
   const chart = rnd() < 0.3;
   return baseInput({
     name: `gen-${seed}`,
-    namespaces: ['twingate', ...new Set(Object.values(apps).map((a) => a.namespace))],
+    namespaces: [...new Set(['twingate', ...Object.values(apps).map((a) => a.namespace)])],
     apps,
     groups,
     access,
+    ...(breakGlassGroup ? { breakGlassGroup } : {}),
     twingate: {
       network: 'acme',
       idpGroups,
@@ -94,6 +106,38 @@ export function generateInput(seed: number): EnvironmentInput {
     },
     components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
   });
+}
+
+const ANY_GROUP_POOL = [...GROUP_POOL, 'twingate:service-accounts'];
+const ANY_KUBERNETES_ROLE = ['view', 'edit', 'admin', 'cluster-admin'];
+
+/**
+ * A random access table with no regard for the rules: any group, any apps (including apps in a
+ * platform namespace), any role in either field, any break-glass group. Most are refused by
+ * validation; the property tests check that the ones accepted stay within the rules.
+ */
+export function generateAttempt(seed: number): unknown {
+  const rnd = mulberry32(seed);
+  const base = generateInput(seed) as EnvironmentInput & { apps: Record<string, { namespace: string }> };
+  const appNames = Object.keys(base.apps);
+  for (const name of appNames) if (rnd() < 0.2) base.apps[name]!.namespace = 'twingate';
+  const groups = [...new Set([...(base.groups ?? []), ...subset(rnd, ANY_GROUP_POOL, 0.3)])];
+  const access = groups
+    .filter(() => rnd() < 0.4)
+    .map((group) => {
+      const kubernetesRole = rnd() < 0.5 ? pick(rnd, ANY_KUBERNETES_ROLE) : undefined;
+      const clusterRole = rnd() < 0.25 ? pick(rnd, ANY_KUBERNETES_ROLE) : undefined;
+      const resources = group.startsWith('twingate:') && rnd() < 0.8 ? [] : subset(rnd, appNames, 0.5);
+      return { group, resources, ...(kubernetesRole ? { kubernetesRole } : {}), ...(clusterRole ? { clusterRole } : {}) };
+    });
+  const breakGlassGroup = rnd() < 0.5 ? pick(rnd, groups) : undefined;
+  return {
+    ...base,
+    namespaces: [...new Set([...(base.namespaces ?? []), ...Object.values(base.apps).map((a) => a.namespace)])],
+    groups,
+    access,
+    ...(breakGlassGroup ? { breakGlassGroup } : { breakGlassGroup: undefined }),
+  };
 }
 
 /** A rendered object, with the component it came from; `spec` is loosely typed for assertions. */

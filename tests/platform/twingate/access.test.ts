@@ -25,7 +25,7 @@ function expectedGrants(env: Environment): string[] {
       const a = env.apps[app]!;
       grants.push(`${app}.${a.namespace}.svc.${env.cluster.domain} <- ${row.group}`);
     }
-    if (row.kubernetesRole) grants.push(`kubernetes.default.svc.${env.cluster.domain} <- ${row.group}`);
+    if (row.kubernetesRole || row.clusterRole) grants.push(`kubernetes.default.svc.${env.cluster.domain} <- ${row.group}`);
   }
   return [...new Set(grants)].sort();
 }
@@ -105,22 +105,34 @@ function checkEnvironment(env: Environment): void {
     if (a.spec.principalExternalRef) expect(EXTERNAL_BUILTIN.has(a.spec.principalExternalRef.name) || idp.has(a.spec.principalExternalRef.name)).toBe(true);
   }
 
-  // RBAC: (Group subject, ClusterRole) pairs equal the rows with a kubernetesRole.
-  const bindings = ofKind<Obj>(objects, 'ClusterRoleBinding').filter((b) => (b.subjects as { kind: string }[]).some((s) => s.kind === 'Group'));
-  const pairs = bindings
-    .flatMap((b) => (b.subjects as { kind: string; name: string; apiGroup: string }[]).map((s) => `${s.name} -> ${(b.roleRef as { name: string }).name}`))
-    .sort();
-  expect(pairs).toEqual(
-    env.access
-      .filter((r) => r.kubernetesRole)
-      .map((r) => `${r.group} -> ${r.kubernetesRole}`)
-      .sort(),
+  // RBAC: (Group subject, scope, ClusterRole) triples equal the table: a kubernetesRole in the
+  // namespace of each app the row names, a clusterRole cluster-wide.
+  const groupBindings = objects.filter(
+    (b) => (b.kind === 'ClusterRoleBinding' || b.kind === 'RoleBinding') && (b.subjects as { kind: string }[]).some((s) => s.kind === 'Group'),
   );
-  for (const b of bindings) {
+  const triples = groupBindings
+    .flatMap((b) =>
+      (b.subjects as { kind: string; name: string }[]).map(
+        (s) => `${s.name} @ ${b.kind === 'RoleBinding' ? b.metadata.namespace : '*'} -> ${(b.roleRef as { name: string }).name}`,
+      ),
+    )
+    .sort();
+  expect(triples).toEqual(
+    [
+      ...new Set(
+        env.access.flatMap((r) => [
+          ...(r.kubernetesRole ? r.resources.map((a) => `${r.group} @ ${env.apps[a]!.namespace} -> ${r.kubernetesRole}`) : []),
+          ...(r.clusterRole ? [`${r.group} @ * -> ${r.clusterRole}`] : []),
+        ]),
+      ),
+    ].sort(),
+  );
+  for (const b of groupBindings) {
     expect(b.subjects).toHaveLength(1);
     expect((b.roleRef as { kind: string }).kind).toBe('ClusterRole');
     const subject = (b.subjects as { name: string }[])[0]!.name;
     if (subject === 'Everyone' || subject === 'twingate:authenticated') expect((b.roleRef as { name: string }).name).toBe('view');
+    if ((b.roleRef as { name: string }).name === 'cluster-admin') expect(subject).toBe(env.breakGlassGroup);
   }
 
   // Operator-written fields are never rendered.
@@ -146,7 +158,7 @@ describe('Twingate objects equal the access table', () => {
         throw new Error(`seed ${seed}: ${(e as Error).message}`);
       }
       if (resolveTwingate(env).idpGroups.length > 0 || env.access.some((r) => r.group === 'Everyone' && r.resources.length > 0)) withExternal++;
-      if (env.access.some((r) => GATEWAY_ONLY.has(r.group) && r.kubernetesRole)) withGatewayGroup++;
+      if (env.access.some((r) => GATEWAY_ONLY.has(r.group) && r.clusterRole)) withGatewayGroup++;
     }
     // The generator must actually exercise the interesting branches.
     expect(withExternal).toBeGreaterThan(5);

@@ -54,9 +54,50 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
   ],
   [
     'twingate:authenticated above view',
-    baseInput({ groups: ['twingate:authenticated'], access: [{ group: 'twingate:authenticated', kubernetesRole: 'cluster-admin' }] }),
-    'access[0].kubernetesRole',
+    baseInput({ groups: ['twingate:authenticated'], access: [{ group: 'twingate:authenticated', clusterRole: 'cluster-admin' }] }),
+    'access[0].clusterRole',
     /"cluster-admin" for "twingate:authenticated" is above view/,
+  ],
+  [
+    'a system: group',
+    baseInput({ groups: ['system:masters'], access: [{ group: 'system:masters', resources: ['whoami'], kubernetesRole: 'view' }] }),
+    'groups[0]',
+    /"system:masters" is a Kubernetes system group name/,
+  ],
+  ['a system: group in other case', baseInput({ groups: ['System:Nodes'] }), 'groups[0]', /Kubernetes system group name/],
+  [
+    'kubernetesRole without apps',
+    baseInput({ access: [{ group: 'Engineering', resources: [], kubernetesRole: 'view' }] }),
+    'access[0].kubernetesRole',
+    /applies in the namespaces of the apps in resources, and there are none/,
+  ],
+  [
+    'cluster-admin outside the break-glass group',
+    baseInput({ groups: ['Engineering', 'Admins'], breakGlassGroup: 'Admins', access: [{ group: 'Engineering', clusterRole: 'cluster-admin' }] }),
+    'access[0].clusterRole',
+    /"cluster-admin" is only for the break-glass group \(breakGlassGroup\); "Engineering" is not it/,
+  ],
+  [
+    'cluster-admin without a break-glass group',
+    baseInput({ access: [{ group: 'Engineering', clusterRole: 'cluster-admin' }] }),
+    'access[0].clusterRole',
+    /only for the break-glass group/,
+  ],
+  ['an undeclared break-glass group', baseInput({ breakGlassGroup: 'Admins' }), 'breakGlassGroup', /group "Admins" is not declared in groups/],
+  [
+    'Everyone as the break-glass group',
+    baseInput({ groups: ['Everyone'], breakGlassGroup: 'Everyone', access: [] }),
+    'breakGlassGroup',
+    /every signed-in user or service account is in/,
+  ],
+  [
+    'edit on an app in a platform namespace',
+    baseInput({
+      apps: { whoami: { namespace: 'twingate', image: 'traefik/whoami:v1.10.3', ports: { http: { containerPort: 8080 } } } },
+      access: [{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'edit' }],
+    }),
+    'access[0].resources[0]',
+    /app "whoami" is in platform namespace "twingate", where the access table grants at most "view", not "edit"/,
   ],
   [
     'gateway identity given resources',
