@@ -10,7 +10,7 @@ import * as twingate from '@twingate/pulumi-twingate';
 import { chartConnectorCount } from '../../platform/twingate/settings';
 import type { Context } from './context';
 
-/** Kubernetes roles whose groups may also reach the API endpoint through the EC2 connectors. */
+/** Roles whose groups may also reach the API endpoint through the EC2 connectors: `admin` in app namespaces, or the break-glass `clusterRole: 'cluster-admin'`. */
 export const API_ENDPOINT_ROLES: readonly string[] = ['admin', 'cluster-admin'];
 
 /** The keys the connector chart's `existingSecret` and the host boot script read. */
@@ -73,7 +73,9 @@ export function buildTwingate(ctx: Context): TwingateObjects {
  */
 export function exposeApiEndpoint(ctx: Context, tg: TwingateObjects, endpoint: pulumi.Output<string>): twingate.TwingateResource {
   const opts = { provider: tg.provider };
-  const groups = ctx.env.access.filter((row) => row.kubernetesRole && API_ENDPOINT_ROLES.includes(row.kubernetesRole)).map((row) => row.group);
+  const groups = ctx.env.access
+    .filter((row) => [row.kubernetesRole, row.clusterRole].some((r) => r !== undefined && API_ENDPOINT_ROLES.includes(r)))
+    .map((row) => row.group);
   const accessGroups = groups.map((name) =>
     twingate.getTwingateGroupsOutput({ name }, opts).groups.apply((found) => {
       if (found.length !== 1)

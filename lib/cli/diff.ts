@@ -45,7 +45,12 @@ interface EnvFacts {
   readonly name: string;
   readonly namespaces: readonly string[];
   readonly groups: readonly string[];
-  readonly access: readonly { readonly group: string; readonly resources?: readonly string[]; readonly kubernetesRole?: string }[];
+  readonly access: readonly {
+    readonly group: string;
+    readonly resources?: readonly string[];
+    readonly kubernetesRole?: string;
+    readonly clusterRole?: string;
+  }[];
   readonly workloads: readonly WorkloadRef[];
   /** The CIDR ends of its flows and blocked paths, to name address ranges as the environment does. */
   readonly cidrs: readonly { readonly cidr: string; readonly except: readonly string[] }[];
@@ -429,7 +434,9 @@ function grants(env: EnvFacts | undefined): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const g of env?.groups ?? []) out.set(g, { resources: [] });
   for (const row of env?.access ?? []) {
-    out.set(row.group, { resources: [...(row.resources ?? [])].sort(cmp), ...(row.kubernetesRole ? { role: row.kubernetesRole } : {}) });
+    // The role in the apps' namespaces and the cluster-wide one (if any), as one comparable text.
+    const role = [row.kubernetesRole, row.clusterRole ? `cluster-wide ${row.clusterRole}` : undefined].filter(Boolean).join(' + ');
+    out.set(row.group, { resources: [...(row.resources ?? [])].sort(cmp), ...(role ? { role } : {}) });
   }
   return out;
 }
