@@ -5,9 +5,12 @@
  * netpol-analyzer `list` conventions. Exit codes: 0 analysed (whatever the connections),
  * 1 user error (unreadable path, invalid YAML, an object the API server would reject, bad
  * flags), 2 internal error.
+ *
+ * On a terminal, stderr gets a line per path read and a closing summary (counts, milliseconds);
+ * stdout only ever holds the analysis, so `pnpm --silent reach ... | jq` reads clean JSON.
  */
 import { Command } from 'commander';
-import { guard, type Io, processIo, runIfMain } from '../lib/cli/run';
+import { count, guard, type Io, processIo, progress, runIfMain } from '../lib/cli/run';
 import { UserError } from '../lib/errors';
 import { analyze } from './analyze';
 import { connectionLines, formatJson, formatText } from './format';
@@ -31,11 +34,23 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
     const opts = program.opts<{ json: boolean }>();
-    const objects = readManifests(program.args);
+    const started = performance.now();
+    const objects = program.args.flatMap((path, i) => {
+      const t = performance.now();
+      const read = readManifests([path]);
+      progress(io, `reach: [${i + 1}/${program.args.length}] ${path}: ${count(read.length, 'object')} in ${Math.round(performance.now() - t)} ms`);
+      return read;
+    });
     if (objects.length === 0) throw new UserError(`no manifests found in ${program.args.join(', ')}`);
-    const lines = connectionLines(analyze(buildCluster(objects)));
+    const cluster = buildCluster(objects);
+    const lines = connectionLines(analyze(cluster));
     const text = opts.json ? formatJson(lines) : formatText(lines);
     if (text) io.out(text);
+    progress(
+      io,
+      `reach: ${count(objects.length, 'object')} from ${count(program.args.length, 'path')}, ${count(cluster.workloads.length, 'workload')}, ` +
+        `${count(cluster.policies.length, 'NetworkPolicy', 'NetworkPolicies')}: ${count(lines.length, 'connection line')} in ${Math.round(performance.now() - started)} ms`,
+    );
     return 0;
   });
 }

@@ -13,7 +13,7 @@ import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
 import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments, REPO_ROOT } from '../load';
 import { listFiles, readTree, writeTree } from '../output';
 import { defaultChartsDir, synthesize } from '../synth';
-import { guard, type Io, processIo, runIfMain } from './run';
+import { count, guard, type Io, processIo, progress, runIfMain } from './run';
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -42,7 +42,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           envs.map((e) => e.name),
           resolve(opts.argocdConfig),
         );
-    const result = synthesize(envs, { argocd, charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() } });
+    let done = 0;
+    const result = synthesize(envs, {
+      argocd,
+      charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() },
+      onEnvironment: (p) =>
+        progress(
+          io,
+          `synth: [${++done}/${envs.length}] ${p.env}: ${count(p.components, 'component')}, ${count(p.objects, 'object')} in ${Math.round(p.ms)} ms`,
+        ),
+    });
     const outDir = resolve(opts.out);
 
     if (opts.check) return check(io, outDir, result.files, scope);
@@ -51,7 +60,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const ms = Math.round(performance.now() - started);
     const componentCount = result.components.length;
     io.out(
-      `synth: ${envs.length} environment${envs.length === 1 ? '' : 's'} (${envs.map((e) => e.name).join(', ')}), ` +
+      `synth: ${count(envs.length, 'environment')} (${envs.map((e) => e.name).join(', ')}), ` +
         `${componentCount} components, ${result.objects} objects, ${result.files.length} files in ${ms} ms -> ${outDir}`,
     );
     return 0;
