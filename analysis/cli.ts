@@ -1,5 +1,5 @@
 /**
- * `pnpm --silent reach [--json] <dir-or-files...>`
+ * `pnpm --silent reach [--json] [--no-cache] <dir-or-files...>`
  *
  * Prints the connections the NetworkPolicies in a set of manifests allow, in np-guard
  * netpol-analyzer `list` conventions. Exit codes: 0 analysed (whatever the connections),
@@ -8,14 +8,16 @@
  *
  * On a terminal, stderr gets a line per path read and a closing summary (counts, milliseconds);
  * stdout only ever holds the analysis, so `pnpm --silent reach ... | jq` reads clean JSON.
+ * Parsed files are cached by content (lib/cli/manifest-cache.ts).
  */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_REACH_CACHE, readManifestsCached } from '../lib/cli/manifest-cache';
 import { count, guard, type Io, processIo, progress, runIfMain } from '../lib/cli/run';
 import { UserError } from '../lib/errors';
 import { analyze } from './analyze';
 import { connectionLines, formatJson, formatText } from './format';
 import { buildCluster } from './model';
-import { readManifests } from './read';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -29,15 +31,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .description('List the connections NetworkPolicies allow between the workloads of a set of manifests (np-guard `list` conventions)')
       .argument('<paths...>', 'manifest files or directories (.yaml, .yml, .json; searched recursively)')
       .option('--json', 'print a JSON array of {src, dst, conns} instead of lines', false)
+      .option('--no-cache', 'parse every file, even those parsed before (lib/cli/manifest-cache.ts)')
       .addHelpText('after', EXIT_CODES_HELP)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
-    const opts = program.opts<{ json: boolean }>();
+    const opts = program.opts<{ json: boolean; cache: boolean }>();
+    const cacheDir = opts.cache ? (process.env.ZT_REACH_CACHE ? resolve(process.env.ZT_REACH_CACHE) : DEFAULT_REACH_CACHE) : false;
     const started = performance.now();
     const objects = program.args.flatMap((path, i) => {
       const t = performance.now();
-      const read = readManifests([path]);
+      const read = readManifestsCached([path], cacheDir);
       progress(io, `reach: [${i + 1}/${program.args.length}] ${path}: ${count(read.length, 'object')} in ${Math.round(performance.now() - t)} ms`);
       return read;
     });
