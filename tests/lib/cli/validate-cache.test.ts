@@ -155,6 +155,19 @@ describe('pnpm validate: incremental', () => {
     expect((await run()).calls).toEqual([]);
   });
 
+  it('files with the same content go to kubeconform once, and share its verdict', async () => {
+    cpSync(join(env.dir, 'dev', 'web'), join(env.dir, 'prod', 'web2'), { recursive: true });
+    writeFileSync(join(env.dir, 'dev', 'db', 'service.yaml'), 'kind: Service\nINVALID: true\n');
+    cpSync(join(env.dir, 'dev', 'db', 'service.yaml'), join(env.dir, 'prod', 'db', 'service.yaml'));
+    const r = await run();
+    expect(r.checked('1.28.0')).toEqual(ALL.filter((f) => f !== 'prod/db/service.yaml'));
+    expect(r.out).toContain("dev/db/service.yaml - Service x is invalid: additional properties 'INVALID' not allowed (Kubernetes 1.28.0)");
+    expect(r.out).toContain("prod/db/service.yaml - Service x is invalid: additional properties 'INVALID' not allowed (Kubernetes 1.28.0)");
+    expect(r.out).toContain('validate: Kubernetes 1.28.0: FAILED (8 valid, 2 invalid, 0 errors, 0 skipped)');
+    expect(r.out.at(-1)).toMatch(/: 14 checked \(6 more with the same content\), 0 of 20 from cache, in \d+ ms$/);
+    expect(r.code).toBe(1);
+  });
+
   it('--no-cache validates every file and records nothing; the cache directory is safe to delete', async () => {
     const r = await run('--no-cache');
     expect(r.checked('1.28.0')).toEqual(ALL);
@@ -227,10 +240,16 @@ describe.skipIf(skipWithoutKubeconform)('pnpm validate with the real kubeconform
     const cold = await go();
     expect(cold.code, cold.out.join('\n')).toBe(0);
     const files = Number(/^validate: (\d+) files/.exec(cold.summary)![1]);
-    expect(cold.summary).toContain(` ${2 * files} checked, 0 of ${2 * files} from cache`);
+    const counts = (summary: string) => {
+      const m = /: (\d+) checked(?: \((\d+) more with the same content\))?, (\d+) of (\d+) from cache/.exec(summary)!;
+      return { checked: Number(m[1]), twins: Number(m[2] ?? 0), cached: Number(m[3]), total: Number(m[4]) };
+    };
+    // Each distinct content once (the environments share their CRDs), nothing from the cache.
+    expect(counts(cold.summary)).toEqual({ checked: expect.any(Number), twins: expect.any(Number), cached: 0, total: 2 * files });
+    expect(counts(cold.summary).checked + counts(cold.summary).twins).toBe(2 * files);
     const warm = await go();
     expect(warm.out.slice(0, -1)).toEqual(cold.out.slice(0, -1));
-    expect(warm.summary).toContain(` 0 checked, ${2 * files} of ${2 * files} from cache`);
+    expect(counts(warm.summary)).toEqual({ checked: 0, twins: 0, cached: 2 * files, total: 2 * files });
 
     const component = join(dir, 'dev', 'whoami');
     const manifests = readdirSync(component).filter((f) => f.endsWith('.yaml') && f !== 'values.yaml');
@@ -240,6 +259,6 @@ describe.skipIf(skipWithoutKubeconform)('pnpm validate with the real kubeconform
     expect(changed.code).toBe(0);
     const touched = manifests.filter((f) => readFileSync(join(component, f), 'utf8').includes('whoami-2')).length;
     expect(touched).toBeGreaterThan(0);
-    expect(changed.summary).toContain(` ${2 * touched} checked, ${2 * (files - touched)} of ${2 * files} from cache`);
+    expect(counts(changed.summary)).toEqual({ checked: 2 * touched, twins: 0, cached: 2 * (files - touched), total: 2 * files });
   });
 });
