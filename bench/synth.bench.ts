@@ -8,8 +8,9 @@
  * - warm: the same again, caches filled.
  * Targets on the 2-core machine: warm, 3 environments within 1.0 s (with pnpm's own start-up,
  * measured separately by bench/cli.bench.ts); 100 environments within 5 s and 500 MB; time
- * linear in environments (the ms/env column). Charts come from `$ZT_CHARTS_DIR` (else
- * `../shared/upstream/charts`); caches and outputs live in temporary directories.
+ * linear in environments (the added ms/env column: the warm time each environment adds between
+ * rows). Charts come from `$ZT_CHARTS_DIR` (else `../shared/upstream/charts`); caches and
+ * outputs live in temporary directories.
  * `BENCH_SYNTH_SIZES=3,30` limits the sizes; `BENCH_RUNS` (default 3, 1 above 30 environments).
  */
 import { spawnSync } from 'node:child_process';
@@ -73,6 +74,9 @@ export function synthOnce(args: string[], caches: { helm: string; yaml: string }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The previous row's size and warm time: the marginal cost per environment between rows. */
+let previous: { envs: number; warm: number } | undefined;
+
 function measure(label: string, envs: number, args: string[]) {
   const runs = Number(process.env.BENCH_RUNS ?? (envs > 30 ? 1 : 3));
   const cold: Run[] = [];
@@ -92,6 +96,7 @@ function measure(label: string, envs: number, args: string[]) {
       c.toFixed(0).padStart(9),
       w.toFixed(0).padStart(9),
       (w / envs).toFixed(1).padStart(13),
+      (previous ? ((w - previous.warm) / (envs - previous.envs)).toFixed(1) : '').padStart(15),
       Math.max(...cold.map((r) => r.rssMb))
         .toFixed(0)
         .padStart(13),
@@ -101,6 +106,7 @@ function measure(label: string, envs: number, args: string[]) {
       String(runs).padStart(5),
     ].join(''),
   );
+  previous = { envs, warm: w };
 }
 
 if (require.main === module) {
@@ -108,7 +114,7 @@ if (require.main === module) {
     "synth: node scripts/run.cjs synth in a new process (what pnpm synth runs, without pnpm's own start-up); median wall time; peak RSS of the synth process",
   );
   console.log(
-    `${'environments'.padEnd(24)}${'cold ms'.padStart(9)}${'warm ms'.padStart(9)}${'warm ms/env'.padStart(13)}${'cold RSS MB'.padStart(13)}${'warm RSS MB'.padStart(13)}${'runs'.padStart(5)}`,
+    `${'environments'.padEnd(24)}${'cold ms'.padStart(9)}${'warm ms'.padStart(9)}${'warm ms/env'.padStart(13)}${'added ms/env'.padStart(15)}${'cold RSS MB'.padStart(13)}${'warm RSS MB'.padStart(13)}${'runs'.padStart(5)}`,
   );
   for (const size of SIZES) {
     if (size === 3) {
