@@ -347,7 +347,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
     // Whole top-level directories per kubeconform run, up to BATCH_FILES files still to check.
     const byGroup = new Map<string, string[]>();
-    for (const f of manifests) byGroup.set(groupOf(f), [...(byGroup.get(groupOf(f)) ?? []), f]);
+    for (const f of manifests) {
+      const files = byGroup.get(groupOf(f));
+      if (files) files.push(f);
+      else byGroup.set(groupOf(f), [f]);
+    }
     const groups = [...byGroup].map(([name, files]) => ({ name, files }));
     const batches: (typeof groups)[] = [];
     let pending = 0;
@@ -375,9 +379,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         for (const f of todo(v, files)) if (!first.has(hash.get(f)!)) first.set(hash.get(f)!, f);
         const check = [...first.values()];
         const results = new Map<string, KubeconformResource[]>(check.map((f) => [hash.get(f)!, []]));
-        if (check.length > 0) {
-          checked += check.length;
-          for (const r of runKubeconform(binary, dir, check, version, p.locations)) results.get(hash.get(r.filename) ?? '')?.push(r);
+        checked += check.length;
+        // A directory larger than a batch still goes in runs of BATCH_FILES (command-line length).
+        for (let i = 0; i < check.length; i += BATCH_FILES) {
+          for (const r of runKubeconform(binary, dir, check.slice(i, i + BATCH_FILES), version, p.locations)) results.get(hash.get(r.filename) ?? '')?.push(r);
         }
         for (const f of files) {
           const sha = hash.get(f)!;

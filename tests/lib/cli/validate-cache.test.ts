@@ -168,6 +168,14 @@ describe('pnpm validate: incremental', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a directory larger than a batch goes to kubeconform in several runs (command-line length)', async () => {
+    for (let i = 0; i < 450; i++) writeFileSync(join(env.dir, `cm-${i}.yaml`), `kind: ConfigMap\nmetadata: {name: cm-${i}}\n`);
+    const r = await run('--kubernetes-version', '1.28.0');
+    expect(r.code).toBe(0);
+    expect(r.calls.map((c) => c.files.length).sort((a, b) => a - b)).toEqual([8, 50, 400]);
+    expect(r.checked('1.28.0')).toHaveLength(458);
+  });
+
   it('--no-cache validates every file and records nothing; the cache directory is safe to delete', async () => {
     const r = await run('--no-cache');
     expect(r.checked('1.28.0')).toEqual(ALL);
