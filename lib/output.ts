@@ -85,8 +85,11 @@ export function useYamlMemo(memo: YamlMemo | undefined): void {
   yamlMemo = memo;
 }
 
-/** How entries are made here (format and options): a kept memo made otherwise is not to be used. */
-export const YAML_MEMO_FORMAT = JSON.stringify({ format: 1, options: YAML_OPTIONS });
+/**
+ * How entries are made here (format, options, and toYaml's own code, so that a change to it is
+ * never answered from a memo made before): a kept memo made otherwise is not to be used.
+ */
+export const YAML_MEMO_FORMAT = JSON.stringify({ format: 1, options: YAML_OPTIONS, toYaml: toYaml.toString() });
 
 /**
  * The canonical JSON of a key-sorted value, or undefined when JSON does not determine its YAML

@@ -23,7 +23,7 @@ function header(): string {
   } catch {
     // An unknown version never matches a kept file, so nothing stale is used.
   }
-  return `${YAML_MEMO_FORMAT} yaml@${yaml}`;
+  return `${createHash('sha256').update(YAML_MEMO_FORMAT).digest('hex')} yaml@${yaml}`;
 }
 
 export class KeptYamlMemo implements YamlMemo {
