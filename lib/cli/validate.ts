@@ -153,7 +153,7 @@ export async function probeSchemaLocations(locations: readonly string[], env: No
 // Incremental validation
 
 /** Outside dist/, git-ignored with node_modules, safe to delete at any time; `ZT_VALIDATE_CACHE` moves it. */
-export const DEFAULT_VALIDATE_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'zt-eks-gitops', 'validate');
+const DEFAULT_VALIDATE_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'zt-eks-gitops', 'validate');
 /** Bumped when the cache file format or what a pass means changes. */
 const CACHE_FORMAT = 1;
 /** Passes against schemas fetched over HTTP (which can change behind the same URL) are trusted this long. */
@@ -176,7 +176,7 @@ export function kubeconformIdentity(bin: string): string {
 }
 
 /** Everything a file's result depends on besides its content. */
-export interface CacheContext {
+interface CacheContext {
   readonly kubeconform: string;
   readonly kubernetesVersion: string;
   readonly locations: readonly string[];
