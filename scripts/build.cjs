@@ -14,7 +14,8 @@
  *   becomes `__ztImport(x)` (scripts/runtime.mjs): TypeScript through tsx's CommonJS loader;
  * - every bundled module registers its namespace object, so that an environment file's
  *   `import '../platform/registry'` gets the bundle's module (one instance, nothing transpiled
- *   twice) instead of a second copy of the platform compiled from source.
+ *   twice) instead of a second copy of the platform compiled from source;
+ * - the `yaml` package is loaded on first use.
  *
  * `build/stamp.json` records every input (path, mtime, size, sha256): the build is fresh while
  * each input has the same mtime and size, or else the same content. `node scripts/build.cjs`
@@ -110,6 +111,29 @@ async function build(out = DEFAULT_OUT) {
       });
     },
   };
+  // The `yaml` package (30 ms to load) is required on first use: a warm `pnpm reach` reads every
+  // file from its parse cache and never needs it. Its functions only: a source that imports one
+  // of its classes as a value fails the build (and runs through tsx) instead of misbehaving.
+  const yamlFunctions = Object.entries(require(require.resolve('yaml', { paths: [ROOT] })))
+    .filter(([name, value]) => typeof value === 'function' && /^[a-z]/.test(name))
+    .map(([name]) => name);
+  const lazyYaml = {
+    name: 'zt-lazy-yaml',
+    setup(b) {
+      b.onResolve({ filter: /^yaml$/ }, (args) =>
+        args.namespace === 'zt-lazy-yaml' ? { path: 'yaml', external: true } : { path: 'yaml', namespace: 'zt-lazy-yaml' },
+      );
+      b.onLoad({ filter: /.*/, namespace: 'zt-lazy-yaml' }, () => ({
+        contents: [
+          'let loaded;',
+          "const yaml = () => (loaded ??= require('yaml'));",
+          ...yamlFunctions.map((name) => `export function ${name}(...args) { return yaml().${name}(...args); }`),
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+    },
+  };
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(ROOT, src)])),
@@ -125,7 +149,7 @@ async function build(out = DEFAULT_OUT) {
     sourcesContent: false,
     write: false,
     logLevel: 'silent',
-    plugins: [sources],
+    plugins: [lazyYaml, sources],
   });
   mkdirSync(out, { recursive: true });
   for (const file of result.outputFiles) writeAtomic(file.path, file.contents);
