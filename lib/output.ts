@@ -57,7 +57,71 @@ export function sortKeys<T>(value: T): T {
  * Go's YAML 1.1 decoders; lineWidth 0 keeps long strings on one line so diffs stay readable.
  */
 export function toYaml(value: unknown): string {
-  return stringify(sortKeys(value), { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+  const sorted = sortKeys(value);
+  const key = yamlMemo && memoKey(sorted);
+  const known = key === undefined ? undefined : yamlMemo?.get(key);
+  if (known !== undefined) return known;
+  const text = stringify(sorted, YAML_OPTIONS);
+  if (key !== undefined) yamlMemo?.set(key, text);
+  return text;
+}
+
+const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
+
+/** What {@link toYaml} may remember its results in: canonical JSON of the value -> its YAML. */
+export interface YamlMemo {
+  get(key: string): string | undefined;
+  set(key: string, yaml: string): void;
+}
+
+let yamlMemo: YamlMemo | undefined;
+
+/**
+ * Lets {@link toYaml} reuse results (the synth CLI keeps them between runs: the YAML library
+ * costs more than the rest of a warm render); `undefined` turns it off. A memo kept between runs
+ * must also be keyed on {@link YAML_MEMO_FORMAT} and the `yaml` package version.
+ */
+export function useYamlMemo(memo: YamlMemo | undefined): void {
+  yamlMemo = memo;
+}
+
+/**
+ * How entries are made here (format, options, and toYaml's own code, so that a change to it is
+ * never answered from a memo made before): a kept memo made otherwise is not to be used.
+ */
+export const YAML_MEMO_FORMAT = JSON.stringify({ format: 1, options: YAML_OPTIONS, toYaml: toYaml.toString() });
+
+/**
+ * The canonical JSON of a key-sorted value, or undefined when JSON does not determine its YAML
+ * (undefined in arrays, non-finite numbers, -0, non-plain objects): those are never memoised.
+ */
+function memoKey(sorted: unknown): string | undefined {
+  let exact = true;
+  const json = JSON.stringify(sorted, function (this: Record<string, unknown>, key, v: unknown) {
+    const original = this[key]; // before toJSON (a Date is not its ISO string to the YAML library)
+    switch (typeof original) {
+      case 'string':
+      case 'boolean':
+        break;
+      case 'number':
+        if (!Number.isFinite(original) || Object.is(original, -0)) exact = false;
+        break;
+      case 'undefined':
+        // Dropped from objects by JSON and YAML alike; JSON writes null in an array.
+        if (Array.isArray(this)) exact = false;
+        break;
+      case 'object': {
+        const proto = original === null ? null : Object.getPrototypeOf(original);
+        if (original !== null && !Array.isArray(original) && proto !== Object.prototype && proto !== null) exact = false;
+        break;
+      }
+      default:
+        exact = false; // functions, symbols, bigints
+        return null;
+    }
+    return v;
+  });
+  return exact && json !== undefined ? json : undefined;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface SynthOptions {
   /** Which components an environment renders. @default the catalogue's enabled components and one per app */
   readonly componentsFor?: (env: Environment) => Component[];
   readonly charts?: ChartSource;
+  /** Called as each environment is rendered, in order (the CLI's progress lines). */
+  readonly onEnvironment?: (progress: { readonly env: string; readonly components: number; readonly objects: number; readonly ms: number }) => void;
 }
 
 interface SynthResult {
@@ -164,7 +166,13 @@ export function helmSource(env: Environment, component: Component): HelmSource |
 }
 
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
-  const components = envs.flatMap((env) => renderEnvironment(env, options));
+  const components = envs.flatMap((env) => {
+    const started = performance.now();
+    const rendered = renderEnvironment(env, options);
+    const objects = rendered.reduce((n, c) => n + c.objects.length, 0);
+    options.onEnvironment?.({ env: env.name, components: rendered.length, objects, ms: performance.now() - started });
+    return rendered;
+  });
   const files: RenderedFile[] = [];
   for (const c of components) {
     for (const obj of c.objects) files.push(objectFile(`${c.env}/${c.component}`, obj));

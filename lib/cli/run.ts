@@ -9,12 +9,27 @@ import { UserError } from '../errors';
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Whether stderr is a terminal: progress lines go there only then (see {@link progress}). @default false */
+  readonly tty?: boolean;
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  get tty() {
+    return process.stderr.isTTY === true;
+  },
 };
+
+/** A progress line on stderr, printed on a terminal only: logs, pipes and CI stay quiet. */
+export function progress(io: Io, line: string): void {
+  if (io.tty) io.err(line);
+}
+
+/** `1 environment`, `3 environments`. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
 
 export async function guard(io: Io, body: () => Promise<number>): Promise<number> {
   try {

@@ -11,9 +11,10 @@ import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
 import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments, REPO_ROOT } from '../load';
-import { listFiles, readTree, writeTree } from '../output';
+import { listFiles, readTree, useYamlMemo, writeTree } from '../output';
 import { defaultChartsDir, synthesize } from '../synth';
-import { guard, type Io, processIo, runIfMain } from './run';
+import { count, guard, type Io, processIo, progress, runIfMain } from './run';
+import { DEFAULT_YAML_MEMO, KeptYamlMemo } from './yaml-memo';
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -33,29 +34,52 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string }>();
 
     const started = performance.now();
-    const envs = await loadEnvironments(resolve(opts.environments), opts.env);
-    const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
-    // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
-    const argocd = scope
-      ? undefined
-      : await loadArgoConfig(
-          envs.map((e) => e.name),
-          resolve(opts.argocdConfig),
-        );
-    const result = synthesize(envs, { argocd, charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() } });
-    const outDir = resolve(opts.out);
-
-    if (opts.check) return check(io, outDir, result.files, scope);
-
-    writeTree(outDir, result.files, scope);
-    const ms = Math.round(performance.now() - started);
-    const componentCount = result.components.length;
-    io.out(
-      `synth: ${envs.length} environment${envs.length === 1 ? '' : 's'} (${envs.map((e) => e.name).join(', ')}), ` +
-        `${componentCount} components, ${result.objects} objects, ${result.files.length} files in ${ms} ms -> ${outDir}`,
-    );
-    return 0;
+    const memo = KeptYamlMemo.load(process.env.ZT_SYNTH_CACHE ? resolve(process.env.ZT_SYNTH_CACHE) : DEFAULT_YAML_MEMO);
+    useYamlMemo(memo);
+    try {
+      return await render(io, opts, started, memo);
+    } finally {
+      useYamlMemo(undefined);
+    }
   });
+}
+
+/** Loads, renders and writes (or checks), with toYaml's memo in place. */
+async function render(
+  io: Io,
+  opts: { env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string },
+  started: number,
+  memo: KeptYamlMemo,
+): Promise<number> {
+  const envs = await loadEnvironments(resolve(opts.environments), opts.env);
+  const scope = opts.env.length > 0 ? envs.map((e) => e.name) : undefined;
+  // dist/argocd holds one ApplicationSet per environment: only a full render may replace it.
+  const argocd = scope
+    ? undefined
+    : await loadArgoConfig(
+        envs.map((e) => e.name),
+        resolve(opts.argocdConfig),
+      );
+  let done = 0;
+  const result = synthesize(envs, {
+    argocd,
+    charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() },
+    onEnvironment: (p) =>
+      progress(io, `synth: [${++done}/${envs.length}] ${p.env}: ${count(p.components, 'component')}, ${count(p.objects, 'object')} in ${Math.round(p.ms)} ms`),
+  });
+  const outDir = resolve(opts.out);
+
+  memo.save(scope !== undefined);
+  if (opts.check) return check(io, outDir, result.files, scope);
+
+  writeTree(outDir, result.files, scope);
+  const ms = Math.round(performance.now() - started);
+  const componentCount = result.components.length;
+  io.out(
+    `synth: ${count(envs.length, 'environment')} (${envs.map((e) => e.name).join(', ')}), ` +
+      `${componentCount} components, ${result.objects} objects, ${result.files.length} files in ${ms} ms -> ${outDir}`,
+  );
+  return 0;
 }
 
 function check(io: Io, outDir: string, files: readonly { path: string; content: string }[], scope?: readonly string[]): number {

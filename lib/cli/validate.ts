@@ -1,9 +1,9 @@
 /**
- * `pnpm validate [dir] [--schemas <dir>] [--schema-location <loc>]... [--kubernetes-version <v>]...`
+ * `pnpm validate [dir] [--schemas <dir>] [--schema-location <loc>]... [--kubernetes-version <v>]... [--no-cache]`
  *
- * Runs kubeconform `-strict -summary` over the rendered tree once per Kubernetes version:
- * 1.28.0 (the cdk8s-plus-28 API level) and the newest version available. Custom resources are
- * validated too; `-ignore-missing-schemas` is never used, so a kind without a schema fails.
+ * Runs kubeconform `-strict` over the rendered tree once per Kubernetes version: 1.28.0 (the
+ * cdk8s-plus-28 API level) and the newest version available. Custom resources are validated
+ * too; `-ignore-missing-schemas` is never used, so a kind without a schema fails.
  *
  * Schema locations, first match wins:
  * - `--schema-location` flags, passed to kubeconform as they are;
@@ -13,17 +13,27 @@
  *
  * Without network kubeconform retries every schema download and prints a "failed downloading
  * schema" line per resource for minutes; a quick probe of the HTTP locations fails in seconds.
+ *
+ * Incremental: a file whose content already passed with the same kubeconform, schema locations,
+ * Kubernetes version and flags is not validated again (the cache keeps passes only, outside
+ * dist/, safe to delete; `--no-cache` bypasses it); files with the same content are validated
+ * once. Files go to kubeconform in batches of whole top-level directories (an environment,
+ * argocd/), one progress line each on a terminal.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { canonicalJson, goModuleInfo } from '../charts/template';
 import { UserError } from '../errors';
-import { REPO_ROOT } from '../load';
 import { listFiles } from '../output';
-import { guard, type Io, processIo, runIfMain } from './run';
+import { count, guard, type Io, processIo, progress, runIfMain } from './run';
+
+/** The repository root (not lib/load's REPO_ROOT: importing it would load the whole platform). */
+const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export const KUBECONFORM_INSTALL = 'go install github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0';
 export const BASE_KUBERNETES_VERSION = '1.28.0';
@@ -139,6 +149,162 @@ export async function probeSchemaLocations(locations: readonly string[], env: No
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Incremental validation
+
+/** Outside dist/, git-ignored with node_modules, safe to delete at any time; `ZT_VALIDATE_CACHE` moves it. */
+const DEFAULT_VALIDATE_CACHE = join(REPO_ROOT, 'node_modules', '.cache', 'zt-eks-gitops', 'validate');
+/** Bumped when the cache file format or what a pass means changes. */
+const CACHE_FORMAT = 1;
+/** Passes against schemas fetched over HTTP (which can change behind the same URL) are trusted this long. */
+export const ONLINE_PASS_TTL_MS = 24 * 3600 * 1000;
+/** kubeconform flags every run uses (part of the cache key). */
+const KUBECONFORM_FLAGS = ['-strict'] as const;
+/** Files per kubeconform run: whole top-level directories are batched up to this many files. */
+const BATCH_FILES = 400;
+
+/**
+ * What identifies a kubeconform binary: the module version Go records in a `go install`ed binary
+ * (`github.com/yannh/kubeconform v0.7.0`; the binary itself prints "development"), else its path,
+ * size and mtime. Never runs it.
+ */
+export function kubeconformIdentity(bin: string): string {
+  const main = goModuleInfo(bin)?.main;
+  if (main && /^v\d+\.\d+\.\d+/.test(main.version)) return `${main.path}@${main.version}`;
+  const st = statSync(bin);
+  return `${resolve(bin)} (${st.size} bytes, mtime ${st.mtimeMs})`;
+}
+
+/** Everything a file's result depends on besides its content. */
+interface CacheContext {
+  readonly kubeconform: string;
+  readonly kubernetesVersion: string;
+  readonly locations: readonly string[];
+  readonly flags: readonly string[];
+}
+
+interface CacheEntry {
+  /** Resources kubeconform found in the file (all valid). */
+  readonly resources: number;
+  /** When it passed (ms since the epoch). */
+  readonly at: number;
+}
+
+/** The passes recorded for one context: file content sha256 -> entry. Only passes are ever recorded. */
+export class ValidationCache {
+  private readonly added = new Map<string, CacheEntry>();
+  private constructor(
+    readonly file: string | undefined,
+    private readonly context: CacheContext,
+    private readonly known: Map<string, CacheEntry>,
+  ) {}
+
+  /** The cache for `context` under `dir`, or a cache that remembers nothing when `dir` is false. */
+  static open(dir: string | false, context: CacheContext): ValidationCache {
+    if (dir === false) return new ValidationCache(undefined, context, new Map());
+    const file = join(
+      dir,
+      `${createHash('sha256')
+        .update(canonicalJson({ format: CACHE_FORMAT, ...context }))
+        .digest('hex')}.json`,
+    );
+    return new ValidationCache(file, context, readEntries(file));
+  }
+
+  /** The recorded pass of a file with this content, if any (and, for online schemas, recent). */
+  passed(sha256: string, now = Date.now()): CacheEntry | undefined {
+    const e = this.added.get(sha256) ?? this.known.get(sha256);
+    if (!e) return undefined;
+    const online = this.context.locations.some((l) => l === 'default' || /^https?:/.test(l));
+    return online && now - e.at > ONLINE_PASS_TTL_MS ? undefined : e;
+  }
+
+  record(sha256: string, resources: number, now = Date.now()): void {
+    this.added.set(sha256, { resources, at: now });
+  }
+
+  /** Writes the new passes, merged with what another run may have written meanwhile (temp file + rename). */
+  save(): void {
+    if (!this.file || this.added.size === 0) return;
+    const entries = { ...Object.fromEntries(readEntries(this.file)), ...Object.fromEntries(this.added) };
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify({ format: CACHE_FORMAT, context: this.context, passed: entries })}\n`);
+      renameSync(tmp, this.file);
+    } catch {
+      // A cache that cannot be written only makes the next run slower.
+    }
+  }
+}
+
+function readEntries(file: string): Map<string, CacheEntry> {
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; passed?: Record<string, CacheEntry> };
+    return data.format === CACHE_FORMAT && data.passed && typeof data.passed === 'object' ? new Map(Object.entries(data.passed)) : new Map();
+  } catch {
+    return new Map(); // missing or damaged: everything is validated again
+  }
+}
+
+/** One resource of kubeconform's `-output json -verbose` report. */
+interface KubeconformResource {
+  filename: string;
+  kind: string;
+  name: string;
+  status: string;
+  msg: string;
+}
+
+interface Counts {
+  valid: number;
+  invalid: number;
+  errors: number;
+  skipped: number;
+}
+
+/** kubeconform's text rendering of a resource that did not pass. */
+function failureLine(r: KubeconformResource): string {
+  const what = [r.kind, r.name].filter(Boolean).join(' ');
+  const subject = what ? `${r.filename} - ${what}` : `${r.filename} -`;
+  if (r.status === 'statusInvalid') return `${subject} is invalid: ${r.msg}`;
+  if (r.status === 'statusSkipped') return `${subject} skipped`;
+  return `${subject} failed validation: ${r.msg}`;
+}
+
+/**
+ * Runs kubeconform over `files` (relative to `dir`) for one Kubernetes version; returns the
+ * resources per file, or throws a UserError when kubeconform does not produce its report.
+ */
+function runKubeconform(binary: string, dir: string, files: readonly string[], version: string, locations: readonly string[]): KubeconformResource[] {
+  const args = [
+    ...KUBECONFORM_FLAGS,
+    '-summary',
+    '-output',
+    'json',
+    '-verbose',
+    '-n',
+    '2',
+    '-kubernetes-version',
+    version,
+    ...locations.flatMap((l) => ['-schema-location', l]),
+    ...files,
+  ];
+  const run = spawnSync(binary, args, { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (run.error) throw new UserError(`cannot run ${binary}: ${run.error.message}`);
+  try {
+    const report = JSON.parse(run.stdout) as { resources?: KubeconformResource[] };
+    if (Array.isArray(report.resources)) return report.resources;
+  } catch {
+    // Not a report: say what kubeconform said instead.
+  }
+  const said = `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n')[0] || `exit ${run.status ?? run.signal}`;
+  throw new UserError(`kubeconform (Kubernetes ${version}) did not validate ${dir}: ${said}`);
+}
+
+/** The directory a file is reported under: its first path segment (an environment, argocd), or `.`. */
+const groupOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '.');
+
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -149,45 +315,132 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .addOption(new Option('--schemas <dir>', 'offline schema directory in kubeconform layout').env('KUBECONFORM_SCHEMAS'))
       .addOption(new Option('--schema-location <location>', 'a kubeconform -schema-location (repeatable)').argParser(collect).default([]))
       .addOption(new Option('--kubernetes-version <x.y.z>', 'validate for this version (repeatable)').argParser(collect).default([]))
+      .option('--no-cache', 'validate every file, even those that already passed with the same kubeconform, schemas and version')
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
     const dir = resolve(program.processedArgs[0] as string);
-    const p = plan(program.opts());
+    const opts = program.opts<{ schemas?: string; schemaLocation: string[]; kubernetesVersion: string[]; cache: boolean }>();
+    const p = plan(opts);
+    const started = performance.now();
 
     const manifests = listFiles(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && !NON_MANIFEST_PATTERNS.some((re) => new RegExp(re).test(f)));
     if (manifests.length === 0) throw new UserError(`no manifests under ${relative(process.cwd(), dir) || dir}; run pnpm synth first`);
     const binary = findKubeconform();
     if (!binary) throw new UserError(`kubeconform not found on PATH; install it with: ${KUBECONFORM_INSTALL}`);
-    await probeSchemaLocations(p.locations);
 
-    let failed = 0;
-    for (const version of p.versions) {
-      const args = [
-        '-strict',
-        '-summary',
-        '-output',
-        'text',
-        '-n',
-        '2',
-        '-kubernetes-version',
-        version,
-        ...p.locations.flatMap((l) => ['-schema-location', l]),
-        ...NON_MANIFEST_PATTERNS.flatMap((re) => ['-ignore-filename-pattern', re]),
-        dir,
-      ];
-      const run = spawnSync(binary, args, { encoding: 'utf8' });
-      if (run.error) throw new UserError(`cannot run ${binary}: ${run.error.message}`);
-      const output = `${run.stdout}${run.stderr}`.trimEnd();
-      if (output) io.out(output);
-      const summary = /Valid: (\d+), Invalid: (\d+), Errors: (\d+), Skipped: (\d+)/.exec(output);
-      const ok = run.status === 0 && summary !== null && summary[2] === '0' && summary[3] === '0' && summary[4] === '0';
-      io.out(
-        `validate: Kubernetes ${version}: ${ok ? 'ok' : 'FAILED'} (${summary ? `${summary[1]} valid, ${summary[2]} invalid, ${summary[3]} errors, ${summary[4]} skipped` : `exit ${run.status}`})`,
-      );
-      if (!ok) failed++;
+    const kubeconform = kubeconformIdentity(binary);
+    const cacheDir = opts.cache ? (process.env.ZT_VALIDATE_CACHE ? resolve(process.env.ZT_VALIDATE_CACHE) : DEFAULT_VALIDATE_CACHE) : false;
+    const caches = p.versions.map((version) =>
+      ValidationCache.open(cacheDir, { kubeconform, kubernetesVersion: version, locations: p.locations, flags: KUBECONFORM_FLAGS }),
+    );
+    const hash = new Map(
+      manifests.map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+      ]),
+    );
+    const todo = (v: number, files: readonly string[]) => files.filter((f) => !caches[v]!.passed(hash.get(f)!));
+    if (p.versions.some((_, v) => todo(v, manifests).length > 0)) await probeSchemaLocations(p.locations);
+
+    // Whole top-level directories per kubeconform run, up to BATCH_FILES files still to check.
+    const byGroup = new Map<string, string[]>();
+    for (const f of manifests) {
+      const files = byGroup.get(groupOf(f));
+      if (files) files.push(f);
+      else byGroup.set(groupOf(f), [f]);
     }
-    return failed === 0 ? 0 : 1;
+    const groups = [...byGroup].map(([name, files]) => ({ name, files }));
+    const batches: (typeof groups)[] = [];
+    let pending = 0;
+    for (const g of groups) {
+      if (batches.length === 0 || pending >= BATCH_FILES) {
+        batches.push([]);
+        pending = 0;
+      }
+      batches.at(-1)!.push(g);
+      pending += Math.max(...p.versions.map((_, v) => todo(v, g.files).length));
+    }
+
+    const totals: Counts[] = p.versions.map(() => ({ valid: 0, invalid: 0, errors: 0, skipped: 0 }));
+    let cachedChecks = 0;
+    let checked = 0;
+    let twins = 0;
+    let done = 0;
+    for (const batch of batches) {
+      const failedIn = new Map<string, number>();
+      const cachedIn = new Map<string, number>();
+      for (const [v, version] of p.versions.entries()) {
+        const files = batch.flatMap((g) => g.files);
+        // Files not in the cache, one per content: kubeconform's verdict on a text is the same wherever it lies.
+        const first = new Map<string, string>();
+        for (const f of todo(v, files)) if (!first.has(hash.get(f)!)) first.set(hash.get(f)!, f);
+        const check = [...first.values()];
+        const results = new Map<string, KubeconformResource[]>(check.map((f) => [hash.get(f)!, []]));
+        checked += check.length;
+        // A directory larger than a batch still goes in runs of BATCH_FILES (command-line length).
+        for (let i = 0; i < check.length; i += BATCH_FILES) {
+          for (const r of runKubeconform(binary, dir, check.slice(i, i + BATCH_FILES), version, p.locations)) results.get(hash.get(r.filename) ?? '')?.push(r);
+        }
+        for (const f of files) {
+          const sha = hash.get(f)!;
+          const hit = results.has(sha) ? undefined : caches[v]!.passed(sha);
+          if (hit) {
+            totals[v]!.valid += hit.resources;
+            cachedChecks++;
+            cachedIn.set(groupOf(f), (cachedIn.get(groupOf(f)) ?? 0) + 1);
+            continue;
+          }
+          if (first.get(sha) !== f) twins++;
+          const resources = results.get(sha)!.map((r) => ({ ...r, filename: f }));
+          if (resources.length === 0) resources.push({ filename: f, kind: '', name: '', status: 'statusError', msg: 'not in the kubeconform report' });
+          let passed = true;
+          let valid = 0;
+          for (const r of resources) {
+            if (r.status === 'statusValid') valid++;
+            else if (r.status === 'statusInvalid') totals[v]!.invalid++;
+            else if (r.status === 'statusSkipped') totals[v]!.skipped++;
+            else if (r.status === '' || r.status === 'statusEmpty')
+              continue; // an empty document
+            else totals[v]!.errors++;
+            if (r.status !== 'statusValid') {
+              passed = false;
+              io.out(`${failureLine(r)} (Kubernetes ${version})`);
+            }
+          }
+          totals[v]!.valid += valid;
+          if (passed) caches[v]!.record(sha, valid);
+          else failedIn.set(groupOf(f), (failedIn.get(groupOf(f)) ?? 0) + 1);
+        }
+      }
+      for (const g of batch) {
+        const failed = failedIn.get(g.name) ?? 0;
+        const cached = cachedIn.get(g.name) ?? 0;
+        progress(
+          io,
+          `validate: [${++done}/${groups.length}] ${g.name}: ${count(g.files.length, 'file')} ${failed ? `FAILED (${failed} failing)` : 'ok'}` +
+            `${cached ? ` (${cached} of ${g.files.length * p.versions.length} checks from cache)` : ''}`,
+        );
+      }
+    }
+    for (const c of caches) c.save();
+
+    let failedVersions = 0;
+    for (const [v, version] of p.versions.entries()) {
+      const t = totals[v]!;
+      const ok = t.invalid === 0 && t.errors === 0 && t.skipped === 0;
+      if (!ok) failedVersions++;
+      io.out(`validate: Kubernetes ${version}: ${ok ? 'ok' : 'FAILED'} (${t.valid} valid, ${t.invalid} invalid, ${t.errors} errors, ${t.skipped} skipped)`);
+    }
+    const total = manifests.length * p.versions.length;
+    io.out(
+      `validate: ${count(manifests.length, 'file')} in ${count(groups.length, 'directory', 'directories')} x ${count(p.versions.length, 'Kubernetes version')}: ` +
+        `${checked} checked${twins ? ` (${twins} more with the same content)` : ''}, ${cachedChecks} of ${total} from cache${cacheDir === false ? ' (--no-cache)' : ''}, ` +
+        `in ${Math.round(performance.now() - started)} ms`,
+    );
+    return failedVersions === 0 ? 0 : 1;
   });
 }
 

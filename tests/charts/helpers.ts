@@ -3,11 +3,10 @@
  * suites load nothing of synth. Suites that run helm skip on a developer machine without it,
  * never under CI (where a missing helm must fail them).
  */
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { findHelm } from '../../lib/charts/template';
+import { tempDir as sharedTempDir } from '../support/temp-dirs';
 
 export const REPO = join(__dirname, '..', '..');
 /** Charts made for these tests: `tiny-0.1.0/` (Deployment, CRD, schema, kube-version capability). */
@@ -23,17 +22,8 @@ const SHARED = process.env.SHARED ?? [join(REPO, '..', 'shared'), join(REPO, '..
 export const UPSTREAM_CHARTS = join(SHARED, 'upstream', 'charts');
 export const skipWithoutUpstream = !process.env.CI && (!existsSync(UPSTREAM_CHARTS) || !HELM);
 
-const made: string[] = [];
-afterEach(() => {
-  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
-});
-
-/** A temp directory removed after the current test. */
-export function tempDir(prefix = 'zt-charts-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
+/** A temp directory removed after the current test (tests/support/temp-dirs.ts, cleaned by tests/support/setup.ts). */
+export const tempDir = (prefix = 'zt-charts-'): string => sharedTempDir(prefix);
 
 /** A temp charts directory holding a copy of the tiny fixture chart. */
 export function tinyCopy(): string {

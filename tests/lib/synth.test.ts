@@ -18,7 +18,8 @@ function runSynth(out: string, env: Record<string, string>) {
   return spawnSync(join(REPO, 'node_modules/.bin/tsx'), ['lib/cli/synth.ts', '--out', out], {
     cwd: REPO,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    // An empty YAML memo per run (lib/cli/yaml-memo.ts): each run turns every object into YAML itself.
+    env: { ...process.env, ZT_SYNTH_CACHE: join(out, '..', `${out.split('/').pop()}-yaml-memo.json`), ...env },
   });
 }
 

@@ -1,6 +1,5 @@
 /** Test helpers: synth to data (cdk8s-core's Testing style), temp dirs, in-process CLI runs. */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { Io } from '../../lib/cli/run';
@@ -9,20 +8,14 @@ import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
+import { removeTempDirs, tempDir } from './temp-dirs';
+
+export { tempDir };
 
 export const REPO = join(__dirname, '..', '..');
 
-const made: string[] = [];
-afterEach(() => {
-  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
-});
-
-/** A temp directory removed after the current test. */
-export function tempDir(prefix = 'zt-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
+// Also registered by tests/support/setup.ts, for suites that share this module (vitest.config.mts).
+afterEach(removeTempDirs);
 
 export async function environments(): Promise<Environment[]> {
   return loadEnvironments();
