@@ -34,6 +34,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     env: charts ? { ZT_CHARTS_DIR: charts } : {},
     setupFiles: ['tests/support/setup.ts'],
+    // Many suites wait on child processes (synth, helm, kubeconform, git): more workers than the
+    // two cores keep the CPU busy while they wait.
+    maxWorkers: 3,
     projects: [
       { extends: true, test: { name: 'shared', include: INCLUDE, exclude: [...configDefaults.exclude, ...ISOLATED], isolate: false } },
       { extends: true, test: { name: 'isolated', include: ISOLATED } },
