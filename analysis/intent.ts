@@ -21,7 +21,7 @@ import { buildCluster, type Issue, type SourcedObject } from './model';
 import { type Labels, matches } from './selectors';
 
 /** The CoreDNS workload modelled in kube-system (EKS names it coredns; its pods keep the kube-dns label). */
-const KUBE_DNS_WORKLOAD: WorkloadRef = {
+export const KUBE_DNS_WORKLOAD: WorkloadRef = {
   namespace: KUBE_DNS.namespace,
   name: 'coredns',
   labels: KUBE_DNS.labels,
@@ -91,23 +91,28 @@ function syntheticPods(env: Environment, objects: readonly ApiObject[]): Sourced
       );
     }
   }
-  return missing.map((ref) => {
-    const containers = [
-      { name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) },
-    ];
-    const labels = { ...ref.labels };
-    // CoreDNS is a Deployment on EKS; operator-made pods (the Twingate connector) are bare pods.
-    const object =
-      ref === KUBE_DNS_WORKLOAD
-        ? {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: ref.name, namespace: ref.namespace },
-            spec: { template: { metadata: { labels }, spec: { containers } } },
-          }
-        : { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: { containers } };
-    return { source: `synthetic ${ref.namespace}/${ref.name}`, object };
-  });
+  return missing.map((ref) => modelledObject(ref, `synthetic ${ref.namespace}/${ref.name}`));
+}
+
+/**
+ * The object the analysis models a declared workload by: CoreDNS is a Deployment on EKS;
+ * operator-made pods (the Twingate connector) are bare pods.
+ */
+export function modelledObject(ref: WorkloadRef, source: string): SourcedObject {
+  const containers = [
+    { name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) },
+  ];
+  const labels = { ...ref.labels };
+  const object =
+    ref.namespace === KUBE_DNS_WORKLOAD.namespace && ref.name === KUBE_DNS_WORKLOAD.name
+      ? {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: ref.name, namespace: ref.namespace },
+          spec: { template: { metadata: { labels }, spec: { containers } } },
+        }
+      : { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: { containers } };
+  return { source, object };
 }
 
 /**

@@ -4,7 +4,7 @@
  * the network-policy component, driven by the environment's flows.
  */
 import { k8s } from 'cdk8s-plus-28';
-import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, type ScoreException } from '../lib/component';
+import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, type ScoreException } from '../lib/component';
 import { NAME_LABEL } from '../lib/environment';
 
 /** UID/GID apps run as: the conventional unprivileged "nonroot" user of distroless images. */
@@ -78,13 +78,7 @@ export function appComponent(appName: string): Component {
                       'ephemeral-storage': k8s.Quantity.fromString(EPHEMERAL_STORAGE.limit),
                     },
                   },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ['ALL'] },
-                  },
+                  securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: [...RESTRICTED_CONTAINER.capabilities.drop] } },
                   // A TCP check works for any app; the first port is the one that serves. No liveness
                   // probe: the same TCP check would restart pods that are only busy (kube-score's
                   // pod-probes-identical), and the kubelet already restarts a container that exits.

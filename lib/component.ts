@@ -124,6 +124,18 @@ export const PINNED_IMAGE_PULL_POLICY: ScoreException = {
 };
 
 /** Ephemeral storage every container the platform renders requests and is limited to (logs, tmp). */
+/**
+ * The container security context of every pod the platform writes itself: Pod Security
+ * "restricted" plus a read-only root filesystem.
+ */
+export const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
 export const EPHEMERAL_STORAGE = { request: '64Mi', limit: '256Mi' } as const;
 
 /** kube-score's own annotation: the checks it skips for the object. */

@@ -23,12 +23,12 @@ import { structuredPatch } from 'diff';
 import { parse } from 'yaml';
 import { analyze, type Endpoint } from '../../analysis/analyze';
 import { type ConnSet, formatConns, isEmpty, NO_CONNS, subtract } from '../../analysis/conns';
+import { KUBE_DNS_WORKLOAD, modelledObject } from '../../analysis/intent';
 import { blockContains, type Ipv4Range, parseBlock } from '../../analysis/ip';
 import { buildCluster, type SourcedObject } from '../../analysis/model';
 import { matches } from '../../analysis/selectors';
 import { loadArgoConfig } from '../../argocd/settings';
 import { formatIpv4, parseCidr } from '../cidr';
-import { KUBE_DNS } from '../cluster';
 import type { WorkloadRef } from '../component';
 import type { Environment } from '../environment';
 import { UserError } from '../errors';
@@ -278,31 +278,10 @@ const hasLabels = (have: Readonly<Record<string, string>>, want: Readonly<Record
  */
 function modelledPods(env: EnvFacts | undefined, objects: readonly SourcedObject[]): SourcedObject[] {
   const rendered = buildCluster(objects).workloads;
-  const coredns: WorkloadRef = {
-    namespace: KUBE_DNS.namespace,
-    name: 'coredns',
-    labels: KUBE_DNS.labels,
-    ports: { dns: { containerPort: 53, protocol: 'UDP' }, 'dns-tcp': { containerPort: 53, protocol: 'TCP' } },
-  };
-  const wanted = [...(env?.workloads ?? []).filter((w) => w.modelled), ...(env ? [coredns] : [])];
+  const wanted = [...(env?.workloads ?? []).filter((w) => w.modelled), ...(env ? [KUBE_DNS_WORKLOAD] : [])];
   return wanted
     .filter((ref) => !rendered.some((w) => w.namespace === ref.namespace && hasLabels(w.labels, ref.labels)))
-    .map((ref) => {
-      const containers = [
-        { name: ref.name, ports: Object.entries(ref.ports).map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })) },
-      ];
-      const labels = { ...ref.labels };
-      const object =
-        ref === coredns
-          ? {
-              apiVersion: 'apps/v1',
-              kind: 'Deployment',
-              metadata: { name: ref.name, namespace: ref.namespace },
-              spec: { template: { metadata: { labels }, spec: { containers } } },
-            }
-          : { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: { containers } };
-      return { source: `modelled ${ref.namespace}/${ref.name}`, object };
-    });
+    .map((ref) => modelledObject(ref, `modelled ${ref.namespace}/${ref.name}`));
 }
 
 /** Every ipBlock boundary of the policies and every declared CIDR: one address partition for both sides. */

@@ -9,7 +9,15 @@
  * only (docs/probes.md).
  */
 import { k8s } from 'cdk8s-plus-28';
-import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, settingsOf, type WorkloadRef } from '../../lib/component';
+import {
+  COMMON_LABELS,
+  type Component,
+  EPHEMERAL_STORAGE,
+  PINNED_IMAGE_PULL_POLICY,
+  RESTRICTED_CONTAINER,
+  settingsOf,
+  type WorkloadRef,
+} from '../../lib/component';
 import type { Environment } from '../../lib/environment';
 import { jobName, type ProbePlan, probePlan, targetServiceName } from './plan';
 import { probeLabel, probeScript } from './script';
@@ -139,13 +147,7 @@ export const networkProbes = {
                       'ephemeral-storage': k8s.Quantity.fromString(EPHEMERAL_STORAGE.limit),
                     },
                   },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ['ALL'] },
-                  },
+                  securityContext: { ...RESTRICTED_CONTAINER, capabilities: { drop: [...RESTRICTED_CONTAINER.capabilities.drop] } },
                 },
               ],
             },
