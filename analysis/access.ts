@@ -12,7 +12,7 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
-import { kubernetesServiceIp } from '../lib/cluster';
+import { controlPlaneCidrs, kubernetesServiceIp } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import type { Endpoint } from './analyze';
@@ -42,12 +42,15 @@ interface Outside {
 }
 
 /** Names a CIDR peer from the environment's network (VPC, API server...) or the internet's usual shape. */
-function outside(env: Pick<Environment, 'network'>, peer: Exclude<Peer, string>): Outside {
+function outside(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Exclude<Peer, string>): Outside {
   const { cidr, except } = peer;
   const net = env.network;
   const named = (name: string, why: string, short = name): Outside => ({ name, label: `${short} ${cidr}`, addresses: `${cidr} (${why})` });
   if (except.length === 0) {
     if (cidr === net.vpcCidr) return named('VPC', 'network.vpcCidr');
+    const zone = controlPlaneCidrs(env).indexOf(cidr);
+    if (zone >= 0)
+      return named(`EKS control plane (zone ${zone + 1})`, `control-plane subnet of availability zone ${zone + 1}, cut from network.vpcCidr`, 'control plane');
     if (cidr === `${kubernetesServiceIp(net.serviceCidr)}/32`) {
       return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
     }
@@ -69,7 +72,7 @@ function outside(env: Pick<Environment, 'network'>, peer: Exclude<Peer, string>)
 }
 
 /** A peer as the access map shows it (see {@link outside} for CIDRs). */
-function describePeerFor(env: Pick<Environment, 'network'>, peer: Peer): string {
+function describePeerFor(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Peer): string {
   return typeof peer === 'string' ? peer : outside(env, peer).label;
 }
 

@@ -3,6 +3,8 @@
  * cluster DNS and the API server behind the `kubernetes` Service.
  */
 import { formatIpv4, parseCidr } from './cidr';
+import type { Environment } from './environment';
+import { planSubnets } from './subnets';
 
 /** Where cluster DNS runs on EKS (CoreDNS keeps the historical kube-dns label). */
 export const KUBE_DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } } as const;
@@ -14,12 +16,19 @@ export function kubernetesServiceIp(serviceCidr: string): string {
 
 /**
  * Where pods reach the API server: the `kubernetes` Service IP, which lands on the EKS
- * control-plane ENIs in the VPC. Policies may be enforced before or after that translation, so
- * a flow to the API server allows both, on 443 only.
+ * control-plane network interfaces. Policies may be enforced before or after that translation,
+ * so a flow to the API server allows both, on 443 only. The interfaces sit in the cluster's
+ * control-plane subnets (infra gives EKS nothing else), never in the node and pod subnets, so
+ * the second peer is those subnets, not the VPC (with the VPC CNI, the VPC is every pod). An
+ * environment without an `infra` block has no known subnet layout: the VPC then.
  */
-export function apiServerPeers(network: { vpcCidr: string; serviceCidr: string }): { cidr: string; except: string[] }[] {
-  return [
-    { cidr: `${kubernetesServiceIp(network.serviceCidr)}/32`, except: [] },
-    { cidr: network.vpcCidr, except: [] },
-  ];
+export function apiServerPeers(env: Pick<Environment, 'name' | 'network' | 'infra'>): { cidr: string; except: string[] }[] {
+  const service = { cidr: `${kubernetesServiceIp(env.network.serviceCidr)}/32`, except: [] };
+  if (!env.infra) return [service, { cidr: env.network.vpcCidr, except: [] }];
+  return [service, ...planSubnets(env, env.infra.availabilityZones).map((z) => ({ cidr: z.controlPlane, except: [] }))];
+}
+
+/** The control-plane subnets of an environment, when its layout is known (see {@link apiServerPeers}). */
+export function controlPlaneCidrs(env: Pick<Environment, 'name' | 'network' | 'infra'>): string[] {
+  return env.infra ? planSubnets(env, env.infra.availabilityZones).map((z) => z.controlPlane) : [];
 }

@@ -12,7 +12,11 @@ import { REPO } from './support';
 
 /** Layers, lowest first; a file may import its own group and any group of a lower layer. */
 const LAYERS: readonly { readonly layer: number; readonly group: string; readonly match: RegExp }[] = [
-  { layer: 0, group: 'core', match: /^(lib\/(cidr|cluster|component|environment|environment-infra|errors|kinds|output)\.ts|lib\/charts\/.*|imports\/.*)$/ },
+  {
+    layer: 0,
+    group: 'core',
+    match: /^(lib\/(cidr|cluster|component|environment|environment-infra|errors|kinds|output|subnets)\.ts|lib\/charts\/.*|imports\/.*)$/,
+  },
   { layer: 1, group: 'components', match: /^(platform\/(?!registry\.ts).*|apps\/.*)$/ },
   { layer: 1, group: 'analysis', match: /^analysis\/(?!cli\.ts).*$/ },
   { layer: 1, group: 'argocd', match: /^argocd\/.*$/ },

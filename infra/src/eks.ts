@@ -61,7 +61,9 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
       version: env.cluster.kubernetesVersion,
       roleArn: clusterRole.arn,
       vpcConfig: {
-        subnetIds: net.privateSubnets.map((s) => s.id),
+        // The control plane's network interfaces go to their own subnets (nodes stay in the
+        // private ones): the NetworkPolicies to the API server name exactly these ranges.
+        subnetIds: net.controlPlaneSubnets.map((s) => s.id),
         securityGroupIds: [net.apiSecurityGroup.id],
         endpointPrivateAccess: true,
         endpointPublicAccess: false,

@@ -5,10 +5,10 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { planSubnets } from '../../lib/subnets';
 import { CONNECTOR_EGRESS } from '../../platform/twingate/settings';
 import type { Context } from './context';
 import { role } from './iam';
-import { planSubnets } from './subnets';
 
 /**
  * Interface endpoints: image pulls (ECR), credentials (STS, EKS Pod Identity), logs, SSM
@@ -20,6 +20,8 @@ export interface Network {
   readonly vpc: aws.ec2.Vpc;
   readonly zones: pulumi.Output<string>[];
   readonly privateSubnets: aws.ec2.Subnet[];
+  /** The EKS control plane's subnets (its network interfaces only). */
+  readonly controlPlaneSubnets: aws.ec2.Subnet[];
   readonly publicSubnets: aws.ec2.Subnet[];
   /** Connector hosts: no inbound rule; outbound only what a connector needs. */
   readonly connectorSecurityGroup: aws.ec2.SecurityGroup;
@@ -51,15 +53,16 @@ export function buildNetwork(ctx: Context): Network {
   );
   // Only private subnets carry a load-balancer role tag (internal): no internet-facing load
   // balancer has anywhere to go, the public subnets exist for NAT alone.
-  const subnets = (kind: 'public' | 'private', routes: (i: number) => aws.ec2.RouteTable) =>
+  const subnets = (kind: 'public' | 'private' | 'controlPlane', routes: (i: number) => aws.ec2.RouteTable) =>
     plan.map((p, i) => {
       const lbRole: Record<string, string> = kind === 'private' ? { 'kubernetes.io/role/internal-elb': '1' } : {};
+      const name = `${kind === 'controlPlane' ? 'control-plane' : kind}-${i}`;
       const subnet = new aws.ec2.Subnet(
-        `${kind}-${i}`,
-        { vpcId: vpc.id, cidrBlock: p[kind], availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: ctx.tags(`${kind}-${i}`, lbRole) },
+        name,
+        { vpcId: vpc.id, cidrBlock: p[kind], availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: ctx.tags(name, lbRole) },
         opts,
       );
-      new aws.ec2.RouteTableAssociation(`${kind}-${i}`, { subnetId: subnet.id, routeTableId: routes(i).id }, opts);
+      new aws.ec2.RouteTableAssociation(name, { subnetId: subnet.id, routeTableId: routes(i).id }, opts);
       return subnet;
     });
   const publicSubnets = subnets('public', () => publicRoutes);
@@ -79,6 +82,9 @@ export function buildNetwork(ctx: Context): Network {
       ),
   );
   const privateSubnets = subnets('private', (i) => privateRoutes[i]!);
+  // Only the EKS control plane's network interfaces live here (the cluster's vpcConfig), so the
+  // NetworkPolicies allow the API server without allowing every pod of the VPC.
+  const controlPlaneSubnets = subnets('controlPlane', (i) => privateRoutes[i]!);
 
   buildFlowLogs(ctx, vpc);
 
@@ -123,7 +129,7 @@ export function buildNetwork(ctx: Context): Network {
   egress(ctx, 'connectors-dns-udp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53, ipProtocol: 'udp' });
   egress(ctx, 'connectors-dns-tcp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53 });
 
-  return { vpc, zones, privateSubnets, publicSubnets, connectorSecurityGroup, apiSecurityGroup };
+  return { vpc, zones, privateSubnets, publicSubnets, controlPlaneSubnets, connectorSecurityGroup, apiSecurityGroup };
 }
 
 /** Logical names of the connector egress rules that existed before CONNECTOR_EGRESS; renaming would replace them. */

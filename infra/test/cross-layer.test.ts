@@ -71,8 +71,15 @@ describe('one definition, both layers', () => {
     const blocks = policies.flatMap((p) =>
       ((p.spec as { egress?: { to?: { ipBlock?: { cidr: string } }[] }[] }).egress ?? []).flatMap((e) => e.to ?? []).map((t) => t.ipBlock?.cidr),
     );
-    expect(blocks).toContain('10.99.0.0/16');
-    expect(JSON.stringify(policies)).not.toContain('10.10.0.0/16'); // dev's old VPC is gone everywhere
+    // The API server flows name the control-plane subnets infra gives EKS, cut from the new VPC.
+    const controlPlane = infra
+      .of(aws.ec2.Subnet)
+      .filter((s) => s.name.startsWith('control-plane-'))
+      .map((s) => s.inputs.cidrBlock as string);
+    expect(controlPlane.length).toBeGreaterThan(0);
+    for (const cidr of controlPlane) expect(blocks).toContain(cidr);
+    expect(blocks).not.toContain('10.99.0.0/16'); // never the whole VPC: with the VPC CNI that is every pod
+    expect(JSON.stringify(policies)).not.toContain('10.10.'); // dev's old VPC is gone everywhere
   });
 });
 

@@ -12,7 +12,8 @@ export function eksSuite(built: readonly Built[]): void {
         expect(vpcConfig.endpointPublicAccess, b.env.name).toBe(false);
         expect(vpcConfig.endpointPrivateAccess, b.env.name).toBe(true);
         expect(vpcConfig.publicAccessCidrs).toBeUndefined();
-        expect(vpcConfig.subnetIds.every((id: string) => id.startsWith('private-'))).toBe(true);
+        // The control plane's interfaces get their own subnets, one per zone, apart from nodes and pods.
+        expect(vpcConfig.subnetIds).toEqual(Array.from({ length: b.env.infra!.availabilityZones }, (_, i) => `control-plane-${i}-id`));
         expect(vpcConfig.securityGroupIds).toEqual(['sg-api-id']);
       }
     });

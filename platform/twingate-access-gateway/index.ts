@@ -141,7 +141,7 @@ function gatewayFlows(env: Environment): FlowInput[] {
   const gateway = `${ns}/${WORKLOADS.gateway}`;
   return [
     { from: `${ns}/${WORKLOADS.connector}`, to: gateway, port: 'https', description: 'kubectl sessions: connector to the access gateway' },
-    ...apiServerPeers(env.network).map((to) => ({ from: gateway, to, port: 443, description: 'access gateway to the Kubernetes API server' })),
+    ...apiServerPeers(env).map((to) => ({ from: gateway, to, port: 443, description: 'access gateway to the Kubernetes API server' })),
     { from: gateway, to: INTERNET, port: 443, description: 'access gateway to the Twingate controller (token keys)' },
   ];
 }

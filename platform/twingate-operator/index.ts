@@ -109,7 +109,7 @@ function operatorFlows(env: Environment): FlowInput[] {
   const operator = `${ns}/${WORKLOADS.operator}`;
   return [
     ...CONNECTOR_EGRESS.map((e) => ({ from: connector, to: INTERNET, port: e.port, ...(e.endPort ? { endPort: e.endPort } : {}), description: e.description })),
-    ...apiServerPeers(env.network).map((to) => ({ from: operator, to, port: 443, description: 'operator to the Kubernetes API server' })),
+    ...apiServerPeers(env).map((to) => ({ from: operator, to, port: 443, description: 'operator to the Kubernetes API server' })),
     { from: operator, to: INTERNET, port: 443, description: 'operator to the Twingate API' },
   ];
 }

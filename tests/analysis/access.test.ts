@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessFile } from '../../analysis/access';
 import { checkIntent } from '../../analysis/intent';
 import dev from '../../environments/dev';
+import { controlPlaneCidrs } from '../../lib/cluster';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironment, loadEnvironments } from '../../lib/load';
 import { renderEnvironment } from '../../lib/synth';
@@ -62,14 +63,20 @@ describe('ACCESS.md', () => {
       expect(content, env.name).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
       const cells = table(section(content, 'Connectivity matrix')).flat();
       expect(Math.max(...cells.map((c) => c.length)), env.name).toBeLessThanOrEqual(60);
-      const vpc = env.network.vpcCidr;
+      // The API server's second peer is the control-plane subnets, one per zone, never the VPC.
+      const zones = controlPlaneCidrs(env).map((cidr, i) => [
+        `EKS control plane (zone ${i + 1})`,
+        `${cidr} (control-plane subnet of availability zone ${i + 1}, cut from network.vpcCidr)`,
+      ]);
+      expect(zones.length, env.name).toBe(env.infra!.availabilityZones);
       expect(table(section(content, 'Addresses outside the cluster')), env.name).toEqual([
         ['name', 'addresses'],
         ['API server (kubernetes Service)', "172.20.0.1/32 (the kubernetes Service's IP, the first host of network.serviceCidr 172.20.0.0/16)"],
-        ['VPC', `${vpc} (network.vpcCidr)`],
         ['anywhere', '0.0.0.0/0 (every IPv4 address)'],
+        ...zones,
         ['internet', '0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16 (private and link-local ranges)'],
       ]);
+      expect(content).not.toContain(env.network.vpcCidr);
     }
   });
 
@@ -95,7 +102,15 @@ describe('ACCESS.md', () => {
       'component twingate-operator',
     ]);
     expect(rows).toContainEqual([
-      '<a id="flow-8"></a>8',
+      '<a id="flow-10"></a>10',
+      'twingate/gateway (twingate/twingate-gateway[Deployment])',
+      'control plane 10.10.224.0/22',
+      'TCP 443',
+      'access gateway to the Kubernetes API server',
+      'component twingate-access-gateway',
+    ]);
+    expect(rows).toContainEqual([
+      '<a id="flow-9"></a>9',
       'twingate/gateway (twingate/twingate-gateway[Deployment])',
       'API server 172.20.0.1/32',
       'TCP 443',
@@ -103,7 +118,7 @@ describe('ACCESS.md', () => {
       'component twingate-access-gateway',
     ]);
     expect(rows.at(-1)).toEqual([
-      '<a id="flow-11"></a>11',
+      '<a id="flow-13"></a>13',
       'twingate/*, whoami/*',
       'kube-system/coredns (kube-system/coredns[Deployment])',
       'TCP 53, UDP 53',
@@ -120,15 +135,25 @@ describe('ACCESS.md', () => {
       'twingate/twingate-gateway[Deployment]',
       'whoami/whoami[Deployment]',
       'API server 172.20.0.1/32',
-      'VPC 10.10.0.0/16',
+      'control plane 10.10.224.0/22',
+      'control plane 10.10.228.0/22',
       'internet: 0.0.0.0/0 except private ranges',
     ]);
     expect(rows.slice(1)).toEqual([
-      ['twingate/*', 'TCP 53, UDP 53 [11](#flow-11)', '', '', '', '', ''],
-      ['twingate/connector[Pod]', '', 'TCP 8443 [7](#flow-7)', 'TCP 8080 [1](#flow-1)', '', '', 'TCP 443 [2](#flow-2)<br>TCP 30000-31000 [3](#flow-3)'],
-      ['twingate/twingate-gateway[Deployment]', '', '', '', 'TCP 443 [8](#flow-8)', 'TCP 443 [9](#flow-9)', 'TCP 443 [10](#flow-10)'],
-      ['twingate/twingate-operator[Deployment]', '', '', '', 'TCP 443 [4](#flow-4)', 'TCP 443 [5](#flow-5)', 'TCP 443 [6](#flow-6)'],
-      ['whoami/*', 'TCP 53, UDP 53 [11](#flow-11)', '', '', '', '', ''],
+      ['twingate/*', 'TCP 53, UDP 53 [13](#flow-13)', '', '', '', '', '', ''],
+      ['twingate/connector[Pod]', '', 'TCP 8443 [8](#flow-8)', 'TCP 8080 [1](#flow-1)', '', '', '', 'TCP 443 [2](#flow-2)<br>TCP 30000-31000 [3](#flow-3)'],
+      [
+        'twingate/twingate-gateway[Deployment]',
+        '',
+        '',
+        '',
+        'TCP 443 [9](#flow-9)',
+        'TCP 443 [10](#flow-10)',
+        'TCP 443 [11](#flow-11)',
+        'TCP 443 [12](#flow-12)',
+      ],
+      ['twingate/twingate-operator[Deployment]', '', '', '', 'TCP 443 [4](#flow-4)', 'TCP 443 [5](#flow-5)', 'TCP 443 [6](#flow-6)', 'TCP 443 [7](#flow-7)'],
+      ['whoami/*', 'TCP 53, UDP 53 [13](#flow-13)', '', '', '', '', '', ''],
     ]);
   });
 
@@ -165,7 +190,7 @@ describe('ACCESS.md', () => {
     // kube-dns is modelled as kube-system/coredns; the namespace-wide flow is not shown as its.
     expect(row('kube-system/coredns[Deployment]')).toBeUndefined();
     // An address without a name in the environment is its CIDR, after the in-cluster rows.
-    expect(rows.at(-1)).toEqual(['203.0.113.0/24', '', '', 'TCP 8080 [3](#flow-3)', '', '', '']);
+    expect(rows.at(-1)).toEqual(['203.0.113.0/24', '', '', 'TCP 8080 [3](#flow-3)', '', '', '', '']);
     expect(table(section(content, 'Declared flows'))[4]).toEqual([
       '<a id="flow-4"></a>4',
       'monitoring/*',
@@ -184,13 +209,13 @@ describe('ACCESS.md', () => {
     expect(chart).toContain('  subgraph ns1["namespace twingate"]');
     expect(chart).toContain('  subgraph ns2["namespace whoami"]');
     expect(chart).toContain('  subgraph outside["outside the cluster"]');
-    expect(chart).toContain('    n9["internet: 0.0.0.0/0 except private ranges"]');
-    expect(chart).toContain('  n2 -->|"TCP 443, TCP 30000-31000 (flows 2, 3)"| n9');
+    expect(chart).toContain('    n10["internet: 0.0.0.0/0 except private ranges"]');
+    expect(chart).toContain('  n2 -->|"TCP 443, TCP 30000-31000 (flows 2, 3)"| n10');
     expect(chart).toContain('  n2 -->|"TCP 8080 (flow 1)"| n6');
-    expect(chart.filter((l) => l.includes('-->'))).toHaveLength(11);
+    expect(chart.filter((l) => l.includes('-->'))).toHaveLength(13);
     // One node per label, never longer than a named address.
     const nodes = chart.filter((l) => /^ +n\d+\["/.test(l));
-    expect(nodes).toHaveLength(10);
+    expect(nodes).toHaveLength(11);
     expect(Math.max(...nodes.map((l) => l.length))).toBeLessThanOrEqual(60);
   });
 
@@ -198,7 +223,15 @@ describe('ACCESS.md', () => {
     const names = table(section((await render('staging')).content, 'Addresses outside the cluster'))
       .slice(1)
       .map((r) => r[0]);
-    expect(names).toEqual(['API server (kubernetes Service)', 'VPC', 'anywhere', 'internet']);
+    // By the label shown in the matrix: `API server`, `anywhere`, `control plane`, `internet`.
+    expect(names).toEqual([
+      'API server (kubernetes Service)',
+      'anywhere',
+      'EKS control plane (zone 1)',
+      'EKS control plane (zone 2)',
+      'EKS control plane (zone 3)',
+      'internet',
+    ]);
   });
 
   it('has the identity view: group -> resources -> roles via the access gateway, cluster-wide ones flagged', async () => {

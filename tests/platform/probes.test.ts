@@ -125,14 +125,16 @@ describe('the probes cover exactly the declarations', () => {
         'twingate/connector -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16 : 30000-31000',
         'the source is not rendered by the platform',
       ],
-      ['twingate/operator', 'component twingate-operator', 'twingate/operator -> 10.10.0.0/16 : 443', 'no address in 10.10.0.0/16 is known to listen'],
+      ['twingate/operator', 'component twingate-operator', 'twingate/operator -> 10.10.224.0/22 : 443', 'no address in 10.10.224.0/22 is known to listen'],
+      ['twingate/operator', 'component twingate-operator', 'twingate/operator -> 10.10.228.0/22 : 443', 'no address in 10.10.228.0/22 is known to listen'],
       [
         'twingate/connector',
         'component twingate-access-gateway',
         'twingate/connector -> twingate/gateway : https',
         'the source is not rendered by the platform',
       ],
-      ['twingate/gateway', 'component twingate-access-gateway', 'twingate/gateway -> 10.10.0.0/16 : 443', 'no address in 10.10.0.0/16 is known to listen'],
+      ['twingate/gateway', 'component twingate-access-gateway', 'twingate/gateway -> 10.10.224.0/22 : 443', 'no address in 10.10.224.0/22 is known to listen'],
+      ['twingate/gateway', 'component twingate-access-gateway', 'twingate/gateway -> 10.10.228.0/22 : 443', 'no address in 10.10.228.0/22 is known to listen'],
       ['whoami/whoami', 'blocked[1]', 'whoami/whoami -> twingate/connector', 'twingate/connector declares no TCP port to try'],
     ]);
   });

@@ -65,7 +65,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
     const env = mustValidate();
     expect(env.workloads.find((w) => w.name === 'agent')).toMatchObject({ namespace: 'metrics', ports: { metrics: { containerPort: 9100 } } });
     const own = env.flows.filter((f) => f.origin === 'metrics-agent');
-    expect(own.map((f) => (typeof f.to === 'string' ? f.to : f.to.cidr))).toEqual(['172.20.0.1/32', '10.10.0.0/16']);
+    expect(own.map((f) => (typeof f.to === 'string' ? f.to : f.to.cidr))).toEqual(['172.20.0.1/32', '10.10.224.0/22', '10.10.228.0/22']);
     const declared = env.flows.find((f) => f.to === 'metrics/agent')!;
     expect(declared.ports).toEqual({ protocol: 'TCP', port: 9100 });
     expect(declared.origin).toBeUndefined();
@@ -87,7 +87,8 @@ describe('a new platform component: one folder plus one registry entry', () => {
     expect(parse(files.get(`dev/metrics-agent/${VALUES_FILE}`)!)).toEqual({ nameOverride: 'metrics-agent', scrapeInterval: '15s' });
     const egress = [...files.keys()].filter((p) => p.startsWith('dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-'));
     expect(egress.sort()).toEqual([
-      'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-10.10.0.0-16-tcp-443.yaml',
+      'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-10.10.224.0-22-tcp-443.yaml',
+      'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-10.10.228.0-22-tcp-443.yaml',
       'dev/network-policy/networkpolicy.metrics.allow-egress-metrics-agent-to-172.20.0.1-32-tcp-443.yaml',
     ]);
     // The proof runs on the chart's real pod template, not on a modelled pod.

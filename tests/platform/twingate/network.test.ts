@@ -4,7 +4,7 @@
  * flows they need render as allows.
  */
 import { describe, expect, it } from 'vitest';
-import { kubernetesServiceIp } from '../../../lib/cluster';
+import { controlPlaneCidrs, kubernetesServiceIp } from '../../../lib/cluster';
 import { NAME_LABEL } from '../../../lib/environment';
 import { loadEnvironments } from '../../../lib/load';
 import { helmSource } from '../../../lib/synth';
@@ -56,7 +56,9 @@ describe('Twingate pods and network policies', () => {
           .flatMap((p) => p.egress!.filter((r) => r.ports.some((x) => x.port === port)).flatMap((r) => r.to.map((t) => t.ipBlock?.cidr)))
           .filter(Boolean)
           .sort();
-      const apiServer = [`${kubernetesServiceIp(env.network.serviceCidr)}/32`, env.network.vpcCidr, '0.0.0.0/0'].sort();
+      // The API server: the kubernetes Service IP and the control-plane subnets, never the whole VPC (every pod).
+      const apiServer = [`${kubernetesServiceIp(env.network.serviceCidr)}/32`, ...controlPlaneCidrs(env), '0.0.0.0/0'].sort();
+      expect(apiServer).not.toContain(env.network.vpcCidr);
       expect(cidrs(OPERATOR_LABELS, 443)).toEqual(apiServer);
       expect(cidrs(GATEWAY_LABELS, 443)).toEqual(apiServer);
       // connector -> gateway :8443, allowed on both sides.

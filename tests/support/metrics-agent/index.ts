@@ -50,7 +50,7 @@ export const metricsAgent = {
     { namespace: settingsOf(env, metricsSettings).namespace, name: 'agent', labels: LABELS, ports: { metrics: { containerPort: 9100, protocol: 'TCP' } } },
   ],
   flows: (env) =>
-    apiServerPeers(env.network).map((to) => ({
+    apiServerPeers(env).map((to) => ({
       from: `${settingsOf(env, metricsSettings).namespace}/agent`,
       to,
       port: 443,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contains, formatIpv4, overlaps, parseCidr } from '../../lib/cidr';
-import { planSubnets } from '../src/subnets';
+import { planSubnets } from '../../lib/subnets';
 
 const env = (vpcCidr: string) => ({ name: 'dev', network: { vpcCidr, podCidr: vpcCidr, serviceCidr: '172.20.0.0/16' } });
 
@@ -19,9 +19,9 @@ function* vpcs(count: number): Generator<string> {
 describe('planSubnets', () => {
   it('cuts a /16 over 3 zones into /18 private and /22 public subnets', () => {
     expect(planSubnets(env('10.20.0.0/16'), 3)).toEqual([
-      { private: '10.20.0.0/18', public: '10.20.192.0/22' },
-      { private: '10.20.64.0/18', public: '10.20.196.0/22' },
-      { private: '10.20.128.0/18', public: '10.20.200.0/22' },
+      { private: '10.20.0.0/18', public: '10.20.192.0/22', controlPlane: '10.20.224.0/22' },
+      { private: '10.20.64.0/18', public: '10.20.196.0/22', controlPlane: '10.20.228.0/22' },
+      { private: '10.20.128.0/18', public: '10.20.200.0/22', controlPlane: '10.20.232.0/22' },
     ]);
   });
 
@@ -32,13 +32,15 @@ describe('planSubnets', () => {
         const vpc = parseCidr(vpcCidr)!;
         const plan = planSubnets(env(vpcCidr), zones);
         expect(plan).toHaveLength(zones);
-        const all = plan.flatMap((z) => [z.private, z.public]).map((c) => parseCidr(c)!);
+        const all = plan.flatMap((z) => [z.private, z.public, z.controlPlane]).map((c) => parseCidr(c)!);
         for (const [i, a] of all.entries()) {
           expect(contains(vpc, a), `${vpcCidr}: subnet ${i}`).toBe(true);
           for (const b of all.slice(i + 1)) expect(overlaps(a, b), `${vpcCidr} x${zones}`).toBe(false);
         }
         // Private subnets hold nodes and pods: each gets at least an eighth of the VPC.
         for (const z of plan) expect(Number(z.private.split('/')[1])).toBeLessThanOrEqual(Number(vpcCidr.split('/')[1]) + 3);
+        // Control-plane subnets: at least a /28 (EKS asks for six free addresses per subnet).
+        for (const z of plan) expect(Number(z.controlPlane.split('/')[1])).toBeLessThanOrEqual(28);
         checked++;
       }
     }
