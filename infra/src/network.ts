@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { planSubnets } from '../../lib/subnets';
-import { CONNECTOR_EGRESS } from '../../platform/twingate/settings';
+import { CONNECTOR_EGRESS, CONNECTOR_P2P_EGRESS, resolveTwingate } from '../../platform/twingate/settings';
 import type { Context } from './context';
 import { role } from './iam';
 
@@ -125,6 +125,11 @@ export function buildNetwork(ctx: Context): Network {
   // (443) and its DNS queries to the VPC resolver.
   for (const e of CONNECTOR_EGRESS) {
     egress(ctx, connectorEgressRuleName(e), connectorSecurityGroup, { cidrIpv4: '0.0.0.0/0', fromPort: e.port, toPort: e.endPort ?? e.port });
+  }
+  // Peer-to-peer is one choice for every connector of the environment, in the cluster and here.
+  if (resolveTwingate(env).connectors.peerToPeer) {
+    const p2p = CONNECTOR_P2P_EGRESS;
+    egress(ctx, 'connectors-peer-to-peer', connectorSecurityGroup, { cidrIpv4: '0.0.0.0/0', fromPort: p2p.port, toPort: p2p.endPort, ipProtocol: 'udp' });
   }
   egress(ctx, 'connectors-dns-udp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53, ipProtocol: 'udp' });
   egress(ctx, 'connectors-dns-tcp', connectorSecurityGroup, { cidrIpv4: env.network.vpcCidr, fromPort: 53, toPort: 53 });

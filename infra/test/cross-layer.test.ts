@@ -83,6 +83,29 @@ describe('one definition, both layers', () => {
   });
 });
 
+describe('peer-to-peer is one choice for every connector', () => {
+  it('off by default: no UDP to the internet, in the cluster or on the EC2 hosts', async () => {
+    const env = validated({ ...devInput, name: 'p2poff' });
+    const infra = await build(env);
+    expect(infra.of(aws.vpc.SecurityGroupEgressRule).map((r) => r.name)).not.toContain('connectors-peer-to-peer');
+    expect(env.flows.some((f) => f.ports.protocol === 'UDP' && f.ports.port !== 53)).toBe(false);
+  });
+
+  it('on: the connectors NetworkPolicy and the EC2 security group both allow UDP 1-65535 to the internet', async () => {
+    const env = validated({ ...devInput, name: 'p2p', twingate: { ...devInput.twingate!, connectors: { peerToPeer: true } } });
+    const infra = await build(env);
+    const rule = infra.of(aws.vpc.SecurityGroupEgressRule).find((r) => r.name === 'connectors-peer-to-peer')!;
+    expect(rule.inputs).toMatchObject({ cidrIpv4: '0.0.0.0/0', fromPort: 1, toPort: 65535, ipProtocol: 'udp' });
+    const policies = renderEnvironment(env)
+      .flatMap((c) => c.objects)
+      .filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'twingate');
+    const udp = policies.flatMap((p) =>
+      ((p.spec as { egress?: { ports?: { protocol: string; port: number; endPort?: number }[] }[] }).egress ?? []).flatMap((e) => e.ports ?? []),
+    );
+    expect(udp).toContainEqual({ protocol: 'UDP', port: 1, endPort: 65535 });
+  });
+});
+
 describe('secret names are shared, not copied', () => {
   it('a Secrets Manager path overridden in the environment moves both the secret and the ExternalSecret reading it', async () => {
     const custom = 'acme/dev/twingate-operator-key';

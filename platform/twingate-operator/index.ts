@@ -23,6 +23,7 @@ import { labels, type ResourceRequirements, renderAccess, UPSTREAM_USER_ID, with
 import {
   CONNECTOR_EGRESS,
   CONNECTOR_LABELS,
+  CONNECTOR_P2P_EGRESS,
   connectorWorkload,
   INTERNET,
   OPERATOR_RELEASE,
@@ -107,8 +108,12 @@ function operatorFlows(env: Environment): FlowInput[] {
   const ns = resolveTwingate(env).namespace;
   const connector = `${ns}/${WORKLOADS.connector}`;
   const operator = `${ns}/${WORKLOADS.operator}`;
+  const p2p = CONNECTOR_P2P_EGRESS;
   return [
     ...CONNECTOR_EGRESS.map((e) => ({ from: connector, to: INTERNET, port: e.port, ...(e.endPort ? { endPort: e.endPort } : {}), description: e.description })),
+    ...(resolveTwingate(env).connectors.peerToPeer
+      ? [{ from: connector, to: INTERNET, port: p2p.port, endPort: p2p.endPort, protocol: p2p.protocol, description: p2p.description }]
+      : []),
     ...apiServerPeers(env).map((to) => ({ from: operator, to, port: 443, description: 'operator to the Kubernetes API server' })),
     { from: operator, to: INTERNET, port: 443, description: 'operator to the Twingate API' },
   ];

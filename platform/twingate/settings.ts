@@ -35,6 +35,14 @@ const connectors = z.strictObject({
    * release with one token pair that infra registers: always 1. @default 1
    */
   replicas: z.number().int().min(1).max(10).default(1),
+  /**
+   * Peer-to-peer: connectors (in the cluster and the EC2 hosts) may send UDP to any internet
+   * address and port, so clients reach them directly instead of through Twingate's relays
+   * (lower latency, no relay bandwidth), at the price of an egress rule that opens every UDP
+   * port to the internet. Off: every session goes through the relays (TCP 443 and 30000-31000).
+   * @default false
+   */
+  peerToPeer: z.boolean().default(false),
 });
 
 const twingateSchema = z.strictObject({
@@ -165,6 +173,14 @@ export const CONNECTOR_EGRESS: readonly { readonly port: number; readonly endPor
   { port: 443, description: 'connector to the Twingate controller and relays (TLS)' },
   { port: 30000, endPort: 31000, description: 'connector to Twingate relays' },
 ];
+
+/** The extra egress of peer-to-peer connectors (`twingate.connectors.peerToPeer`), shared with the EC2 hosts' security group. */
+export const CONNECTOR_P2P_EGRESS = {
+  protocol: 'UDP',
+  port: 1,
+  endPort: 65535,
+  description: 'connector to Twingate clients directly (peer-to-peer, UDP)',
+} as const;
 
 /** The public internet: everything but private and link-local (instance metadata) ranges. */
 export const INTERNET = { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'] };

@@ -136,7 +136,7 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
 describe('twingate environment block', () => {
   it('fills defaults from the rest of the environment', () => {
     const tg = resolveTwingate(mustValidate(baseInput()));
-    expect(tg.connectors).toEqual({ mode: 'operator', replicas: 1 });
+    expect(tg.connectors).toEqual({ mode: 'operator', replicas: 1, peerToPeer: false });
     expect(tg.gatewayAlias).toBe('kubernetes.test-eu.int');
     expect(tg.kubernetesAddress).toBe('kubernetes.default.svc.cluster.local');
     expect(tg.secrets).toMatchObject({ store: 'aws-secrets-manager', region: 'eu-west-2', apiKeyPath: 'zt-eks/test/twingate/api-key' });
