@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { appComponent } from '../apps/app';
 import type { Component } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
+import { admissionPoliciesComponent } from './admission-policies';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
@@ -27,6 +28,7 @@ export const PLATFORM = [
   twingateAccessGateway,
   twingateConnector,
   networkProbes,
+  admissionPoliciesComponent,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */

@@ -42,8 +42,8 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
-    // 14 objects in dist/argocd (bootstrap project, root, two projects and two ApplicationSets per environment), 3 environments x 6 components generated, plus network-probes in staging.
-    expect(valid).toBe(14 + 3 * 6 + 1);
+    // 14 objects in dist/argocd (bootstrap project, root, two projects and two ApplicationSets per environment), 3 environments x 7 components generated (admission-policies included), plus network-probes in staging.
+    expect(valid).toBe(14 + 3 * 7 + 1);
     expect(code).toBe(0);
   });
 

@@ -111,6 +111,8 @@ describe('environment AppProjects', () => {
     // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
     expect(kinds(realTree())).toEqual([
       '/Namespace',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
       'apiextensions.k8s.io/CustomResourceDefinition',
       'external-secrets.io/ClusterSecretStore',
       'rbac.authorization.k8s.io/ClusterRole',
@@ -118,6 +120,8 @@ describe('environment AppProjects', () => {
     ]);
     expect(kinds(fixture)).toEqual([
       '/Namespace',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
       'apiextensions.k8s.io/CustomResourceDefinition',
       'rbac.authorization.k8s.io/ClusterRole',
       'rbac.authorization.k8s.io/ClusterRoleBinding',
@@ -127,8 +131,8 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const apps = argoObjects(fixture, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, fixture, reader(fixture)));
-    // 7 per environment, plus network-probes in staging.
-    expect(apps.length).toBe(envs.length * 7 + 1);
+    // 8 per environment (admission-policies included), plus network-probes in staging.
+    expect(apps.length).toBe(envs.length * 8 + 1);
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);
   });
 
