@@ -85,7 +85,10 @@ export function plan(opts: { schemaLocation: string[]; schemas?: string; kuberne
     for (const v of versions) {
       if (!available.includes(v)) throw new UserError(`Kubernetes ${v} has no schemas in ${dir} (it has ${available.join(', ')})`);
     }
-    return { locations: [...opts.schemaLocation, dir, join(dir, 'crds', CRD_TEMPLATE)], versions };
+    // A built-in kind the base version does not serve yet (e.g. admissionregistration.k8s.io/v1
+    // ValidatingAdmissionPolicy, GA in 1.30) is checked against the newest schemas instead of failing.
+    const newest = join(dir, `v${available.at(-1)!}-standalone-strict`, '{{.ResourceKind}}{{.KindSuffix}}.json');
+    return { locations: [...opts.schemaLocation, dir, join(dir, 'crds', CRD_TEMPLATE), newest], versions };
   }
   const locations = opts.schemaLocation.length ? opts.schemaLocation : ['default', PUBLIC_CRD_CATALOG];
   // Online, "master" is the newest schema set kubeconform's default location serves.
