@@ -10,7 +10,9 @@ export default defineEnvironment({
   apps: { whoami: whoami(2) },
   flows: whoamiFlows,
   blocked: standardBlocked,
-  twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 2 }, gateway: { replicas: 2 } },
+  // Engineering and Platform Admins come from the identity provider (the default); the on-call
+  // rotation has no IdP counterpart, so this environment creates it as "prod: SRE On-Call".
+  twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 2 }, gateway: { replicas: 2 }, managedGroups: ['SRE On-Call'] },
   components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
   groups: ['Engineering', 'Platform Admins', 'SRE On-Call'],
   access: [

@@ -7,7 +7,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as twingate from '@twingate/pulumi-twingate';
-import { chartConnectorCount } from '../../platform/twingate/settings';
+import type { Environment } from '../../lib/environment';
+import { chartConnectorCount, maybeTwingate } from '../../platform/twingate/settings';
 import type { Context } from './context';
 
 /** Roles whose groups may also reach the API endpoint through the EC2 connectors: `admin` in app namespaces, or the break-glass `clusterRole: 'cluster-admin'`. */
@@ -67,21 +68,50 @@ export function buildTwingate(ctx: Context): TwingateObjects {
 }
 
 /**
- * The private API endpoint as a Twingate resource in `aws-network`, HTTPS only, for the groups
- * whose access row grants an admin role (break-glass `kubectl` with IAM credentials; everyone
- * else goes through the access gateway the charts render).
+ * The groups of the API endpoint: those whose access row grants an admin role, split by where
+ * they come from. Only identity-provider groups exist before `pulumi up` (the IdP syncs them);
+ * groups the platform creates (`twingate.managedGroups`) appear later, when the in-cluster
+ * operator reconciles their TwingateGroup, so infra never depends on them: they reach the
+ * cluster through the access gateway the operator grants them. The break-glass group is always
+ * an identity-provider group (settings refuse to create it).
+ */
+export function apiEndpointGroups(env: Environment): { readonly identityProvider: string[]; readonly managed: string[] } {
+  const managedGroups = new Set(maybeTwingate(env)?.managedGroups ?? []);
+  const groups = [
+    ...new Set(
+      env.access.filter((row) => [row.kubernetesRole, row.clusterRole].some((r) => r !== undefined && API_ENDPOINT_ROLES.includes(r))).map((row) => row.group),
+    ),
+  ];
+  return { identityProvider: groups.filter((g) => !managedGroups.has(g)), managed: groups.filter((g) => managedGroups.has(g)) };
+}
+
+/**
+ * The id of an identity-provider group from a lookup by name. None found is a user error (the
+ * group is not synced to the tenant yet), reported on one line without a stack trace.
+ */
+export function identityProviderGroupId(envName: string, name: string, found: readonly { id: string; name: string }[]): { groupId: string } {
+  const exact = found.filter((g) => g.name === name);
+  if (exact.length === 0) {
+    throw new pulumi.RunError(
+      `environment ${envName}: access: Twingate group ${JSON.stringify(name)} not found; it must exist in Twingate (synced from the identity provider) before pulumi up, or be listed in twingate.managedGroups`,
+    );
+  }
+  if (exact.length > 1)
+    throw new pulumi.RunError(`environment ${envName}: access: ${exact.length} Twingate groups are named ${JSON.stringify(name)}; expected 1`);
+  return { groupId: exact[0]!.id };
+}
+
+/**
+ * The private API endpoint as a Twingate resource in `aws-network`, HTTPS only, for the
+ * identity-provider groups whose access row grants an admin role (break-glass `kubectl` with
+ * IAM credentials; everyone else goes through the access gateway the charts render). Nothing
+ * here waits for an object the cluster creates, so the first `pulumi up` works on a tenant
+ * that has only the IdP's groups.
  */
 export function exposeApiEndpoint(ctx: Context, tg: TwingateObjects, endpoint: pulumi.Output<string>): twingate.TwingateResource {
   const opts = { provider: tg.provider };
-  const groups = ctx.env.access
-    .filter((row) => [row.kubernetesRole, row.clusterRole].some((r) => r !== undefined && API_ENDPOINT_ROLES.includes(r)))
-    .map((row) => row.group);
-  const accessGroups = groups.map((name) =>
-    twingate.getTwingateGroupsOutput({ name }, opts).groups.apply((found) => {
-      if (found.length !== 1)
-        throw new Error(`environment ${ctx.env.name}: access: Twingate group ${JSON.stringify(name)} matched ${found.length} groups, expected 1`);
-      return { groupId: found[0]!.id };
-    }),
+  const accessGroups = apiEndpointGroups(ctx.env).identityProvider.map((name) =>
+    twingate.getTwingateGroupsOutput({ name }, opts).groups.apply((found) => identityProviderGroupId(ctx.env.name, name, found)),
   );
   return new twingate.TwingateResource(
     'api-endpoint',

@@ -17,6 +17,15 @@ export interface Recorded {
 export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
 const ACCOUNT = '123456789012';
 
+/**
+ * The groups the mocked Twingate tenant has: on a first run, only what the identity provider
+ * syncs (and the built-in Everyone); nothing the cluster creates later. Tests may change it.
+ */
+export const tenantGroups = new Set<string>(['Everyone', 'Engineering', 'Platform Admins']);
+
+/** Names looked up with getTwingateGroups, in order. */
+export const groupLookups: string[] = [];
+
 /** Every resource registered in this test file, in order. */
 export const recorded: Recorded[] = [];
 
@@ -56,7 +65,12 @@ pulumi.runtime.setMocks(
         case 'aws:ssm/getParameter:getParameter':
           return { name: a.inputs.name, value: 'ami-0123456789abcdef0', id: a.inputs.name };
         case 'twingate:index/getTwingateGroups:getTwingateGroups':
-          return { id: 'groups', groups: [{ id: `group-${a.inputs.name}`, name: a.inputs.name, isActive: true, type: 'MANUAL' }] };
+          groupLookups.push(a.inputs.name);
+          // Like the provider: an unknown name matches nothing (the first-run case).
+          return {
+            id: 'groups',
+            groups: tenantGroups.has(a.inputs.name) ? [{ id: `group-${a.inputs.name}`, name: a.inputs.name, isActive: true, type: 'SYNCED' }] : [],
+          };
         default:
           throw new Error(`unmocked call ${a.token}`);
       }

@@ -1,7 +1,8 @@
 /**
  * The twingate-operator component: the upstream `twingate-operator` chart (rendered by synth,
  * values typed below) plus what the operator reconciles: connectors (operator mode), one
- * TwingateResource per exposed app Service, the TwingateGroups this platform owns, and one
+ * TwingateResource per exposed app Service, the TwingateGroups this platform creates (opt-in,
+ * `twingate.managedGroups`, named per environment; every other group is the identity provider's), and one
  * TwingateResourceAccess per (resource, group) of the access table. Its credentials come from
  * AWS Secrets Manager through External Secrets.
  *
@@ -196,7 +197,8 @@ export const twingateOperator = {
     }
 
     for (const g of plan.groups.filter((x) => x.kind === 'managed')) {
-      new TwingateGroup(chart, `group-${g.slug}`, { metadata: crMetadata(g.slug, ns, WAVES.twingate, labels), spec: { name: g.group } });
+      // Scoped per environment (`<env>: <group>`) so environments sharing a tenant never collide.
+      new TwingateGroup(chart, `group-${g.slug}`, { metadata: crMetadata(g.slug, ns, WAVES.twingate, labels), spec: { name: g.twingateName } });
     }
 
     for (const a of plan.appAccess) renderAccess(chart, a, ns);

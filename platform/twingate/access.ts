@@ -7,7 +7,7 @@
  * components render exactly this; tests compare it (and the rendered objects) with the table.
  */
 import type { Environment } from '../../lib/environment';
-import { appAlias, BUILTIN_GROUPS, exposedApps, GATEWAY_GROUPS, groupSlug, resolveTwingate } from './settings';
+import { appAlias, exposedApps, GATEWAY_GROUPS, groupSlug, resolveTwingate, twingateGroupName } from './settings';
 
 /** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
 export const KUBERNETES_RESOURCE = 'kubernetes-api';
@@ -27,11 +27,16 @@ interface PlannedResource {
 }
 
 export interface PlannedGroup {
-  /** The Twingate group name (also the RBAC Group subject the gateway forwards). */
+  /** The group as declared in the environment. */
   readonly group: string;
+  /**
+   * Its name in Twingate, which the gateway forwards (so also its RBAC Group subject): the
+   * declared name for identity-provider groups, `<prefix>: <group>` for managed ones.
+   */
+  readonly twingateName: string;
   /** Metadata name of its TwingateGroup, or the slug used in access names for external groups. */
   readonly slug: string;
-  /** `managed`: a TwingateGroup is rendered; `external`: it already exists (IdP-synced or built in) and is referenced by name. */
+  /** `managed`: a TwingateGroup is rendered (opt-in, `twingate.managedGroups`); `external` (the default): it exists already (IdP-synced or built in) and is referenced by name. */
   readonly kind: 'managed' | 'external';
 }
 
@@ -44,7 +49,9 @@ export interface PlannedAccess {
 }
 
 export interface PlannedBinding {
+  /** `twingate-group-<slug of the declared group>`. */
   readonly name: string;
+  /** The Group subject: the group's name in Twingate, which the gateway forwards. */
   readonly group: string;
   /** The ClusterRole bound (`view`, `edit`, `admin`, or `cluster-admin` for the break-glass group). */
   readonly role: string;
@@ -73,10 +80,17 @@ const isGatewayGroup = (g: string) => (GATEWAY_GROUPS as readonly string[]).incl
 
 export function accessPlan(env: Environment): AccessPlan {
   const tg = resolveTwingate(env);
-  const external = new Set<string>([...BUILTIN_GROUPS, ...tg.idpGroups]);
+  const managed = new Set(tg.managedGroups);
   const groups = env.groups
     .filter((g) => !isGatewayGroup(g))
-    .map((group): PlannedGroup => ({ group, slug: groupSlug(group), kind: external.has(group) ? 'external' : 'managed' }));
+    .map(
+      (group): PlannedGroup => ({
+        group,
+        twingateName: twingateGroupName(tg, group),
+        slug: groupSlug(group),
+        kind: managed.has(group) ? 'managed' : 'external',
+      }),
+    );
   const byName = new Map(groups.map((g) => [g.group, g]));
 
   const resources = exposedApps(env).map((app): PlannedResource => {
@@ -109,14 +123,15 @@ export function accessPlan(env: Environment): AccessPlan {
       if (row.kubernetesRole || row.clusterRole) kubernetesAccess.push({ name: `${KUBERNETES_RESOURCE}.${group.slug}`, resource: KUBERNETES_RESOURCE, group });
     }
     const name = `twingate-group-${groupSlug(row.group)}`;
+    const subject = twingateGroupName(tg, row.group);
     if (row.kubernetesRole) {
       for (const namespace of [...new Set(row.resources.map((app) => env.apps[app]!.namespace))].sort()) {
-        bindings.push({ name, group: row.group, role: row.kubernetesRole, namespace });
+        bindings.push({ name, group: subject, role: row.kubernetesRole, namespace });
       }
     }
-    if (row.clusterRole) bindings.push({ name, group: row.group, role: row.clusterRole });
+    if (row.clusterRole) bindings.push({ name, group: subject, role: row.clusterRole });
   }
-  const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => r.group);
+  const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => twingateGroupName(tg, r.group));
   const byObjectName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return {
     resources,

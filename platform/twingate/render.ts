@@ -36,7 +36,7 @@ export function renderAccess(scope: Construct, a: PlannedAccess, namespace: stri
       resourceRef: { name: a.resource, namespace },
       ...(a.group.kind === 'managed'
         ? { groupRef: { name: a.group.slug, namespace } }
-        : { principalExternalRef: { type: TwingateResourceAccessSpecPrincipalExternalRefType.GROUP, name: a.group.group } }),
+        : { principalExternalRef: { type: TwingateResourceAccessSpecPrincipalExternalRefType.GROUP, name: a.group.twingateName } }),
     },
   });
 }

@@ -60,11 +60,18 @@ const twingateSchema = z.strictObject({
   /** Alias overrides per app name. */
   aliases: z.record(label, hostname).default({}),
   /**
-   * Groups synced from the identity provider: referenced by name (`principalExternalRef`),
-   * never created. Other declared groups are created as TwingateGroups. `Everyone` always
-   * counts as external.
+   * Groups this platform creates in Twingate (as TwingateGroup objects, members managed in
+   * Twingate). Every other declared group comes from the identity provider: it is referenced by
+   * name (`principalExternalRef`) and must already exist in the tenant, so memberships live
+   * where people are managed. Opt in per group; `Everyone` and gateway identities never. @default []
    */
-  idpGroups: z.array(z.string()).default([]),
+  managedGroups: z.array(z.string()).default([]),
+  /**
+   * Prefix of the Twingate name of every managed group, `<prefix>: <group>`, so environments
+   * sharing a tenant cannot collide. The gateway forwards that name, so it is also the group's
+   * RBAC subject. @default the environment name
+   */
+  managedGroupPrefix: oneLine.pipe(z.string().min(1).max(40)).optional(),
   gateway: z
     .strictObject({
       /** Alias of the Kubernetes resource (unique per cluster: clusters share the in-cluster address). @default "kubernetes.<aliasDomain>" */
@@ -192,6 +199,15 @@ export const GATEWAY_GROUPS = ['twingate:authenticated', 'twingate:service-accou
 /** Groups everybody who signs in belongs to: never bound above `view`. */
 const UNIVERSAL_GROUPS = ['Everyone', 'twingate:authenticated'] as const;
 
+/**
+ * The name of a declared group in Twingate, which is also the name the gateway forwards (the
+ * RBAC Group subject): identity-provider and built-in groups keep their own name; groups this
+ * platform creates are scoped to the environment, `<prefix>: <group>`.
+ */
+export function twingateGroupName(tg: Pick<ResolvedTwingate, 'managedGroups' | 'managedGroupPrefix'>, group: string): string {
+  return tg.managedGroups.includes(group) ? `${tg.managedGroupPrefix}: ${group}` : group;
+}
+
 /** A Kubernetes object name for a group: `SRE On-Call` -> `sre-on-call`. */
 export function groupSlug(group: string): string {
   const slug = group
@@ -206,8 +222,9 @@ export function groupSlug(group: string): string {
 // ---------------------------------------------------------------------------------------------
 // Defaults that depend on the rest of the environment
 
-interface ResolvedTwingate extends Omit<TwingateConfig, 'aliasDomain' | 'secrets'> {
+interface ResolvedTwingate extends Omit<TwingateConfig, 'aliasDomain' | 'secrets' | 'managedGroupPrefix'> {
   readonly aliasDomain: string;
+  readonly managedGroupPrefix: string;
   /** In-cluster address of the Kubernetes API server. */
   readonly kubernetesAddress: string;
   readonly gatewayAlias: string;
@@ -223,6 +240,7 @@ function resolve(tg: TwingateConfig, env: TwingateEnv): ResolvedTwingate {
   return {
     ...tg,
     aliasDomain,
+    managedGroupPrefix: tg.managedGroupPrefix ?? env.name,
     kubernetesAddress: `kubernetes.default.svc.${env.cluster.domain}`,
     gatewayAlias: tg.gateway.alias ?? `kubernetes.${aliasDomain}`,
     kubernetesResourceName: tg.gateway.resourceName ?? `${env.cluster.name} Kubernetes API`,
@@ -320,8 +338,15 @@ function* checkTwingate(env: Environment): Generator<Problem> {
   }
 
   const declared = new Set(env.groups);
-  for (const [i, g] of tg.idpGroups.entries()) {
-    if (!declared.has(g)) yield { path: `twingate.idpGroups[${i}]`, message: `group ${show(g)} is not declared in groups` };
+  for (const [i, g] of tg.managedGroups.entries()) {
+    const path = `twingate.managedGroups[${i}]`;
+    if (!declared.has(g)) yield { path, message: `group ${show(g)} is not declared in groups` };
+    else if ((BUILTIN_GROUPS as readonly string[]).includes(g)) yield { path, message: `${show(g)} is built into Twingate; it cannot be created` };
+    else if ((GATEWAY_GROUPS as readonly string[]).includes(g))
+      yield { path, message: `${show(g)} is a gateway identity, not a Twingate group; it cannot be created` };
+    else if (g === env.breakGlassGroup)
+      yield { path, message: `${show(g)} is the break-glass group; it must come from the identity provider, not from objects the cluster creates` };
+    else if (tg.managedGroups.indexOf(g) !== i) yield { path, message: `group ${show(g)} is listed twice` };
   }
   const slugs = new Map<string, string>();
   for (const [i, g] of env.groups.entries()) {

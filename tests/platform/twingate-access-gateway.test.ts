@@ -72,7 +72,11 @@ describe('access gateway', () => {
     expect(bindings).toHaveLength(1);
     const roles = ofKind<Obj>(objects, 'ClusterRole').filter((r) => r.metadata.name === (bindings[0]!.roleRef as { name: string }).name);
     expect(roles).toHaveLength(1);
-    const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => r.group);
+    // The gateway forwards Twingate names: `<prefix>: <group>` for groups the platform creates.
+    const tg = resolveTwingate(env);
+    const withRole = env.access
+      .filter((r) => r.kubernetesRole || r.clusterRole)
+      .map((r) => (tg.managedGroups.includes(r.group) ? `${tg.managedGroupPrefix}: ${r.group}` : r.group));
     const groups = [...new Set([...withRole, 'twingate:authenticated', 'twingate:service-accounts'])].sort();
     expect(roles[0]!.rules).toEqual([
       { apiGroups: [''], resources: ['users'], verbs: ['impersonate'] },

@@ -48,7 +48,7 @@ function subset<T>(rnd: () => number, items: readonly T[], p = 0.5): T[] {
 
 /**
  * A random valid environment: 1-5 apps over up to 3 namespaces with TCP/UDP ports, a random
- * choice of declared groups (built-in, IdP-synced and gateway identities included), and one
+ * choice of declared groups (built-in, managed and gateway identities included; the rest IdP-synced), and one
  * access row for some of them with random resources and roles within the rules.
  */
 export function generateInput(seed: number): EnvironmentInput {
@@ -67,11 +67,6 @@ export function generateInput(seed: number): EnvironmentInput {
   }
   const groups = subset(rnd, GROUP_POOL, 0.6);
   if (groups.length === 0) groups.push('Engineering');
-  const idpGroups = subset(
-    rnd,
-    groups.filter((g) => !g.startsWith('twingate:') && g !== 'Everyone'),
-    0.3,
-  );
   const access: NonNullable<EnvironmentInput['access']> = [];
   let breakGlassGroup: string | undefined;
   for (const group of groups) {
@@ -91,6 +86,13 @@ export function generateInput(seed: number): EnvironmentInput {
     }
     access.push({ group, resources, ...(role ? { kubernetesRole: role } : {}), ...(clusterRole ? { clusterRole } : {}) });
   }
+  // Groups opted in for creation: never built-in, gateway-only or the break-glass group.
+  const managedGroups = subset(
+    rnd,
+    groups.filter((g) => !g.startsWith('twingate:') && g !== 'Everyone' && g !== breakGlassGroup),
+    0.3,
+  );
+  const prefix = rnd() < 0.3 ? { managedGroupPrefix: `team ${seed}` } : {};
   const chart = rnd() < 0.3;
   return baseInput({
     name: `gen-${seed}`,
@@ -101,7 +103,8 @@ export function generateInput(seed: number): EnvironmentInput {
     ...(breakGlassGroup ? { breakGlassGroup } : {}),
     twingate: {
       network: 'acme',
-      idpGroups,
+      managedGroups,
+      ...prefix,
       connectors: chart ? { mode: 'chart' } : { mode: 'operator', replicas: 1 + Math.floor(rnd() * 3) },
     },
     components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],

@@ -50,6 +50,8 @@ beforeAll(() => {
   const after = before
     .replace('flows: whoamiFlows,', "flows: [...whoamiFlows, { from: 'kube-system/*', to: 'whoami/whoami', port: 'http' }],")
     .replace("groups: ['Engineering', 'Platform Admins'],", "groups: ['Engineering', 'Platform Admins', 'Data Team'],")
+    // Data Team is created here (a TwingateGroup), not an identity-provider group.
+    .replace("twingate: { network: 'acme' },", "twingate: { network: 'acme', managedGroups: ['Data Team'] },")
     .replace(
       "{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'edit' },",
       "{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },\n    { group: 'Data Team', resources: ['whoami'] },",
@@ -169,6 +171,7 @@ describe('pnpm diff: a port moved, a flow and a group dropped, an address flow a
       )
       .replace('blocked: standardBlocked,', 'blocked: standardBlocked.slice(0, 3),')
       .replace("groups: ['Engineering', 'Platform Admins', 'Data Team'],", "groups: ['Engineering', 'Platform Admins'],")
+      .replace("twingate: { network: 'acme', managedGroups: ['Data Team'] },", "twingate: { network: 'acme' },")
       .replace("\n    { group: 'Data Team', resources: ['whoami'] },", '');
     writeFileSync(dev, after);
     commit('dev: kube-system on 8081, whoami to 192.0.2.0/24, no connector flow, no Data Team', clone);

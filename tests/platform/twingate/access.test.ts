@@ -9,12 +9,18 @@ import type { Environment } from '../../../lib/environment';
 import { loadEnvironments } from '../../../lib/load';
 import type { ApiObject } from '../../../lib/output';
 import { resolveTwingate } from '../../../platform/twingate/settings';
-import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
+import { baseInput, generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
 
 const GATEWAY_ONLY = new Set(['twingate:authenticated', 'twingate:service-accounts']);
 const EXTERNAL_BUILTIN = new Set(['Everyone']);
 
 type Obj = ApiObject & { spec: any; component: string };
+
+/** A declared group's name in Twingate (and RBAC subject): `<prefix>: <group>` when the platform creates it, its own name otherwise. */
+function named(env: Environment, group: string): string {
+  const tg = resolveTwingate(env);
+  return tg.managedGroups.includes(group) ? `${tg.managedGroupPrefix}: ${group}` : group;
+}
 
 /** `address -> group` pairs the table grants, plus the Kubernetes resource for rows with a role. */
 function expectedGrants(env: Environment): string[] {
@@ -23,9 +29,9 @@ function expectedGrants(env: Environment): string[] {
     if (GATEWAY_ONLY.has(row.group)) continue;
     for (const app of row.resources) {
       const a = env.apps[app]!;
-      grants.push(`${app}.${a.namespace}.svc.${env.cluster.domain} <- ${row.group}`);
+      grants.push(`${app}.${a.namespace}.svc.${env.cluster.domain} <- ${named(env, row.group)}`);
     }
-    if (row.kubernetesRole || row.clusterRole) grants.push(`kubernetes.default.svc.${env.cluster.domain} <- ${row.group}`);
+    if (row.kubernetesRole || row.clusterRole) grants.push(`kubernetes.default.svc.${env.cluster.domain} <- ${named(env, row.group)}`);
   }
   return [...new Set(grants)].sort();
 }
@@ -70,7 +76,7 @@ const portList = (ports: { start: number; end: number }[]) =>
 /** Every property the issue asks of one environment's rendering. */
 function checkEnvironment(env: Environment): void {
   const objects = renderAll(env) as Obj[];
-  const idp = new Set(resolveTwingate(env).idpGroups);
+  const managedGroups = new Set(resolveTwingate(env).managedGroups);
 
   // Each group gets exactly its resources (both directions: nothing missing, nothing extra).
   const rendered = renderedGrants(objects);
@@ -94,15 +100,22 @@ function checkEnvironment(env: Environment): void {
   const aliases = ofKind<Obj>(objects, 'TwingateResource').map((r) => r.spec.alias);
   expect(new Set(aliases).size, 'aliases are unique').toBe(aliases.length);
 
-  // TwingateGroups: declared groups that Twingate does not already have.
-  const managed = env.groups.filter((g) => !GATEWAY_ONLY.has(g) && !EXTERNAL_BUILTIN.has(g) && !idp.has(g)).sort();
+  // TwingateGroups: exactly the groups opted in for creation, named per environment; every
+  // other group is referenced by its identity-provider name.
+  const managed = env.groups
+    .filter((g) => managedGroups.has(g))
+    .map((g) => `${resolveTwingate(env).managedGroupPrefix}: ${g}`)
+    .sort();
   expect(
     ofKind<Obj>(objects, 'TwingateGroup')
       .map((g) => g.spec.name)
       .sort(),
   ).toEqual(managed);
   for (const a of ofKind<Obj>(objects, 'TwingateResourceAccess')) {
-    if (a.spec.principalExternalRef) expect(EXTERNAL_BUILTIN.has(a.spec.principalExternalRef.name) || idp.has(a.spec.principalExternalRef.name)).toBe(true);
+    if (a.spec.principalExternalRef) {
+      const name = a.spec.principalExternalRef.name;
+      expect(EXTERNAL_BUILTIN.has(name) || (env.groups.includes(name) && !managedGroups.has(name))).toBe(true);
+    }
   }
 
   // RBAC: (Group subject, scope, ClusterRole) triples equal the table: a kubernetesRole in the
@@ -121,8 +134,8 @@ function checkEnvironment(env: Environment): void {
     [
       ...new Set(
         env.access.flatMap((r) => [
-          ...(r.kubernetesRole ? r.resources.map((a) => `${r.group} @ ${env.apps[a]!.namespace} -> ${r.kubernetesRole}`) : []),
-          ...(r.clusterRole ? [`${r.group} @ * -> ${r.clusterRole}`] : []),
+          ...(r.kubernetesRole ? r.resources.map((a) => `${named(env, r.group)} @ ${env.apps[a]!.namespace} -> ${r.kubernetesRole}`) : []),
+          ...(r.clusterRole ? [`${named(env, r.group)} @ * -> ${r.clusterRole}`] : []),
         ]),
       ),
     ].sort(),
@@ -149,6 +162,7 @@ describe('Twingate objects equal the access table', () => {
 
   it('holds for 60 generated access tables', () => {
     let withExternal = 0;
+    let withManaged = 0;
     let withGatewayGroup = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const env = mustValidate(generateInput(seed));
@@ -157,11 +171,13 @@ describe('Twingate objects equal the access table', () => {
       } catch (e) {
         throw new Error(`seed ${seed}: ${(e as Error).message}`);
       }
-      if (resolveTwingate(env).idpGroups.length > 0 || env.access.some((r) => r.group === 'Everyone' && r.resources.length > 0)) withExternal++;
+      if (resolveTwingate(env).managedGroups.length > 0) withManaged++;
+      if (env.access.some((r) => r.resources.length > 0 && !GATEWAY_ONLY.has(r.group) && !resolveTwingate(env).managedGroups.includes(r.group))) withExternal++;
       if (env.access.some((r) => GATEWAY_ONLY.has(r.group) && r.clusterRole)) withGatewayGroup++;
     }
     // The generator must actually exercise the interesting branches.
     expect(withExternal).toBeGreaterThan(5);
+    expect(withManaged).toBeGreaterThan(5);
     expect(withGatewayGroup).toBeGreaterThan(3);
   });
 
@@ -170,5 +186,53 @@ describe('Twingate objects equal the access table', () => {
     const objects = renderAll(dev!) as Obj[];
     const withoutOne = objects.filter((o) => !(o.kind === 'TwingateResourceAccess' && o.metadata.name.startsWith('whoami.')));
     expect(renderedGrants(withoutOne)).not.toEqual(expectedGrants(dev!));
+  });
+});
+
+describe('groups: from the identity provider unless opted in for creation', () => {
+  const objectsOf = (name: string, twingate: Record<string, unknown>) =>
+    renderAll(
+      mustValidate(
+        baseInput({
+          name,
+          groups: ['Engineering', 'SRE On-Call'],
+          access: [
+            { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },
+            { group: 'SRE On-Call', resources: ['whoami'], kubernetesRole: 'edit' },
+          ],
+          twingate: { network: 'acme', ...twingate },
+        }),
+      ),
+    ) as Obj[];
+
+  it('by default every group is referenced by its identity-provider name and nothing is created', () => {
+    const objects = objectsOf('dev', {});
+    expect(ofKind(objects, 'TwingateGroup')).toEqual([]);
+    const refs = ofKind<Obj>(objects, 'TwingateResourceAccess').map((a) => [a.spec.groupRef, a.spec.principalExternalRef?.name]);
+    expect(refs.every(([ref]) => ref === undefined)).toBe(true);
+    expect(refs.map(([, name]) => name).sort()).toEqual(['Engineering', 'Engineering', 'SRE On-Call', 'SRE On-Call']);
+  });
+
+  it('created groups are scoped per environment, so two environments sharing a tenant never collide', () => {
+    const names = (env: string, prefix?: string) =>
+      ofKind<Obj>(objectsOf(env, { managedGroups: ['SRE On-Call'], ...(prefix ? { managedGroupPrefix: prefix } : {}) }), 'TwingateGroup').map((g) => [
+        g.metadata.name,
+        g.spec.name,
+      ]);
+    expect(names('dev')).toEqual([['sre-on-call', 'dev: SRE On-Call']]);
+    expect(names('prod')).toEqual([['sre-on-call', 'prod: SRE On-Call']]);
+    expect(names('prod', 'Acme prod')).toEqual([['sre-on-call', 'Acme prod: SRE On-Call']]);
+  });
+
+  it('RBAC subjects are the names the gateway forwards: IdP names, and the scoped name of a created group', () => {
+    const objects = objectsOf('dev', { managedGroups: ['SRE On-Call'] });
+    const subjects = objects
+      .filter((b) => b.kind === 'RoleBinding')
+      .map((b) => [b.metadata.name, (b.subjects as { name: string }[])[0]!.name])
+      .sort();
+    expect(subjects).toEqual([
+      ['twingate-group-engineering', 'Engineering'],
+      ['twingate-group-sre-on-call', 'dev: SRE On-Call'],
+    ]);
   });
 });

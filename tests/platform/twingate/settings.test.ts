@@ -112,7 +112,34 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     /"twingate-access-gateway" needs "twingate-operator"/,
   ],
   ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[1]', /"twingate-operator" needs a twingate block/],
-  ['undeclared IdP group', baseInput({ twingate: { network: 'acme', idpGroups: ['Okta Admins'] } }), 'twingate.idpGroups[0]', /"Okta Admins" is not declared/],
+  [
+    'undeclared managed group',
+    baseInput({ twingate: { network: 'acme', managedGroups: ['Okta Admins'] } }),
+    'twingate.managedGroups[0]',
+    /"Okta Admins" is not declared/,
+  ],
+  [
+    'managed built-in group',
+    baseInput({ groups: ['Engineering', 'Everyone'], twingate: { network: 'acme', managedGroups: ['Everyone'] } }),
+    'twingate.managedGroups[0]',
+    /"Everyone" is built into Twingate/,
+  ],
+  [
+    'managed gateway identity',
+    baseInput({ groups: ['Engineering', 'twingate:authenticated'], twingate: { network: 'acme', managedGroups: ['twingate:authenticated'] } }),
+    'twingate.managedGroups[0]',
+    /gateway identity/,
+  ],
+  [
+    'managed break-glass group',
+    baseInput({
+      access: [{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view', clusterRole: 'cluster-admin' }],
+      breakGlassGroup: 'Engineering',
+      twingate: { network: 'acme', managedGroups: ['Engineering'] },
+    }),
+    'twingate.managedGroups[0]',
+    /break-glass group; it must come from the identity provider/,
+  ],
   [
     'alias for an unknown app',
     baseInput({ twingate: { network: 'acme', aliases: { grafana: 'grafana.int' } } }),
