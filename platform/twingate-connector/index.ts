@@ -35,7 +35,15 @@ interface ConnectorValues {
   readonly resources: ResourceRequirements;
   /** Merged into the chart's container securityContext (which already drops all capabilities and runs as 65532). */
   readonly securityContext: { readonly runAsGroup: number };
+  /** A pinned connector release: the chart's default tag `1` floats (and the admission policies deny floating tags). */
+  readonly image: { readonly repository: string; readonly tag: string; readonly pullPolicy: 'IfNotPresent' };
 }
+
+/**
+ * The connector release chart connectors run, pinned (operator connectors follow
+ * `CONNECTOR_IMAGE_POLICY`'s semver range, resolved by the operator). Bump it deliberately.
+ */
+export const CONNECTOR_IMAGE = { repository: 'twingate/connector', tag: '1.90.0' } as const;
 
 export function connectorValues(env: Environment): ConnectorValues {
   const tg = resolveTwingate(env);
@@ -46,6 +54,7 @@ export function connectorValues(env: Environment): ConnectorValues {
     resources: withEphemeralStorage({ requests: { cpu: '50m', memory: '200Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
     // The chart sets runAsUser 65532 but no group: the same unprivileged id as group (merged into the chart's securityContext).
     securityContext: { runAsGroup: 65532 },
+    image: { ...CONNECTOR_IMAGE, pullPolicy: 'IfNotPresent' },
   };
 }
 
