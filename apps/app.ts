@@ -90,6 +90,14 @@ export function appComponent(appName: string): Component {
         },
       });
 
+      // Two replicas or more: a node drain evicts one at a time.
+      if (app.replicas >= 2) {
+        new k8s.KubePodDisruptionBudget(chart, 'disruption-budget', {
+          metadata,
+          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+        });
+      }
+
       new k8s.KubeService(chart, 'service', {
         metadata,
         spec: {
@@ -112,12 +120,6 @@ function appScoreExceptions(appName: string, replicas: number): ScoreException[]
   const deployment = { kinds: ['Deployment'], names: [appName] };
   return [
     PINNED_IMAGE_PULL_POLICY,
-    replicas < 2
-      ? { check: 'deployment-replicas', reason: `the environment runs ${replicas} replica (apps.${appName}.replicas)`, ...deployment }
-      : {
-          check: 'deployment-has-poddisruptionbudget',
-          reason: 'known gap, follow-up: the app factory renders no PodDisruptionBudget yet; a node drain may evict every replica at once',
-          ...deployment,
-        },
+    ...(replicas < 2 ? [{ check: 'deployment-replicas', reason: `the environment runs ${replicas} replica (apps.${appName}.replicas)`, ...deployment }] : []),
   ];
 }

@@ -27,7 +27,7 @@ import type { ApiObject } from '../../lib/output';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan, KUBERNETES_RESOURCE } from '../twingate/access';
 import { labels, type ResourceRequirements, renderAccess, UPSTREAM_USER_ID, withEphemeralStorage } from '../twingate/render';
-import { GATEWAY_PORTS, GATEWAY_RELEASE, gatewayWorkload, INTERNET, resolveTwingate, twingateSettings, WORKLOADS } from '../twingate/settings';
+import { GATEWAY_LABELS, GATEWAY_PORTS, GATEWAY_RELEASE, gatewayWorkload, INTERNET, resolveTwingate, twingateSettings, WORKLOADS } from '../twingate/settings';
 
 /** The gateway chart (the operator chart's subchart, published alongside it). */
 const GATEWAY_CHART_REPO = 'oci://ghcr.io/twingate/helmcharts';
@@ -97,6 +97,10 @@ interface GatewayValues {
   readonly service: { readonly type: 'ClusterIP'; readonly port: number };
   readonly containerPorts: { readonly https: number; readonly metrics: number };
   readonly resources: ResourceRequirements;
+  /** With two replicas or more: at most one evicted at a time (the chart's own PodDisruptionBudget). */
+  readonly pdb?: { readonly create: true; readonly maxUnavailable: 1 };
+  /** With two replicas or more: prefer spreading them over nodes. */
+  readonly affinity?: object;
 }
 
 export function gatewayValues(env: Environment): GatewayValues {
@@ -116,6 +120,18 @@ export function gatewayValues(env: Environment): GatewayValues {
     service: { type: 'ClusterIP', port: GATEWAY_SERVICE_PORT },
     containerPorts: { https: GATEWAY_PORTS.https!.containerPort, metrics: GATEWAY_PORTS.metrics!.containerPort },
     resources: withEphemeralStorage({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } }),
+    ...(tg.gateway.replicas >= 2
+      ? {
+          pdb: { create: true, maxUnavailable: 1 },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...GATEWAY_LABELS } } } },
+              ],
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -166,18 +182,7 @@ function gatewayScoreExceptions(env: Environment): ScoreException[] {
             ...deployment,
           },
         ]
-      : [
-          {
-            check: 'deployment-has-poddisruptionbudget',
-            reason: 'known gap, follow-up: the chart can render one (pdb.create); until then a node drain may evict both replicas at once',
-            ...deployment,
-          },
-          {
-            check: 'deployment-has-host-podantiaffinity',
-            reason: 'known gap, follow-up: the chart takes `affinity`; until then both replicas may share a node',
-            ...deployment,
-          },
-        ]),
+      : []),
   ];
 }
 

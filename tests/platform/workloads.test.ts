@@ -180,3 +180,28 @@ describe('restrictedViolations (the checker itself)', () => {
     expect(restrictedViolations(pod as PodSpec)).toContain(violation);
   });
 });
+
+describe('availability of replicated workloads', () => {
+  it('every Deployment with two replicas or more has a PodDisruptionBudget selecting it and prefers spreading over nodes', async () => {
+    let checked = 0;
+    for (const env of await environments()) {
+      const objects = objectsOf(env);
+      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+        const spec = d.spec as { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { spec: { affinity?: unknown } } };
+        if ((spec.replicas ?? 1) < 2) continue;
+        checked++;
+        const pdbs = objects.filter(
+          (o) =>
+            o.kind === 'PodDisruptionBudget' &&
+            o.metadata.namespace === d.metadata.namespace &&
+            Object.entries((o.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels).every(
+              ([k, v]) => spec.selector.matchLabels[k] === v,
+            ),
+        );
+        expect(pdbs, `${env.name} ${d.metadata.namespace}/${d.metadata.name}`).toHaveLength(1);
+        expect(JSON.stringify(spec.template.spec.affinity ?? {}), `${env.name} ${d.metadata.name}`).toContain('kubernetes.io/hostname');
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});

@@ -13,7 +13,7 @@ import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../
 import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../../support';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
-const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|apiextensions\.k8s\.io\/v1)$/;
+const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|apiextensions\.k8s\.io\/v1|policy\/v1)$/;
 
 describe('Twingate delivery', () => {
   it('operator and gateway render in every environment, the chart connector in staging only', async () => {
