@@ -58,7 +58,14 @@ export interface ComponentMetadata {
    * The upstream chart rendered into this directory at synth time, or null; for reviewers and
    * tools (Argo CD applies the rendered files, never the chart).
    */
-  readonly chart: { readonly repository: string; readonly chart: string; readonly version: string; readonly releaseName: string } | null;
+  readonly chart: {
+    readonly repository: string;
+    readonly chart: string;
+    readonly version: string;
+    readonly releaseName: string;
+    /** What the chart's output in this directory was rendered from (synth reuses it while it matches; see lib/synth.ts). */
+    readonly renderKey?: string;
+  } | null;
 }
 
 /** Platform components (the registry) or apps (the environment's `apps`): each kind has its own AppProject and ApplicationSet. */
@@ -106,6 +113,7 @@ export function componentMetadata(
   component: Component,
   objects: readonly ApiObject[],
   operatorFields: readonly OperatorField[] = [],
+  renderKey?: string,
 ): ComponentMetadata {
   const chart = component.chart;
   const owned = component.namespace?.(env);
@@ -147,7 +155,13 @@ export function componentMetadata(
     syncOptions,
     ignoreDifferences,
     chart: chart
-      ? { repository: chart.repository, chart: chart.chart, version: env.charts[chart.chart] ?? chart.version, releaseName: chart.releaseName }
+      ? {
+          repository: chart.repository,
+          chart: chart.chart,
+          version: env.charts[chart.chart] ?? chart.version,
+          releaseName: chart.releaseName,
+          ...(renderKey ? { renderKey } : {}),
+        }
       : null,
   };
 }

@@ -3,22 +3,24 @@
  * environment is one cdk8s Chart; its objects become one file each under `<env>/<component>/`.
  */
 
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
+import { parse } from 'yaml';
 import { accessFile } from '../analysis/access';
 import { checkIntent } from '../analysis/intent';
-import { type ComponentMetadata, componentMetadata, metadataFiles } from '../argocd/component-metadata';
+import { type ComponentMetadata, componentMetadata, METADATA_FILE, metadataFiles, VALUES_FILE } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
 import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
 import { componentsFor, PLATFORM } from '../platform/registry';
-import { DEFAULT_LOCK_FILE, type Lock, readLock } from './charts/lock';
-import { DEFAULT_CHARTS_DIR } from './charts/source';
-import { renderChart } from './charts/template';
+import { DEFAULT_LOCK_FILE, findEntry, type Lock, readLock } from './charts/lock';
+import { chartFolderName, DEFAULT_CHARTS_DIR } from './charts/source';
+import { HELM_VERSION, renderCacheKey, renderChart } from './charts/template';
 import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException } from './component';
 import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
-import { type ApiObject, objectFile, type RenderedFile } from './output';
+import { type ApiObject, fileNameFor, objectFile, type RenderedFile } from './output';
 
 interface RenderedComponent {
   readonly env: string;
@@ -41,6 +43,13 @@ export interface ChartSource {
   readonly helm?: string;
   /** Render cache; `false` disables it. @default `$ZT_HELM_CACHE`, else node_modules/.cache/zt-eks-gitops/helm */
   readonly cacheDir?: string | false;
+  /**
+   * The previous output tree (the committed dist/). A chart whose folder is not in `dir` is taken
+   * from there when it was rendered from exactly the same inputs (its `renderKey` in
+   * component.json: the locked digest, values, Kubernetes and Helm versions, release, namespace),
+   * so a checkout renders without Helm or the network until a chart input changes.
+   */
+  readonly previous?: string;
 }
 
 export interface SynthOptions {
@@ -68,15 +77,42 @@ export function defaultChartsDir(): string {
 
 let defaultLock: Lock | undefined;
 
-/** A component's chart rendered for the environment by the real `helm template`, namespaced. */
-function renderComponentChart(env: Environment, component: Component, helm: HelmSource, charts: ChartSource): ApiObject[] {
+/**
+ * A component's chart rendered for the environment by the real `helm template`, or reused from
+ * the previous output when its folder is absent and its inputs are unchanged (see
+ * {@link ChartSource.previous}), with the key that identifies those inputs.
+ */
+function renderComponentChart(
+  env: Environment,
+  component: Component,
+  helm: HelmSource,
+  charts: ChartSource,
+  own: readonly ApiObject[],
+): { objects: ApiObject[]; renderKey?: string } {
   const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
   if (charts.lock === undefined && !defaultLock) defaultLock = readLock(DEFAULT_LOCK_FILE);
   const lock = charts.lock === false ? undefined : (charts.lock ?? defaultLock);
+  const chartsDir = charts.dir ?? defaultChartsDir();
+  const ref = { chart: helm.chart, version: helm.version, repository: helm.repository };
+  const entry = lock ? findEntry(lock, ref) : undefined;
+  const renderKey = entry
+    ? renderCacheKey({
+        digest: entry.digest,
+        values: helm.values,
+        helmVersion: HELM_VERSION,
+        kubeVersion: env.cluster.kubernetesVersion,
+        releaseName: helm.releaseName,
+        namespace,
+      })
+    : undefined;
+  if (renderKey && charts.previous && !existsSync(join(chartsDir, chartFolderName(ref)))) {
+    const reused = previousChartObjects(join(charts.previous, env.name, component.name), renderKey, own);
+    if (reused) return { objects: reused, renderKey };
+  }
   try {
-    return renderChart({
-      chartsDir: charts.dir ?? defaultChartsDir(),
-      ref: { chart: helm.chart, version: helm.version, repository: helm.repository },
+    const objects = renderChart({
+      chartsDir,
+      ref,
       releaseName: helm.releaseName,
       namespace,
       kubeVersion: env.cluster.kubernetesVersion,
@@ -85,10 +121,31 @@ function renderComponentChart(env: Environment, component: Component, helm: Helm
       ...(charts.helm ? { helm: charts.helm } : {}),
       ...(charts.cacheDir !== undefined ? { cacheDir: charts.cacheDir } : process.env.ZT_HELM_CACHE ? { cacheDir: resolve(process.env.ZT_HELM_CACHE) } : {}),
     }) as ApiObject[];
+    return { objects, ...(renderKey ? { renderKey } : {}) };
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * The chart's objects of a component directory written by an earlier synth with `renderKey`:
+ * every manifest there that the component's own objects do not account for. They come back as
+ * synth wrote them (namespaced, patched, annotated); doing that again changes nothing.
+ */
+function previousChartObjects(dir: string, renderKey: string, own: readonly ApiObject[]): ApiObject[] | undefined {
+  let recorded: string | undefined;
+  try {
+    recorded = (JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8')) as { component?: { chart?: { renderKey?: string } } }).component?.chart?.renderKey;
+  } catch {
+    return undefined;
+  }
+  if (recorded !== renderKey) return undefined;
+  const skip = new Set([METADATA_FILE, VALUES_FILE, ...own.map(fileNameFor)]);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && !skip.has(f))
+    .sort()
+    .map((f) => parse(readFileSync(join(dir, f), 'utf8')) as ApiObject);
 }
 
 /** Renders the components of one environment to API objects (plain data). */
@@ -104,13 +161,14 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const helm = helmSource(env, component);
-    const chartObjects = helm ? renderComponentChart(env, component, helm, options.charts ?? {}) : [];
-    const fromChart = helm && component.chartPatches ? component.chartPatches(chartObjects, env) : chartObjects;
-    return { component, helm, own: chart.toJson() as ApiObject[], fromChart };
+    const own = chart.toJson() as ApiObject[];
+    const rendered = helm ? renderComponentChart(env, component, helm, options.charts ?? {}, own) : { objects: [] };
+    const fromChart = helm && component.chartPatches ? component.chartPatches(rendered.objects, env) : rendered.objects;
+    return { component, helm, own, fromChart, renderKey: rendered.renderKey };
   });
   // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.
   const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
-  return rendered.map(({ component, helm, own, fromChart }) => {
+  return rendered.map(({ component, helm, own, fromChart, renderKey }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
@@ -118,7 +176,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields),
+      metadata: componentMetadata(env, component, objects, operatorFields, renderKey),
       ...(helm ? { helm } : {}),
     };
   });

@@ -61,13 +61,14 @@ async function render(
         resolve(opts.argocdConfig),
       );
   let done = 0;
+  const outDir = resolve(opts.out);
   const result = synthesize(envs, {
     argocd,
-    charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir() },
+    // Charts not in the charts directory are reused from the previous output while their inputs are unchanged.
+    charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir(), previous: outDir },
     onEnvironment: (p) =>
       progress(io, `synth: [${++done}/${envs.length}] ${p.env}: ${count(p.components, 'component')}, ${count(p.objects, 'object')} in ${Math.round(p.ms)} ms`),
   });
-  const outDir = resolve(opts.out);
 
   memo.save(scope !== undefined);
   if (opts.check) return check(io, outDir, result.files, scope);

@@ -165,9 +165,21 @@ describe('upstream charts at synth time', () => {
     expect(tree.get('dev/twingate-access-gateway/service.twingate.twingate-gateway.yaml')).toContain('namespace: twingate');
   });
 
-  it('a missing chart: one line naming environment, component and chart, exit 1, dist/ untouched', async () => {
+  it('without the charts, unchanged chart inputs reuse the chart output of the previous tree: same bytes, no Helm', async () => {
+    const out = join(tempDir(), 'dist');
+    expect(await synth(['--out', out], captureIo())).toBe(0);
+    const before = readTree(out);
+    const io = captureIo();
+    expect(await synth(['--out', out, '--charts', tempDir('zt-no-charts-')], io)).toBe(0);
+    expect(readTree(out)).toEqual(before);
+    expect(JSON.parse(before.get('dev/twingate-access-gateway/component.json')!).component.chart.renderKey).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a missing chart whose inputs changed: one line naming environment, component and chart, exit 1, dist/ untouched', async () => {
     const empty = tempDir('zt-no-charts-');
-    const r = await failing(['--charts', empty]);
+    // One more gateway replica changes the gateway chart's values: the previous output no longer fits.
+    const envDir = environmentsDir('dev', JSON.stringify({ ...devInput, twingate: { ...devInput.twingate, gateway: { replicas: 3 } } }));
+    const r = await failing(['--charts', empty, '--environments', envDir]);
     expect(r.code).toBe(1);
     expect(r.err).toEqual([
       `error: environment dev: component twingate-access-gateway: chart gateway-1.0.0 not found: ${join(empty, 'gateway-1.0.0')} does not exist (run pnpm charts pull)`,
