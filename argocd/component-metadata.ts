@@ -7,6 +7,7 @@
  */
 import type { Component, GroupKind, HelmSource, OperatorField } from '../lib/component';
 import type { Environment } from '../lib/environment';
+import { groupOf } from '../lib/kinds';
 import { type ApiObject, GENERATED_HEADER, type RenderedFile, sortKeys, toYaml } from '../lib/output';
 
 export const METADATA_FILE = 'component.json';
@@ -80,8 +81,6 @@ export function componentKind(env: Pick<Environment, 'apps'>, component: string)
 export function projectName(env: Pick<Environment, 'name'>, kind: ComponentKind): string {
   return `${env.name}-${kind}`;
 }
-
-export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 function isCustomResource(obj: Pick<ApiObject, 'apiVersion'>): boolean {
   return !BUILT_IN_GROUPS.has(groupOf(obj.apiVersion));

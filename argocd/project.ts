@@ -12,8 +12,9 @@ import type { Chart } from 'cdk8s';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
 import { COMMON_LABELS, type GroupKind } from '../lib/component';
 import type { Environment } from '../lib/environment';
+import { groupOf } from '../lib/kinds';
 import type { ApiObject } from '../lib/output';
-import { type ComponentKind, type ComponentMetadata, clusterKinds, componentKind, groupOf, projectName } from './component-metadata';
+import { type ComponentKind, type ComponentMetadata, clusterKinds, componentKind, projectName } from './component-metadata';
 import type { ArgoConfig } from './settings';
 
 /** What the project needs to know about one rendered component. */

@@ -30,7 +30,8 @@ const BUILT_IN_CLUSTER_SCOPED = new Set([
   'storage.k8s.io/VolumeAttachment',
 ]);
 
-const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+/** The API group of an `apiVersion` (`""` for the core group). */
+export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** `group/kind` of every cluster-scoped custom kind that the given CRDs define. */
 export function clusterScopedCustomKinds(objects: readonly ApiObject[]): Set<string> {

@@ -7,7 +7,8 @@
  * that it cannot evaluate fails loudly instead of passing by accident.
  */
 import { parse } from 'yaml';
-import { groupOf, METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
+import { METADATA_FILE, VALUES_FILE } from '../../argocd/component-metadata';
+import { groupOf } from '../../lib/kinds';
 
 type Params = Record<string, unknown>;
 
