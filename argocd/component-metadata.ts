@@ -65,7 +65,7 @@ export interface ComponentMetadata {
     readonly version: string;
     readonly releaseName: string;
     /** What the chart's output in this directory was rendered from (synth reuses it while it matches; see lib/synth.ts). */
-    readonly renderKey?: string;
+    readonly renderedFrom?: string;
   } | null;
 }
 
@@ -112,7 +112,7 @@ export function componentMetadata(
   component: Component,
   objects: readonly ApiObject[],
   operatorFields: readonly OperatorField[] = [],
-  renderKey?: string,
+  renderedFrom?: string,
 ): ComponentMetadata {
   const chart = component.chart;
   const owned = component.namespace?.(env);
@@ -159,7 +159,7 @@ export function componentMetadata(
           chart: chart.chart,
           version: env.charts[chart.chart] ?? chart.version,
           releaseName: chart.releaseName,
-          ...(renderKey ? { renderKey } : {}),
+          ...(renderedFrom ? { renderedFrom } : {}),
         }
       : null,
   };

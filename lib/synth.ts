@@ -45,7 +45,7 @@ export interface ChartSource {
   readonly cacheDir?: string | false;
   /**
    * The previous output tree (the committed dist/). A chart whose folder is not in `dir` is taken
-   * from there when it was rendered from exactly the same inputs (its `renderKey` in
+   * from there when it was rendered from exactly the same inputs (its `renderedFrom` in
    * component.json: the locked digest, values, Kubernetes and Helm versions, release, namespace),
    * so a checkout renders without Helm or the network until a chart input changes.
    */
@@ -88,26 +88,26 @@ function renderComponentChart(
   helm: HelmSource,
   charts: ChartSource,
   own: readonly ApiObject[],
-): { objects: ApiObject[]; renderKey?: string } {
+): { objects: ApiObject[]; renderedFrom?: string } {
   const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
   if (charts.lock === undefined && !defaultLock) defaultLock = readLock(DEFAULT_LOCK_FILE);
   const lock = charts.lock === false ? undefined : (charts.lock ?? defaultLock);
   const chartsDir = charts.dir ?? defaultChartsDir();
   const ref = { chart: helm.chart, version: helm.version, repository: helm.repository };
   const entry = lock ? findEntry(lock, ref) : undefined;
-  const renderKey = entry
-    ? renderCacheKey({
+  const renderedFrom = entry
+    ? `sha256:${renderCacheKey({
         digest: entry.digest,
         values: helm.values,
         helmVersion: HELM_VERSION,
         kubeVersion: env.cluster.kubernetesVersion,
         releaseName: helm.releaseName,
         namespace,
-      })
+      })}`
     : undefined;
-  if (renderKey && charts.previous && !existsSync(join(chartsDir, chartFolderName(ref)))) {
-    const reused = previousChartObjects(join(charts.previous, env.name, component.name), renderKey, own);
-    if (reused) return { objects: reused, renderKey };
+  if (renderedFrom && charts.previous && !existsSync(join(chartsDir, chartFolderName(ref)))) {
+    const reused = previousChartObjects(join(charts.previous, env.name, component.name), renderedFrom, own);
+    if (reused) return { objects: reused, renderedFrom };
   }
   try {
     const objects = renderChart({
@@ -121,7 +121,7 @@ function renderComponentChart(
       ...(charts.helm ? { helm: charts.helm } : {}),
       ...(charts.cacheDir !== undefined ? { cacheDir: charts.cacheDir } : process.env.ZT_HELM_CACHE ? { cacheDir: resolve(process.env.ZT_HELM_CACHE) } : {}),
     }) as ApiObject[];
-    return { objects, ...(renderKey ? { renderKey } : {}) };
+    return { objects, ...(renderedFrom ? { renderedFrom } : {}) };
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);
     throw e;
@@ -129,18 +129,19 @@ function renderComponentChart(
 }
 
 /**
- * The chart's objects of a component directory written by an earlier synth with `renderKey`:
+ * The chart's objects of a component directory written by an earlier synth with `renderedFrom`:
  * every manifest there that the component's own objects do not account for. They come back as
  * synth wrote them (namespaced, patched, annotated); doing that again changes nothing.
  */
-function previousChartObjects(dir: string, renderKey: string, own: readonly ApiObject[]): ApiObject[] | undefined {
+function previousChartObjects(dir: string, renderedFrom: string, own: readonly ApiObject[]): ApiObject[] | undefined {
   let recorded: string | undefined;
   try {
-    recorded = (JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8')) as { component?: { chart?: { renderKey?: string } } }).component?.chart?.renderKey;
+    recorded = (JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8')) as { component?: { chart?: { renderedFrom?: string } } }).component?.chart
+      ?.renderedFrom;
   } catch {
     return undefined;
   }
-  if (recorded !== renderKey) return undefined;
+  if (recorded !== renderedFrom) return undefined;
   const skip = new Set([METADATA_FILE, VALUES_FILE, ...own.map(fileNameFor)]);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') && !skip.has(f))
@@ -164,11 +165,11 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const own = chart.toJson() as ApiObject[];
     const rendered = helm ? renderComponentChart(env, component, helm, options.charts ?? {}, own) : { objects: [] };
     const fromChart = helm && component.chartPatches ? component.chartPatches(rendered.objects, env) : rendered.objects;
-    return { component, helm, own, fromChart, renderKey: rendered.renderKey };
+    return { component, helm, own, fromChart, renderedFrom: rendered.renderedFrom };
   });
   // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.
   const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
-  return rendered.map(({ component, helm, own, fromChart, renderKey }) => {
+  return rendered.map(({ component, helm, own, fromChart, renderedFrom }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
@@ -176,7 +177,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields, renderKey),
+      metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
       ...(helm ? { helm } : {}),
     };
   });

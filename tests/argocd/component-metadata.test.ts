@@ -83,7 +83,7 @@ describe('component metadata', () => {
       version: staging.charts['twingate-operator'],
       releaseName: 'twingate-operator',
       // What the chart output was rendered from, so a checkout without the chart can reuse it.
-      renderKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      renderedFrom: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
   });
 

@@ -172,7 +172,7 @@ describe('upstream charts at synth time', () => {
     const io = captureIo();
     expect(await synth(['--out', out, '--charts', tempDir('zt-no-charts-')], io)).toBe(0);
     expect(readTree(out)).toEqual(before);
-    expect(JSON.parse(before.get('dev/twingate-access-gateway/component.json')!).component.chart.renderKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(before.get('dev/twingate-access-gateway/component.json')!).component.chart.renderedFrom).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('a missing chart whose inputs changed: one line naming environment, component and chart, exit 1, dist/ untouched', async () => {
