@@ -4,7 +4,8 @@
  * and who declared it), the connectivity matrix (every cell the proven connections, each part
  * linked to the flow that declares it), a Mermaid flowchart (namespaces as subgraphs, the named
  * outside addresses as nodes), the blocked paths proven closed, and the identity view (Twingate
- * group -> resources -> Kubernetes role through the access gateway).
+ * group -> resources -> Kubernetes role through the access gateway; with Tailscale, tailnet group
+ * -> apps through the subnet router, and roles through the API server proxy).
  *
  * Presentation only: the connections are the proof's (`checkIntent`), and every one of them is
  * attributed to the declared flows that cover it. A flow's end is shown as it was declared: a
@@ -236,8 +237,30 @@ function outsideTable(env: Environment): string[] {
   return ['| name | addresses |', '| --- | --- |', ...list.map((o) => `| ${cell(o.name)} | ${cell(o.addresses)} |`)];
 }
 
+/** How people reach apps and the API server, per access provider whose settings block the environment has. */
+const PROVIDERS = [
+  { key: 'twingate', name: 'Twingate', reach: 'Twingate', api: 'access gateway' },
+  { key: 'tailscale', name: 'Tailscale', reach: 'Tailscale subnet router', api: 'Tailscale API server proxy' },
+] as const;
+
+/** The providers of an environment; Twingate's wording when it has none (the access table alone). */
+function providersOf(env: Environment): readonly (typeof PROVIDERS)[number][] {
+  const found = PROVIDERS.filter((p) => env.settings[p.key] !== undefined);
+  return found.length > 0 ? found : [PROVIDERS[0]];
+}
+
 function identity(env: Environment): string[] {
-  if (env.groups.length === 0) return ['No groups: nobody reaches anything in this environment through Twingate.'];
+  const via = providersOf(env);
+  const names = via.map((p) => p.name).join(' or ');
+  if (env.groups.length === 0) return [`No groups: nobody reaches anything in this environment through ${names}.`];
+  const only = via.length === 1 ? via[0]!.key : undefined;
+  const groupHeader = only === 'twingate' ? 'Twingate group' : only === 'tailscale' ? 'Tailnet group' : 'Group (Twingate and tailnet)';
+  const appsHeader =
+    only === 'twingate'
+      ? 'Twingate resources (apps)'
+      : only === 'tailscale'
+        ? 'Apps (through the subnet router)'
+        : 'Apps (Twingate resources, Tailscale subnet router)';
   // Every declared group, with its access row or none. Code-unit order, not localeCompare: the
   // output must not depend on the machine's locale.
   const rows = [...env.groups]
@@ -250,7 +273,7 @@ function identity(env: Environment): string[] {
   const clusterWide = (r: (typeof rows)[number]) =>
     r.clusterRole === 'cluster-admin' ? '**cluster-admin (break-glass)**' : r.clusterRole ? `**${r.clusterRole}, cluster-wide**` : 'none';
   return [
-    "| Twingate group | Twingate resources (apps) | Kubernetes role in the apps' namespaces (RoleBindings) | Cluster-wide role (ClusterRoleBinding) |",
+    `| ${groupHeader} | ${appsHeader} | Kubernetes role in the apps' namespaces (RoleBindings) | Cluster-wide role (ClusterRoleBinding) |`,
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${cell(r.group)} | ${r.resources.map(app).join(', ') || 'none'} | ${namespaced(r)} | ${clusterWide(r)} |`),
     '',
@@ -258,11 +281,11 @@ function identity(env: Environment): string[] {
     'flowchart LR',
     ...rows.flatMap((r, i) => [
       `  g${i}["group ${r.group.replace(/"/g, '#quot;')}"]`,
-      ...r.resources.map((res) => `  g${i} -->|Twingate| r_${res.replace(/-/g, '_')}["resource ${res}"]`),
-      ...(r.kubernetesRole ? [`  g${i} -->|access gateway| k_${r.kubernetesRole.replace(/-/g, '_')}["ClusterRole ${r.kubernetesRole}"]`] : []),
-      ...(r.clusterRole
-        ? [`  g${i} -->|access gateway, cluster-wide| c_${r.clusterRole.replace(/-/g, '_')}["ClusterRole ${r.clusterRole}, cluster-wide"]`]
-        : []),
+      ...via.flatMap((p) => r.resources.map((res) => `  g${i} -->|${p.reach}| r_${res.replace(/-/g, '_')}["resource ${res}"]`)),
+      ...via.flatMap((p) => (r.kubernetesRole ? [`  g${i} -->|${p.api}| k_${r.kubernetesRole.replace(/-/g, '_')}["ClusterRole ${r.kubernetesRole}"]`] : [])),
+      ...via.flatMap((p) =>
+        r.clusterRole ? [`  g${i} -->|${p.api}, cluster-wide| c_${r.clusterRole.replace(/-/g, '_')}["ClusterRole ${r.clusterRole}, cluster-wide"]`] : [],
+      ),
     ]),
     '```',
   ];

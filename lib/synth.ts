@@ -155,7 +155,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
   const select = options.componentsFor ?? ((e: Environment) => componentsFor(e, catalogue));
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
-  const operatorFields = catalogue.flatMap((c) => c.operatorFields ?? []);
+  const operatorFields = catalogue.flatMap((c) => (c.operatorFields ?? []).filter((f) => !f.ownComponentOnly));
   const rendered = select(env).map((component) => {
     const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
     component.render(chart, env);
@@ -177,7 +177,13 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
+      metadata: componentMetadata(
+        env,
+        component,
+        objects,
+        [...operatorFields, ...(component.operatorFields ?? []).filter((f) => f.ownComponentOnly)],
+        renderedFrom,
+      ),
       ...(helm ? { helm } : {}),
     };
   });

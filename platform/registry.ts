@@ -16,6 +16,7 @@ import { admissionPoliciesComponent } from './admission-policies';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
+import { tailscaleOperator } from './tailscale-operator';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
@@ -27,6 +28,7 @@ export const PLATFORM = [
   twingateOperator,
   twingateAccessGateway,
   twingateConnector,
+  tailscaleOperator,
   networkProbes,
   admissionPoliciesComponent,
 ] as const satisfies readonly Component[];

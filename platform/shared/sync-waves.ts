@@ -15,9 +15,9 @@ export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
  * Waves, relative to the chart's own objects (wave 0):
  * - `secretStore` and `secrets` first, so Secrets exist before the pods that read them start;
  * - `certificate` before the gateway Deployment mounts its TLS Secret;
- * - `twingate` after the operator (and its CRDs) are up, since the operator reconciles them.
+ * - `twingate` and `tailscale` after the operator (and its CRDs) are up, since the operator reconciles them.
  */
-export const WAVES = { secretStore: -2, secrets: -1, certificate: -1, twingate: 1 } as const;
+export const WAVES = { secretStore: -2, secrets: -1, certificate: -1, twingate: 1, tailscale: 1 } as const;
 
 /** Annotations for a custom resource synced in `wave`. */
 function customResourceAnnotations(wave: number): Record<string, string> {
