@@ -21,7 +21,7 @@ const netpol = (namespace: string, name: string, spec: Record<string, unknown>):
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging']);
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
       // Probe Jobs (network-probes, on in staging) carry their sources' labels and get exactly their
@@ -33,6 +33,23 @@ describe('intent of the committed environments', () => {
       // The gateway and operator are the charts' Deployments, rendered into dist/; connectors are
       // the connector chart's Deployment in staging and operator-made pods (modelled) elsewhere.
       const connector = env.name === 'staging' ? 'twingate/twingate-connector[Deployment]' : 'twingate/connector[Pod]';
+      if (env.name === 'lab') {
+        // Tailscale only: the operator is the chart's Deployment; its proxies and nameserver are operator-made (modelled).
+        expect(new Set(text), env.name).toEqual(
+          new Set([
+            'tailscale/subnet-router[Pod] => whoami/whoami[Deployment]',
+            'whoami/whoami[Deployment] => tailscale/egress-lab-nginx[Pod]',
+            'kube-system/coredns[Deployment] => tailscale/nameserver[Pod]',
+            ...['operator[Deployment]', 'subnet-router[Pod]', 'api-server-proxy[Pod]', 'egress-lab-nginx[Pod]'].flatMap((w) => [
+              `tailscale/${w} => external`,
+              `tailscale/${w} => kube-system/coredns[Deployment]`,
+            ]),
+            'tailscale/nameserver[Pod] => kube-system/coredns[Deployment]',
+            'whoami/whoami[Deployment] => kube-system/coredns[Deployment]',
+          ]),
+        );
+        continue;
+      }
       expect(new Set(text), env.name).toEqual(
         new Set([
           `${connector} => whoami/whoami[Deployment]`,

@@ -98,7 +98,8 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14);
+      // Bootstrap project and root, plus two projects and two ApplicationSets per environment (4).
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(2 + 4 * 4);
       const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod-apps.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
       expect(prod).toContain('revision: release');
