@@ -10,6 +10,7 @@ import { createContext } from './context';
 import { buildCluster } from './eks';
 import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
+import { buildTailscale } from './tailscale';
 import { buildTwingate, exposeApiEndpoint } from './twingate';
 import { buildExternalSecretsAccess } from './workload-iam';
 
@@ -47,6 +48,8 @@ interface InfraOutputs {
     eksNetworkId: pulumi.Output<string>;
     apiEndpointResourceId: pulumi.Output<string>;
   };
+  /** Environments with the tailscale-operator component: the tailnet policy and where the operator's OAuth client is stored. */
+  readonly tailscale: { policyId: pulumi.Output<string>; oauthClient: SecretRef } | null;
   readonly connectorHostIds: pulumi.Output<string>[];
 }
 
@@ -79,10 +82,14 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
     storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2ConnectorTokens(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
   );
 
+  const ts = buildTailscale(env);
+  const tsOauth =
+    ts && storeSecret(ctx, key, 'tailscale-oauth-client', ts.oauthClientPath, 'Tailscale operator OAuth client (client_id, client_secret)', ts.oauthValues);
+
   const { cluster, nodeRole } = buildCluster(ctx, net);
   const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
-  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
+  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors, ...(tsOauth ? [tsOauth] : [])], key);
 
   const ref = (s: { name: string; secret: { arn: pulumi.Output<string> } }): SecretRef => ({ name: s.name, arn: s.secret.arn });
   return {
@@ -105,6 +112,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       ec2Connectors: ec2Connectors.map(ref),
     },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
+    tailscale: ts && tsOauth ? { policyId: ts.policy.id, oauthClient: ref(tsOauth) } : null,
     connectorHostIds: hosts.map((h) => h.id),
   };
 }

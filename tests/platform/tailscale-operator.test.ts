@@ -22,7 +22,13 @@ import { TAILSCALE_CRDS_DIR } from '../../platform/tailscale-operator/crds';
 import { KUBECONFORM_SCHEMAS, SHARED, skipWithoutKubeconform, skipWithoutShared } from '../support';
 import { baseInput, mustValidate } from '../support/twingate';
 
-type Obj = ApiObject & { spec?: any; rules?: any[]; subjects?: any[]; roleRef?: any };
+type Obj = ApiObject & {
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  rules?: any[];
+  subjects?: any[];
+  roleRef?: any;
+};
 
 /** A Tailscale-only environment; tests override what they probe. */
 function tsInput(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
