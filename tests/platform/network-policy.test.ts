@@ -127,9 +127,9 @@ function assertContract(env: Environment) {
 }
 
 describe('network-policy on the committed environments', () => {
-  it('meets the contract in dev, staging and prod', async () => {
+  it('meets the contract in dev, lab, staging and prod', async () => {
     const envs = await environments();
-    expect(envs.length).toBe(3);
+    expect(envs.length).toBe(4);
     for (const env of envs) assertContract(env);
   });
 
