@@ -8,7 +8,6 @@
  * It holds no secret value: for the in-cluster server Argo CD uses its own ServiceAccount
  * token, so `config` carries no bearer token and no AWS auth.
  */
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../platform/twingate/cloud-names';
 import { IN_CLUSTER } from './bootstrap';
 import type { ArgoConfig } from './settings';
 
@@ -24,8 +23,8 @@ export interface ClusterFacts {
   readonly accountId: string;
   readonly region: string;
   readonly vpcId: string;
-  /** The role External Secrets gets through Pod Identity. */
-  readonly externalSecretsRoleArn: string;
+  /** External Secrets: the ServiceAccount infra's Pod Identity association names, and its role. */
+  readonly externalSecrets: { readonly namespace: string; readonly serviceAccount: string; readonly roleArn: string };
 }
 
 /**
@@ -38,9 +37,9 @@ function annotations(facts: ClusterFacts): Record<string, string> {
     aws_cluster_name: facts.clusterName,
     aws_region: facts.region,
     aws_vpc_id: facts.vpcId,
-    external_secrets_iam_role_arn: facts.externalSecretsRoleArn,
-    external_secrets_namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
-    external_secrets_service_account: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
+    external_secrets_iam_role_arn: facts.externalSecrets.roleArn,
+    external_secrets_namespace: facts.externalSecrets.namespace,
+    external_secrets_service_account: facts.externalSecrets.serviceAccount,
   };
 }
 

@@ -6,7 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { type ClusterSecret, clusterSecret } from '../../argocd/cluster-secret';
 import type { ArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
-import { secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
 import { buildConnectorHosts } from './connector-hosts';
 import { createContext } from './context';
 import { buildCluster } from './eks';
@@ -52,8 +52,8 @@ interface InfraOutputs {
     apiEndpointResourceId: pulumi.Output<string>;
   };
   readonly connectorHostIds: pulumi.Output<string>[];
-  /** Who runs `pnpm bootstrap`: the role with an access entry, the Twingate group reaching the endpoint. */
-  readonly bootstrap: { roleArn: string; twingateGroup: string };
+  /** Who runs `pnpm bootstrap`: the role with an access entry, the Twingate group and the resource through which it reaches the endpoint. */
+  readonly bootstrap: { roleArn: string; twingateGroup: string; twingateResource: pulumi.Output<string> };
   /** The Argo CD cluster Secret `pnpm bootstrap` applies (argocd/cluster-secret.ts). */
   readonly argocdClusterSecret: pulumi.Output<ClusterSecret>;
 }
@@ -100,7 +100,11 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       accountId: arn.split(':')[4] ?? '',
       region: env.aws.region,
       vpcId,
-      externalSecretsRoleArn,
+      externalSecrets: {
+        namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
+        serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
+        roleArn: externalSecretsRoleArn,
+      },
     }),
   );
 
@@ -126,7 +130,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
     },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
     connectorHostIds: hosts.map((h) => h.id),
-    bootstrap: { roleArn: ctx.infra.bootstrap.roleArn, twingateGroup: ctx.infra.bootstrap.twingateGroup },
+    bootstrap: { roleArn: ctx.infra.bootstrap.roleArn, twingateGroup: ctx.infra.bootstrap.twingateGroup, twingateResource: apiEndpoint.name },
     argocdClusterSecret,
   };
 }

@@ -1,9 +1,10 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as twingate from '@twingate/pulumi-twingate';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_SECRET_TYPE } from '../../argocd/cluster-secret';
 import { loadEnvironment } from '../../lib/load';
-import { secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { argoObjects, reader, realTree } from '../../tests/support/argocd';
 import { generateApplications } from '../../tests/support/argocd-evaluate';
@@ -139,8 +140,8 @@ export function buildSuite(built: readonly Built[]): void {
           aws_region: b.env.aws.region,
           aws_vpc_id: 'vpc-id',
           external_secrets_iam_role_arn: b.outputs.roles.externalSecrets,
-          external_secrets_namespace: 'external-secrets',
-          external_secrets_service_account: 'external-secrets',
+          external_secrets_namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
+          external_secrets_service_account: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
         });
         expect(secret.stringData).toEqual({
           config: '{"tlsClientConfig":{"insecure":false}}',
@@ -148,7 +149,8 @@ export function buildSuite(built: readonly Built[]): void {
           server: 'https://kubernetes.default.svc',
         });
         expect(secret.data).toBeUndefined();
-        expect(b.outputs.bootstrap).toEqual(b.env.infra!.bootstrap);
+        expect(b.outputs.bootstrap).toEqual({ ...b.env.infra!.bootstrap, twingateResource: `${b.env.name} EKS API (${b.env.cluster.name})` });
+        expect(b.outputs.bootstrap.twingateResource).toBe(b.one(twingate.TwingateResource, 'api-endpoint').inputs.name);
       }
     });
 
