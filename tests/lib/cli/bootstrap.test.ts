@@ -170,6 +170,10 @@ afterEach(() => {
 });
 
 describe('pnpm bootstrap', () => {
+  it('is the bootstrap script of package.json', () => {
+    expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).scripts.bootstrap).toBe('tsx lib/cli/bootstrap.ts');
+  });
+
   it('runs kubectl in order: context, reachability, Namespace, CRDs until Established, the rest, rollouts, cluster Secret, AppProject, root', async () => {
     const r = await bootstrap('--outputs', outputsFile);
     expect(r.err).toEqual([]);
@@ -298,6 +302,15 @@ describe('pnpm bootstrap', () => {
       const io = captureIo();
       expect(await main(['--env', 'qa', '--outputs', outputsFile], io)).toBe(1);
       expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, prod, staging)']);
+    });
+
+    it('a timeout kubectl would not take', async () => {
+      await refused(['--outputs', outputsFile, '--timeout', '5 minutes'], '--timeout "5 minutes" is not a duration like 300s, 5m or 1h');
+    });
+
+    it('pulumi not on PATH and no --outputs', async () => {
+      process.env.PATH = tempDir('zt-empty-path-');
+      await refused([], 'pulumi not found on PATH; install the Pulumi CLI, or pass --outputs <file> (a saved `pulumi stack output --json`)');
     });
 
     it('a dist/ without the environment', async () => {
