@@ -83,6 +83,20 @@ describe('environment infra block', () => {
     }
   });
 
+  it('refuses an infra block without bootstrap, on one line naming the environment and field, when loading files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-infra-'));
+    try {
+      const lib = join(__dirname, '..', '..', 'platform', 'registry');
+      writeFileSync(
+        join(dir, 'staging.ts'),
+        `import { defineEnvironment } from ${JSON.stringify(lib)};\nexport default defineEnvironment(${JSON.stringify({ ...base, name: 'staging', infra: { owner: 'a', nodes: { instanceTypes: ['m7i.large'] } } })});\n`,
+      );
+      await expect(loadEnvironmentFile(join(dir, 'staging.ts'))).rejects.toThrow(/^environment staging: infra\.bootstrap: is required$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is set for every shipped environment, prod larger than dev', async () => {
     const envs = Object.fromEntries((await loadEnvironments()).map((e) => [e.name, e.infra!]));
     expect(Object.keys(envs).sort()).toEqual(['dev', 'prod', 'staging']);
