@@ -1,6 +1,6 @@
 /**
  * Per-component Argo CD metadata, rendered by synth beside the manifests:
- * `dist/<env>/<component>/component.json` (read by the ApplicationSet's git files generator) and,
+ * `dist/<env>/<component>/component.json` (what its child Application is built from, for reviewers and tools) and,
  * for components that install an upstream chart, `values.yaml` (the values synth rendered the
  * chart with, for review; Argo CD skips it). Everything an Application needs that a folder name cannot carry is here, so
  * the ApplicationSet template stays generic and no list of components exists anywhere.
@@ -51,8 +51,6 @@ export interface ComponentMetadata {
   readonly project: string;
   /** Destination namespace of the Application. */
   readonly namespace: string;
-  /** Argo CD sync wave (recorded on the Application; see docs/argocd.md for what it orders). */
-  readonly wave: number;
   readonly syncOptions: readonly string[];
   readonly ignoreDifferences: readonly IgnoreDifference[];
   /**
@@ -150,7 +148,6 @@ export function componentMetadata(
     environment: env.name,
     project: projectName(env, componentKind(env, component.name)),
     namespace,
-    wave: component.wave ?? 0,
     syncOptions,
     ignoreDifferences,
     chart: chart

@@ -109,6 +109,15 @@ export function validateArgoConfig(input: unknown, envNames: readonly string[], 
   return parsed.data;
 }
 
+/**
+ * The name of an environment's Argo CD cluster Secret, which the Applications' destinations and
+ * the AppProjects name: the EKS cluster's name (`cluster.name`, unique across environments).
+ * Infra writes the Secret under this name (GitOps Bridge), labelled `<clusterLabel>=<env>`.
+ */
+export function clusterSecretName(env: { readonly cluster: { readonly name: string } }): string {
+  return env.cluster.name;
+}
+
 /** The revision an environment syncs from. */
 export function revisionFor(config: ArgoConfig, env: string): string {
   return config.environments[env]?.targetRevision ?? config.targetRevision;

@@ -23,6 +23,10 @@ export interface GroupKind {
   readonly kind: string;
 }
 
+/** Stages of an environment's install order, first to last; `apps` is the stage of the environment's apps (no component declares it). */
+export const STAGES = ['foundation', 'platform', 'apps', 'verification'] as const;
+export type Stage = Exclude<(typeof STAGES)[number], 'apps'>;
+
 /** A workload flows can name: apps, plus the pods of enabled platform components. */
 export interface WorkloadRef {
   readonly namespace: string;
@@ -164,10 +168,13 @@ export interface Component {
    */
   chartPatches?(objects: readonly ApiObject[], env: Environment): ApiObject[];
   /**
-   * Ordering intent between components on a fresh cluster, lower first: rendered into
-   * component.json and onto the Application as its sync wave. @default 0
+   * Where the component sits in the order Argo CD installs an environment; its sync wave is
+   * derived from this and `requires` (docs/argocd.md, "Ordering"): every component of a stage
+   * implicitly requires every enabled component of the stages before it, in the order
+   * `foundation` (namespaces, default deny), `platform`, the environment's apps, `verification`
+   * (checks that need everything else running). @default "platform"
    */
-  readonly wave?: number;
+  readonly stage?: Stage;
   /**
    * When the component is rendered without being listed in the environment's `components`:
    * `always` (e.g. namespaces), or a predicate over the environment (a fact stated elsewhere in

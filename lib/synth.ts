@@ -11,12 +11,12 @@ import { accessFile } from '../analysis/access';
 import { checkIntent } from '../analysis/intent';
 import { type ComponentMetadata, componentMetadata, METADATA_FILE, metadataFiles, VALUES_FILE } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
-import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
+import type { ArgoConfig } from '../argocd/settings';
 import { componentsFor, PLATFORM } from '../platform/registry';
 import { DEFAULT_LOCK_FILE, findEntry, type Lock, readLock } from './charts/lock';
 import { chartFolderName, DEFAULT_CHARTS_DIR } from './charts/source';
 import { HELM_VERSION, renderCacheKey, renderChart } from './charts/template';
-import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException } from './component';
+import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException, type Stage } from './component';
 import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
@@ -29,6 +29,9 @@ interface RenderedComponent {
   readonly objects: readonly ApiObject[];
   /** What Argo CD needs beside the manifests (`component.json`). */
   readonly metadata: ComponentMetadata;
+  /** Its place in the install order (argocd/order.ts). */
+  readonly requires: readonly string[];
+  readonly stage?: Stage;
   /** The chart it installs, pinned for the environment, with the values it was rendered with. */
   readonly helm?: HelmSource;
 }
@@ -178,6 +181,8 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       component: component.name,
       objects,
       metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
+      requires: component.requires ?? [],
+      ...(component.stage ? { stage: component.stage } : {}),
       ...(helm ? { helm } : {}),
     };
   });
@@ -240,7 +245,7 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
   if (options.argocd) {
     const argo = renderArgo(options.argocd, envs, components);
-    for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
+    for (const { dir, object } of argo) files.push(objectFile(dir, object));
     objects += argo.length;
   }
   for (const env of envs) {

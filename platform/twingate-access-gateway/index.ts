@@ -188,7 +188,6 @@ function gatewayScoreExceptions(env: Environment): ScoreException[] {
 
 export const twingateAccessGateway = {
   name: 'twingate-access-gateway',
-  wave: 2,
   settings: twingateSettings,
   requires: ['twingate-operator'],
   namespace: (env) => resolveTwingate(env).namespace,

@@ -60,7 +60,6 @@ export function connectorValues(env: Environment): ConnectorValues {
 
 export const twingateConnector = {
   name: 'twingate-connector',
-  wave: 2,
   settings: twingateSettings,
   // Rendered exactly when the environment asks for chart connectors: one fact, in twingate.connectors.
   enabled: (env) => resolveTwingate(env).connectors.mode === 'chart',

@@ -122,7 +122,6 @@ function operatorFlows(env: Environment): FlowInput[] {
 
 export const twingateOperator = {
   name: 'twingate-operator',
-  wave: 1,
   settings: twingateSettings,
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
