@@ -60,8 +60,7 @@ export interface ChildInput {
  */
 export function keepsArgoCd(config: ArgoConfig, c: Pick<ChildInput, 'metadata' | 'objects'>): boolean {
   return (
-    c.metadata.namespace === config.namespace ||
-    c.objects.some((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === config.namespace)
+    c.metadata.namespace === config.namespace || c.objects.some((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === config.namespace)
   );
 }
 
@@ -124,7 +123,12 @@ export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environ
         },
         spec: {
           project: deliveryProject(env),
-          source: { repoUrl: config.repoURL, targetRevision: revisionFor(config, env.name), path: `dist/${childrenDir(env.name)}`, directory: { recurse: false } },
+          source: {
+            repoUrl: config.repoURL,
+            targetRevision: revisionFor(config, env.name),
+            path: `dist/${childrenDir(env.name)}`,
+            directory: { recurse: false },
+          },
           destination: { name: '{{ .name }}', namespace: config.namespace },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },

@@ -10,15 +10,24 @@
  */
 import type { z } from 'zod';
 import { appComponent } from '../apps/app';
+import argoConfig from '../argocd/config';
+import { gitHost, parseArgoConfig } from '../argocd/settings';
 import type { Component } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { admissionPoliciesComponent } from './admission-policies';
+import { argoCdComponent } from './argo-cd';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
+
+/** Argo CD itself, with the namespace and repository of `argocd/config.ts` (checked when first read). */
+const argoCd = argoCdComponent(() => {
+  const config = parseArgoConfig(argoConfig);
+  return { namespace: config.namespace, git: gitHost(config.repoURL) };
+});
 
 /** The platform components, in the order they are listed and rendered. */
 export const PLATFORM = [
@@ -29,6 +38,7 @@ export const PLATFORM = [
   twingateConnector,
   networkProbes,
   admissionPoliciesComponent,
+  argoCd,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */
