@@ -98,10 +98,14 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14);
-      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod-apps.yaml'), 'utf8');
+      // 14 objects (bootstrap project, root, three projects and one ApplicationSet per environment) and one directory of child Applications per environment.
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14 + 3);
+      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
-      expect(prod).toContain('revision: release');
+      expect(prod).toContain('targetRevision: release');
+      const child = readFileSync(join(r.dir, 'dist', 'argocd', 'prod', 'application.argocd.prod-eu-whoami.yaml'), 'utf8');
+      expect(child).toContain('repoURL: git@git.example.com:platform/zt.git');
+      expect(child).toContain('targetRevision: release');
       expect(readFileSync(join(r.dir, 'dist', 'argocd', 'application.argocd.root.yaml'), 'utf8')).toContain('targetRevision: v1.2.3');
     } finally {
       rmSync(r.dir, { recursive: true, force: true });

@@ -114,7 +114,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
   });
 
   it.each([
-    ['without its settings block', (e: any) => delete e.metrics, 'components[3]', '"metrics-agent" needs a metrics block'],
+    ['without its settings block', (e: any) => delete e.metrics, 'components[4]', '"metrics-agent" needs a metrics block'],
     ['a misspelt field of its block', (e: any) => (e.metrics = { scrapeIntervall: '15s' }), 'metrics', 'unknown field "scrapeIntervall"'],
     [
       'a bad value in its block',
@@ -149,7 +149,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
     const input = clone(devInput) as EnvironmentInput & { components: string[] };
     input.components.push('metrics-agent');
     expect(validate(input)).toEqual({
-      problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway"' },
+      problem: { path: 'components[4]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "argo-cd"' },
     });
   });
 
@@ -165,6 +165,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'twingate-operator:twingate-operator@2.0.0',
       'twingate-access-gateway:gateway@1.0.0',
       'twingate-connector:connector@0.1.35',
+      'argo-cd:argo-cd@10.1.1',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
@@ -174,6 +175,7 @@ describe('charts the environments render', () => {
   it('are derived from enabled components and overrides, once each', async () => {
     const envs = await loadEnvironments();
     expect(chartsOf(envs).map((c) => `${c.chart}@${c.version} ${c.repository}`)).toEqual([
+      'argo-cd@10.1.1 https://argoproj.github.io/argo-helm',
       'connector@0.1.35 https://twingate.github.io/helm-charts',
       'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
       'twingate-operator@2.0.0 oci://ghcr.io/twingate/helmcharts',
