@@ -6,9 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_WAVE } from '../../argocd/applicationset';
 import { orderComponents } from '../../argocd/order';
 import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
-import { STAGES } from '../../lib/component';
+import { type Component, STAGES } from '../../lib/component';
 import type { Environment } from '../../lib/environment';
 import { UserError } from '../../lib/errors';
+import { synthesize } from '../../lib/synth';
 import { componentsFor } from '../../platform/registry';
 import { clusters, delivered, loadEnvs, realTree } from '../support/argocd';
 
@@ -115,6 +116,14 @@ describe('orderComponents', () => {
     expect(run).toThrow(UserError);
     expect(run).toThrow(
       'environment dev: component dependencies form a cycle: a -> b -> c -> a (each name depends on the next: requires, or a stage after another in foundation, platform, apps, verification)',
+    );
+  });
+
+  it('stops synth before anything is written: a component and an app requiring each other', () => {
+    const dev = envs.find((e) => e.name === 'dev')!;
+    const loop: Component = { name: 'loop', requires: ['whoami'], stage: 'foundation', render() {} };
+    expect(() => synthesize([dev], { argocd: cfg, componentsFor: (e) => [...componentsFor(e), loop] })).toThrow(
+      'environment dev: component dependencies form a cycle: argo-cd -> loop -> whoami -> argo-cd (each name depends on the next: requires, or a stage after another in foundation, platform, apps, verification)',
     );
   });
 
