@@ -52,17 +52,22 @@ export interface ChildInput {
 }
 
 /**
- * Whether deleting the component would remove Argo CD's own ground: it installs into Argo CD's
- * namespace (the argo-cd component) or renders that Namespace (the namespaces component). Such
- * a child keeps its objects when deleted (no resources finalizer) and is left in place by a
- * cascade deletion of the parent (`Delete=false`), so tearing an environment down never deletes
- * the controller doing the teardown halfway through.
+ * Whether deleting the component would remove Argo CD's own ground: it installs Argo CD (it
+ * renders the Application CRD: the argo-cd component) or renders Argo CD's Namespace (the
+ * namespaces component). Such a child keeps its objects when deleted (no resources finalizer)
+ * and is left in place by a cascade deletion of the parent (`Delete=false`), so tearing an
+ * environment down never deletes the controller doing the teardown halfway through.
  */
-export function keepsArgoCd(config: ArgoConfig, c: Pick<ChildInput, 'metadata' | 'objects'>): boolean {
-  return (
-    c.metadata.namespace === config.namespace || c.objects.some((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === config.namespace)
+export function keepsArgoCd(config: ArgoConfig, c: Pick<ChildInput, 'objects'>): boolean {
+  return c.objects.some(
+    (o) =>
+      (o.kind === 'CustomResourceDefinition' && o.metadata.name === APPLICATION_CRD) ||
+      (o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === config.namespace),
   );
 }
+
+/** The CRD whose presence marks a component as Argo CD itself. */
+const APPLICATION_CRD = 'applications.argoproj.io';
 
 /** The child Applications of one environment: `dist/argocd/<env>/application.<ns>.<cluster>-<component>.yaml`. */
 export function addChildApplications(chart: Chart, config: ArgoConfig, env: Environment, children: readonly ChildInput[]): void {

@@ -6,7 +6,7 @@ export default defineEnvironment({
   aws: { region: 'eu-west-2' },
   cluster: { name: 'prod-eu', kubernetesVersion: '1.31' },
   network: { vpcCidr: '10.20.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '172.20.0.0/16' },
-  namespaces: ['argocd', 'twingate', 'whoami'],
+  namespaces: ['twingate', 'whoami', 'argocd'],
   apps: { whoami: whoami(2) },
   flows: whoamiFlows,
   blocked: standardBlocked,
