@@ -44,6 +44,28 @@ describe('intent of the committed environments', () => {
           'twingate/twingate-gateway[Deployment] => external',
           'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
           'twingate/twingate-operator[Deployment] => external',
+          // Argo CD (the argo-cd component): the API server and the Git host are external.
+          ...[
+            'application-controller[StatefulSet]',
+            'applicationset-controller[Deployment]',
+            'server[Deployment]',
+            'redis-secret-init[Job]',
+            'repo-server[Deployment]',
+          ].map((w) => `argocd/argocd-${w} => external`),
+          ...[
+            'application-controller[StatefulSet]',
+            'applicationset-controller[Deployment]',
+            'server[Deployment]',
+            'redis-secret-init[Job]',
+            'repo-server[Deployment]',
+            'redis[Deployment]',
+          ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
+          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
+          'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
+          'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
         ]),
       );
     }

@@ -183,7 +183,8 @@ describe('app of apps over fixture trees', () => {
       }
     }
     expect(cases).toBe(48);
-  });
+    // 48 synths of three environments: more than the default minute on a loaded machine.
+  }, 240_000);
 
   it('render every component, chart ones included, as one plain directory source of this repository', () => {
     const tree = fixtureTree([fixtureOperator]);

@@ -91,6 +91,19 @@ describe('pnpm synth --argocd-config', () => {
     }
   });
 
+  it('refuses a config whose namespace is not where the argo-cd component installs Argo CD, writing nothing', async () => {
+    const r = await run(`export default { repoURL: 'https://git.example.com/platform/zt.git', targetRevision: 'main', namespace: 'gitops' };\n`);
+    try {
+      expect(r.code).toBe(1);
+      expect(r.err).toEqual([
+        'error: Argo CD config: namespace: "gitops" is not where the argo-cd component installs Argo CD in environment dev ("argocd", from argocd/config.ts); render with one config',
+      ]);
+      expect(existsSync(join(r.dir, 'dist'))).toBe(false);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
   it('renders dist/argocd from the given config', async () => {
     const r = await run(
       `export default { repoURL: 'git@git.example.com:platform/zt.git', targetRevision: 'v1.2.3', environments: { prod: { targetRevision: 'release' } } };\n`,

@@ -43,11 +43,14 @@ describe('argo-cd', () => {
       const namespaced = objectsOf(env).filter((o) => o.metadata.namespace);
       expect(namespaced.length).toBeGreaterThan(20);
       expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set([config.namespace]));
-      // Its CRDs are too large for client-side apply.
+      // Its CRDs are too large for client-side apply: its Application applies server-side.
       const crds = objectsOf(env)
         .filter((o) => o.kind === 'CustomResourceDefinition')
         .map((o) => o.metadata.name);
       expect(crds.sort()).toEqual(['applications.argoproj.io', 'applicationsets.argoproj.io', 'appprojects.argoproj.io']);
+      const meta = renderEnvironment(env).find((x) => x.component === ARGO_CD_COMPONENT)!.metadata;
+      expect(meta.syncOptions).toContain('ServerSideApply=true');
+      expect(meta.project).toBe(`${env.name}-platform`);
     }
   });
 
