@@ -10,9 +10,11 @@
  */
 import type { z } from 'zod';
 import { appComponent } from '../apps/app';
-import type { Component } from '../lib/component';
+import type { Component, UpstreamCrds } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { admissionPoliciesComponent } from './admission-policies';
+import { certManager } from './cert-manager';
+import { externalSecrets } from './external-secrets';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
@@ -24,6 +26,8 @@ import { twingateOperator } from './twingate-operator';
 export const PLATFORM = [
   namespaces,
   networkPolicy,
+  certManager,
+  externalSecrets,
   twingateOperator,
   twingateAccessGateway,
   twingateConnector,
@@ -76,6 +80,13 @@ export function chartsOf(envs: readonly Environment[], catalogue: readonly Compo
     }
   }
   return [...refs.keys()].sort().map((k) => refs.get(k)!);
+}
+
+/** The upstream CRD bundles the environments' enabled components deliver, once each, by name: what `pnpm charts pull` fetches. */
+export function crdBundlesOf(envs: readonly Environment[], catalogue: readonly Component[] = PLATFORM): UpstreamCrds[] {
+  const bundles = new Map<string, UpstreamCrds>();
+  for (const env of envs) for (const c of componentsFor(env, catalogue)) if (c.crds) bundles.set(c.crds.name, c.crds);
+  return [...bundles.keys()].sort().map((k) => bundles.get(k)!);
 }
 
 /** Repositories of the charts registered components install, by chart name. */

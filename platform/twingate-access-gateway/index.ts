@@ -190,7 +190,8 @@ export const twingateAccessGateway = {
   name: 'twingate-access-gateway',
   wave: 2,
   settings: twingateSettings,
-  requires: ['twingate-operator'],
+  // The operator reconciles its Twingate objects; cert-manager issues its serving certificate.
+  requires: ['twingate-operator', 'cert-manager'],
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
     repository: GATEWAY_CHART_REPO,
