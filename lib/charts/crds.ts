@@ -170,6 +170,32 @@ export function readCrds(bundle: UpstreamCrds, dir: string, lock: CrdLock): CrdO
     const bytes = readFileSync(path);
     const digest = fileDigest(bytes);
     if (digest !== entry.digest) throw new UserError(`CRD file ${path}: digest ${digest} does not match ${CRD_LOCK_FILE_NAME} (${entry.digest})`);
+    out.push(...parsedCrds(path, bytes, digest));
+  }
+  if (out.length === 0) throw new UserError(`CRD bundle ${bundle.name} in ${resolve(dir)}: no CustomResourceDefinition in its files`);
+  return out;
+}
+
+const parsed = new Map<string, CrdObject[]>();
+
+/** Freezes plain data all the way down, so a shared object cannot be changed by one caller for all. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * The CRDs of one file's bytes, memoised for the process by digest (a CRD file can be 700 KB of
+ * YAML, read for every environment). The objects are shared and frozen: synth builds new
+ * objects when it annotates, never edits these.
+ */
+function parsedCrds(path: string, bytes: Buffer, digest: string): CrdObject[] {
+  let objects = parsed.get(digest);
+  if (!objects) {
+    objects = [];
     const docs = parseAllDocuments(bytes.toString('utf8'), { version: '1.1' });
     for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
       if (doc.errors.length > 0) throw new UserError(`CRD file ${path}: ${doc.errors[0]!.message.split('\n')[0]}`);
@@ -178,11 +204,11 @@ export function readCrds(bundle: UpstreamCrds, dir: string, lock: CrdLock): CrdO
       if (obj.apiVersion !== 'apiextensions.k8s.io/v1' || obj.kind !== 'CustomResourceDefinition') {
         throw new UserError(`CRD file ${path}: document ${i + 1} is ${obj.apiVersion}/${obj.kind}, not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
       }
-      out.push(obj);
+      objects.push(deepFreeze(obj));
     }
+    parsed.set(digest, objects);
   }
-  if (out.length === 0) throw new UserError(`CRD bundle ${bundle.name} in ${resolve(dir)}: no CustomResourceDefinition in its files`);
-  return out;
+  return [...objects];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -143,7 +143,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         const envs = await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR);
         const r = verifyDirectory(opts.chartsDir, lock, { required: chartsOf(envs), all: opts.all });
         const bundles = crdBundlesOf(envs);
-        const crds = bundles.length ? verifyCrds(bundles, crdsDirOf(opts), readCrdLock(crdLockOf(opts.lock))) : { ok: 0, errors: [] };
+        let crds: { ok: number; errors: string[] } = { ok: 0, errors: [] };
+        if (bundles.length) {
+          try {
+            crds = verifyCrds(bundles, crdsDirOf(opts), readCrdLock(crdLockOf(opts.lock)));
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            crds = { ok: 0, errors: [e.message] };
+          }
+        }
         r.errors.push(...crds.errors);
         for (const e of r.errors) io.err(`error: ${e}`);
         const extra = [

@@ -140,12 +140,15 @@ function flows(env: Environment): FlowInput[] {
       port: 'webhook',
       description: 'the Kubernetes API server calls the External Secrets admission webhook',
     })),
-    ...awsEndpointPeers(env).map((to) => ({
-      from: `${ns}/controller`,
-      to,
-      port: 443,
-      description: 'External Secrets to AWS Secrets Manager and STS (VPC interface endpoints)',
-    })),
+    // Without an infra block both are the VPC: the API server flow already covers it.
+    ...awsEndpointPeers(env)
+      .filter((p) => !apiServerPeers(env).some((a) => a.cidr === p.cidr))
+      .map((to) => ({
+        from: `${ns}/controller`,
+        to,
+        port: 443,
+        description: 'External Secrets to AWS Secrets Manager and STS (VPC interface endpoints)',
+      })),
     {
       from: `${ns}/controller`,
       to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] },
