@@ -135,7 +135,9 @@ describe('pnpm charts lock / verify', () => {
     // The 5 pinned charts are absent, and crds.lock.json beside the lock (the external-secrets CRDs).
     expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1);
     expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 6 problem\(s\); 1 charts in .* match /);
-    expect(ok.lines.err).toContain(`error: ${join(dirname(lockFile), 'crds.lock.json')} does not exist (run pnpm charts pull, or pnpm charts lock --crds-dir <dir>)`);
+    expect(ok.lines.err).toContain(
+      `error: ${join(dirname(lockFile), 'crds.lock.json')} does not exist (run pnpm charts pull, or pnpm charts lock --crds-dir <dir>)`,
+    );
 
     appendFileSync(join(dir, 'tiny-0.1.0', 'values.yaml'), '# edit\n');
     const bad = capture();

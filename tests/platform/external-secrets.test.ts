@@ -69,7 +69,8 @@ describe('external-secrets', async () => {
         expect(served, c.metadata.name).toEqual(['v1']);
       }
       // Every ExternalSecret and ClusterSecretStore the platform renders uses a served version.
-      for (const o of rendered.get(env.name)!.filter((x) => x.apiVersion.startsWith('external-secrets.io/'))) expect(o.apiVersion).toBe('external-secrets.io/v1');
+      for (const o of rendered.get(env.name)!.filter((x) => x.apiVersion.startsWith('external-secrets.io/')))
+        expect(o.apiVersion).toBe('external-secrets.io/v1');
       const meta = JSON.parse(readFileSync(join(REPO_ROOT, 'dist', env.name, 'external-secrets', 'component.json'), 'utf8')).component;
       expect(meta.crds.names).toEqual(crds.map((c) => c.metadata.name).sort());
       expect(meta.syncOptions).toContain('ServerSideApply=true');
@@ -79,7 +80,9 @@ describe('external-secrets', async () => {
       expect(lock.crds.find((c) => c.url === `${ESO_CRDS.baseUrl}/${file}`)?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
     const upstream = parse(readFileSync(join(process.env.ZT_CRDS_DIR!, 'external-secrets', 'external-secrets.io_externalsecrets.yaml'), 'utf8'));
-    const committed = parse(readFileSync(join(REPO_ROOT, 'dist', 'dev', 'external-secrets', 'customresourcedefinition.externalsecrets.external-secrets.io.yaml'), 'utf8'));
+    const committed = parse(
+      readFileSync(join(REPO_ROOT, 'dist', 'dev', 'external-secrets', 'customresourcedefinition.externalsecrets.external-secrets.io.yaml'), 'utf8'),
+    );
     expect(committed).toEqual(upstream);
     expect(fileDigest(readFileSync(join(process.env.ZT_CRDS_DIR!, 'external-secrets', 'external-secrets.io_externalsecrets.yaml')))).toBe(
       lock.crds.find((c) => c.url.endsWith('/external-secrets.io_externalsecrets.yaml'))!.digest,
@@ -113,7 +116,8 @@ describe('external-secrets', async () => {
     for (const env of envs) {
       const flows = env.flows.filter((f) => f.origin === 'external-secrets');
       const text = flows.map((f) => `${JSON.stringify(f.from)} -> ${JSON.stringify(f.to)} : ${f.ports.port}`);
-      for (const w of ['controller', 'webhook', 'cert-controller']) expect(text).toContain(`"external-secrets/${w}" -> {"cidr":"172.20.0.1/32","except":[]} : 443`);
+      for (const w of ['controller', 'webhook', 'cert-controller'])
+        expect(text).toContain(`"external-secrets/${w}" -> {"cidr":"172.20.0.1/32","except":[]} : 443`);
       expect(text).toContain('"external-secrets/controller" -> {"cidr":"169.254.170.23/32","except":[]} : 80');
       // Secrets Manager and STS through the interface endpoints in the private subnets, one flow per zone.
       const aws = flows.filter((f) => f.from === 'external-secrets/controller' && f.description?.includes('Secrets Manager'));
