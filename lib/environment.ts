@@ -447,6 +447,8 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
     if (!f.origin) return { problem: { path: `flows[${dup}]`, message: 'duplicates an earlier flow' } };
     // The second copy is the component's (they come after the declared flows): name the declared one.
     const declaredAt = data.flows.findIndex((d) => key(d) === key(f));
+    // Two equal flows of components (not one the environment declares) are a bug in a component.
+    if (declaredAt < 0) throw new Error(`internal: component ${f.origin} declares the flow ${describeFlow(f)} twice (or another component does)`);
     return { problem: { path: `flows[${declaredAt}]`, message: `duplicates a flow of component ${f.origin}; remove it` } };
   }
   const tooLong = [...checkFlowNames(env, flows.slice(0, data.flows.length))][0];
