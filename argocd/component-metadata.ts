@@ -65,6 +65,11 @@ export interface ComponentMetadata {
     /** What the chart's output in this directory was rendered from (synth reuses it while it matches; see lib/synth.ts). */
     readonly renderedFrom?: string;
   } | null;
+  /**
+   * Upstream CRDs delivered beside the chart (the component's `crds`): their names and what they
+   * were read from (the locked digests of their files); synth reuses them while it matches.
+   */
+  readonly crds?: { readonly names: readonly string[]; readonly renderedFrom: string };
 }
 
 /** Platform components (the registry) or apps (the environment's `apps`): each kind has its own AppProject and ApplicationSet. */
@@ -111,6 +116,7 @@ export function componentMetadata(
   objects: readonly ApiObject[],
   operatorFields: readonly OperatorField[] = [],
   renderedFrom?: string,
+  crds?: ComponentMetadata['crds'],
 ): ComponentMetadata {
   const chart = component.chart;
   const owned = component.namespace?.(env);
@@ -159,6 +165,7 @@ export function componentMetadata(
           ...(renderedFrom ? { renderedFrom } : {}),
         }
       : null,
+    ...(crds ? { crds } : {}),
   };
 }
 

@@ -6,14 +6,14 @@ export default defineEnvironment({
   aws: { region: 'eu-west-2' },
   cluster: { name: 'prod-eu', kubernetesVersion: '1.31' },
   network: { vpcCidr: '10.20.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '172.20.0.0/16' },
-  namespaces: ['twingate', 'whoami', 'argocd'],
+  namespaces: ['twingate', 'whoami'],
   apps: { whoami: whoami(2) },
   flows: whoamiFlows,
   blocked: standardBlocked,
   // Engineering and Platform Admins come from the identity provider (the default); the on-call
   // rotation has no IdP counterpart, so this environment creates it as "prod: SRE On-Call".
   twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 2 }, gateway: { replicas: 2 }, managedGroups: ['SRE On-Call'] },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
   groups: ['Engineering', 'Platform Admins', 'SRE On-Call'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },

@@ -6,14 +6,14 @@ export default defineEnvironment({
   aws: { region: 'eu-west-2' },
   cluster: { name: 'staging-eu', kubernetesVersion: '1.31' },
   network: { vpcCidr: '10.15.0.0/16', podCidr: '10.15.0.0/16', serviceCidr: '172.20.0.0/16' },
-  namespaces: ['twingate', 'whoami', 'argocd'],
+  namespaces: ['twingate', 'whoami'],
   apps: { whoami: whoami(2) },
   flows: whoamiFlows,
   blocked: standardBlocked,
   // The connector Helm chart (rendered by the twingate-connector component), tokens from Secrets
   // Manager; dev and prod let the operator run their connectors.
   twingate: { network: 'acme', connectors: { mode: 'chart' } },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
   // Live probes (docs/probes.md): after each sync, one Job per source workload tries its flows
   // and blocked paths; 1.1.1.1 (which answers on 443) stands for the internet.
   probes: { enabled: true, addresses: { '0.0.0.0/0': '1.1.1.1' } },

@@ -72,6 +72,22 @@ export interface ChartSpec<V extends object = object> {
   values(env: Environment): V;
 }
 
+/**
+ * Upstream CRD files a component delivers because its chart does not ship them (some publishers
+ * add CRDs to the chart only when packaging it: External Secrets, Tailscale). Each file is
+ * pinned by URL and by its sha256 in crds.lock.json; `pnpm charts pull` fetches them, synth reads
+ * them offline from the CRDs directory (`$ZT_CRDS_DIR`, else `.charts/crds/`) and writes them
+ * into the component's directory of dist/ (docs/charts.md, "Upstream CRDs").
+ */
+export interface UpstreamCrds {
+  /** The bundle's folder in a CRDs directory (`<dir>/<name>/<file>`); a DNS label. */
+  readonly name: string;
+  /** Where the files are published, at an immutable ref (a commit), without a trailing `/`. */
+  readonly baseUrl: string;
+  /** File names under `baseUrl`, also their names in the folder. */
+  readonly files: readonly string[];
+}
+
 /** An upstream chart resolved for one environment (the version pinned there, the values for it). */
 export interface HelmSource {
   readonly repository: string;
@@ -161,6 +177,8 @@ export interface Component {
   namespace?(env: Environment): string;
   /** The upstream chart this component installs. */
   readonly chart?: ChartSpec;
+  /** Upstream CRDs its chart lacks, delivered in its directory of dist/ ({@link UpstreamCrds}). */
+  readonly crds?: UpstreamCrds;
   /**
    * Edits the objects its chart rendered, for what the chart's values cannot set (e.g. the
    * rules of a ClusterRole the chart always renders). Returns the objects to write; throws

@@ -13,6 +13,7 @@ import { type ComponentMetadata, componentMetadata, METADATA_FILE, metadataFiles
 import { renderArgo } from '../argocd/render';
 import type { ArgoConfig } from '../argocd/settings';
 import { componentsFor, PLATFORM } from '../platform/registry';
+import { type CrdLock, crdsRenderedFrom, DEFAULT_CRD_LOCK_FILE, defaultCrdsDir, readCrdLock, readCrds } from './charts/crds';
 import { DEFAULT_LOCK_FILE, findEntry, type Lock, readLock } from './charts/lock';
 import { chartFolderName, DEFAULT_CHARTS_DIR } from './charts/source';
 import { HELM_VERSION, renderCacheKey, renderChart } from './charts/template';
@@ -53,6 +54,10 @@ export interface ChartSource {
    * so a checkout renders without Helm or the network until a chart input changes.
    */
   readonly previous?: string;
+  /** Directory of upstream CRD bundles (`<bundle>/<file>`). @default `$ZT_CRDS_DIR`, else `.charts/crds/` (filled by `pnpm charts pull`) */
+  readonly crdsDir?: string;
+  /** The lock every delivered CRD file must match. @default crds.lock.json */
+  readonly crdLock?: CrdLock;
 }
 
 export interface SynthOptions {
@@ -79,6 +84,54 @@ export function defaultChartsDir(): string {
 }
 
 let defaultLock: Lock | undefined;
+let defaultCrdLock: CrdLock | undefined;
+
+/** A component's delivered CRDs: the objects, and what they were read from (component.json `crds`). */
+interface DeliveredCrds {
+  readonly objects: ApiObject[];
+  readonly renderedFrom: string;
+}
+
+/**
+ * The upstream CRDs a component delivers (`crds`), read from the CRDs directory and checked
+ * against crds.lock.json, or reused from the previous output when the bundle's folder is absent
+ * and the locked digests are those it was written from (component.json `crds.renderedFrom`).
+ */
+function deliverComponentCrds(env: Environment, component: Component, charts: ChartSource): DeliveredCrds {
+  const bundle = component.crds!;
+  if (!charts.crdLock && !defaultCrdLock) defaultCrdLock = readCrdLock(DEFAULT_CRD_LOCK_FILE);
+  const lock = charts.crdLock ?? defaultCrdLock!;
+  const dir = charts.crdsDir ?? defaultCrdsDir();
+  const renderedFrom = crdsRenderedFrom(bundle, lock);
+  try {
+    if (renderedFrom && charts.previous && !existsSync(join(dir, bundle.name))) {
+      const reused = previousCrds(join(charts.previous, env.name, component.name), renderedFrom);
+      if (reused) return { objects: reused, renderedFrom };
+    }
+    const objects = readCrds(bundle, dir, lock) as unknown as ApiObject[];
+    // readCrds fails on an unlocked file, so the key exists whenever it returns.
+    return { objects, renderedFrom: renderedFrom! };
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The delivered CRDs of a component directory an earlier synth wrote, when written from `renderedFrom`. */
+function previousCrds(dir: string, renderedFrom: string): ApiObject[] | undefined {
+  let recorded: { renderedFrom?: string; names?: string[] } | undefined;
+  try {
+    recorded = (JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8')) as { component?: { crds?: typeof recorded } }).component?.crds;
+  } catch {
+    return undefined;
+  }
+  if (recorded?.renderedFrom !== renderedFrom || !recorded.names?.length) return undefined;
+  const files = recorded.names.map((name) =>
+    join(dir, fileNameFor({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name } })),
+  );
+  if (!files.every((f) => existsSync(f))) return undefined;
+  return files.map((f) => parse(readFileSync(f, 'utf8')) as ApiObject);
+}
 
 /**
  * A component's chart rendered for the environment by the real `helm template`, or reused from
@@ -165,14 +218,16 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const helm = helmSource(env, component);
-    const own = chart.toJson() as ApiObject[];
+    const crds = component.crds ? deliverComponentCrds(env, component, options.charts ?? {}) : undefined;
+    // Delivered CRDs sit beside the component's own objects: not chart output when the chart is reused.
+    const own = [...(chart.toJson() as ApiObject[]), ...(crds?.objects ?? [])];
     const rendered = helm ? renderComponentChart(env, component, helm, options.charts ?? {}, own) : { objects: [] };
     const fromChart = helm && component.chartPatches ? component.chartPatches(rendered.objects, env) : rendered.objects;
-    return { component, helm, own, fromChart, renderedFrom: rendered.renderedFrom };
+    return { component, helm, own, fromChart, renderedFrom: rendered.renderedFrom, crds };
   });
   // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.
   const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
-  return rendered.map(({ component, helm, own, fromChart, renderedFrom }) => {
+  return rendered.map(({ component, helm, own, fromChart, renderedFrom, crds }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
@@ -180,12 +235,24 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
+      metadata: componentMetadata(
+        env,
+        component,
+        objects,
+        operatorFields,
+        renderedFrom,
+        crds && { names: crdNames(crds.objects), renderedFrom: crds.renderedFrom },
+      ),
       requires: component.requires ?? [],
       ...(component.stage ? { stage: component.stage } : {}),
       ...(helm ? { helm } : {}),
     };
   });
+}
+
+/** The metadata names of delivered CRDs, sorted. */
+function crdNames(objects: readonly ApiObject[]): string[] {
+  return objects.map((o) => o.metadata.name).sort();
 }
 
 /**

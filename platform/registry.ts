@@ -12,10 +12,12 @@ import type { z } from 'zod';
 import { appComponent } from '../apps/app';
 import argoConfig from '../argocd/config';
 import { gitHost, parseArgoConfig } from '../argocd/settings';
-import type { Component } from '../lib/component';
+import type { Component, UpstreamCrds } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { admissionPoliciesComponent } from './admission-policies';
 import { argoCdComponent } from './argo-cd';
+import { certManager } from './cert-manager';
+import { externalSecrets } from './external-secrets';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
@@ -33,6 +35,8 @@ const argoCd = argoCdComponent(() => {
 export const PLATFORM = [
   namespaces,
   networkPolicy,
+  certManager,
+  externalSecrets,
   twingateOperator,
   twingateAccessGateway,
   twingateConnector,
@@ -86,6 +90,13 @@ export function chartsOf(envs: readonly Environment[], catalogue: readonly Compo
     }
   }
   return [...refs.keys()].sort().map((k) => refs.get(k)!);
+}
+
+/** The upstream CRD bundles the environments' enabled components deliver, once each, by name: what `pnpm charts pull` fetches. */
+export function crdBundlesOf(envs: readonly Environment[], catalogue: readonly Component[] = PLATFORM): UpstreamCrds[] {
+  const bundles = new Map<string, UpstreamCrds>();
+  for (const env of envs) for (const c of componentsFor(env, catalogue)) if (c.crds) bundles.set(c.crds.name, c.crds);
+  return [...bundles.keys()].sort().map((k) => bundles.get(k)!);
 }
 
 /** Repositories of the charts registered components install, by chart name. */

@@ -111,12 +111,15 @@ describe('environment AppProjects', () => {
   it('whitelist cluster-scoped kinds one by one: rendered ones plus what the charts install', () => {
     const kinds = (tree: Map<string, string>) =>
       project(tree, 'staging-platform').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
-    // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
+    // Real staging: Namespaces, the ClusterIssuers, ClusterSecretStore and gateway RBAC it renders, plus what the charts install (webhooks).
     expect(kinds(realTree())).toEqual([
       '/Namespace',
+      'admissionregistration.k8s.io/MutatingWebhookConfiguration',
       'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
       'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+      'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
       'apiextensions.k8s.io/CustomResourceDefinition',
+      'cert-manager.io/ClusterIssuer',
       'external-secrets.io/ClusterSecretStore',
       'rbac.authorization.k8s.io/ClusterRole',
       'rbac.authorization.k8s.io/ClusterRoleBinding',

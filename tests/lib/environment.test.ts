@@ -176,12 +176,12 @@ const CASES: [string, Mutation, string][] = [
   [
     'an unknown component',
     (e) => e.components.push('twingate-gatway'),
-    'error: environment dev: components[4]: "twingate-gatway" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "argo-cd"',
+    'error: environment dev: components[6]: "twingate-gatway" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd"',
   ],
   [
     'an unknown chart',
     (e) => (e.charts = { gatway: '1.0.0' }),
-    'error: environment dev: charts["gatway"]: unknown chart (known: "twingate-operator", "gateway", "connector", "argo-cd")',
+    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "argo-cd")',
   ],
   // A flow or blocked path is named by its ends: spread lists (whoamiFlows, standardBlocked) hide indices.
   [

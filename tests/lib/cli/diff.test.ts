@@ -13,7 +13,19 @@ import { main as diff } from '../../../lib/cli/diff';
 import { captureIo, REPO } from '../../support';
 
 /** What the base's synth and loader need from the workspace. */
-const PARTS = ['lib', 'platform', 'apps', 'analysis', 'argocd', 'imports', 'environments', 'package.json', 'tsconfig.json', 'charts.lock.json'];
+const PARTS = [
+  'lib',
+  'platform',
+  'apps',
+  'analysis',
+  'argocd',
+  'imports',
+  'environments',
+  'package.json',
+  'tsconfig.json',
+  'charts.lock.json',
+  'crds.lock.json',
+];
 
 let repo: string;
 
