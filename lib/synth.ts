@@ -21,6 +21,7 @@ import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
 import { type ApiObject, fileNameFor, objectFile, type RenderedFile } from './output';
+import { checkReferences, formatProblem, type LocatedObject, type ReferenceProblem, type RuntimeObject } from './references';
 
 interface RenderedComponent {
   readonly env: string;
@@ -31,6 +32,8 @@ interface RenderedComponent {
   readonly metadata: ComponentMetadata;
   /** The chart it installs, pinned for the environment, with the values it was rendered with. */
   readonly helm?: HelmSource;
+  /** What its chart or operator creates at run time that rendered objects may refer to. */
+  readonly runtimeObjects: readonly RuntimeObject[];
 }
 
 /** Where charts come from at synth time. */
@@ -179,6 +182,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       objects,
       metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
       ...(helm ? { helm } : {}),
+      runtimeObjects: component.runtimeObjects?.(env) ?? [],
     };
   });
 }
@@ -224,6 +228,32 @@ export function helmSource(env: Environment, component: Component): HelmSource |
   };
 }
 
+/**
+ * The references of the environment's objects, and of the Argo CD objects (applied to every
+ * environment's cluster by its root Application), that resolve to nothing the platform delivers
+ * there or the cluster provides (lib/references.ts), each with its file relative to the output.
+ */
+export function environmentReferenceProblems(env: Environment, components: readonly RenderedComponent[], argo: readonly ApiObject[]): ReferenceProblem[] {
+  const mine = components.filter((c) => c.env === env.name);
+  const located: LocatedObject[] = [
+    ...mine.flatMap((c) => c.objects.map((object) => ({ file: `${c.env}/${c.component}/${fileNameFor(object)}`, object }))),
+    ...argo.map((object) => ({ file: `${ARGOCD_DIR}/${fileNameFor(object)}`, object })),
+  ];
+  return checkReferences(located, {
+    kubernetesVersion: env.cluster.kubernetesVersion,
+    runtimeObjects: mine.flatMap((c) => c.runtimeObjects),
+    modelledPods: env.workloads.filter((w) => w.modelled),
+  });
+}
+
+/** Throws the first unresolved reference as one line, with how many more there are. */
+export function checkEnvironmentReferences(env: Environment, components: readonly RenderedComponent[], argo: readonly ApiObject[]): void {
+  const problems = environmentReferenceProblems(env, components, argo);
+  if (problems.length === 0) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more unresolved reference${problems.length > 2 ? 's' : ''})` : '';
+  throw new UserError(`${formatProblem(problems[0]!)}${more}`);
+}
+
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
   const components = envs.flatMap((env) => {
     const started = performance.now();
@@ -238,11 +268,10 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
     files.push(...metadataFiles(`${c.env}/${c.component}`, c.metadata, c.helm));
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
-  if (options.argocd) {
-    const argo = renderArgo(options.argocd, envs, components);
-    for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
-    objects += argo.length;
-  }
+  const argo = options.argocd ? renderArgo(options.argocd, envs, components) : [];
+  for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
+  objects += argo.length;
+  for (const env of envs) checkEnvironmentReferences(env, components, argo);
   for (const env of envs) {
     const rendered = components.filter((c) => c.env === env.name).flatMap((c) => c.objects);
     // The intent proof: throws on a violation, before anything is written.
