@@ -229,15 +229,19 @@ export function helmSource(env: Environment, component: Component): HelmSource |
 }
 
 /**
- * The references of the environment's objects, and of the Argo CD objects (applied to every
- * environment's cluster by its root Application), that resolve to nothing the platform delivers
- * there or the cluster provides (lib/references.ts), each with its file relative to the output.
+ * The references of the environment's objects, and of the Argo CD objects its cluster receives,
+ * that resolve to nothing the platform delivers there or the cluster provides
+ * (lib/references.ts), each with its file relative to the output. Argo CD objects directly in
+ * `argocd/` are applied to every cluster; those in `argocd/<env>/` only to that environment's.
  */
-export function environmentReferenceProblems(env: Environment, components: readonly RenderedComponent[], argo: readonly ApiObject[]): ReferenceProblem[] {
+export function environmentReferenceProblems(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): ReferenceProblem[] {
   const mine = components.filter((c) => c.env === env.name);
   const located: LocatedObject[] = [
     ...mine.flatMap((c) => c.objects.map((object) => ({ file: `${c.env}/${c.component}/${fileNameFor(object)}`, object }))),
-    ...argo.map((object) => ({ file: `${ARGOCD_DIR}/${fileNameFor(object)}`, object })),
+    ...argo.filter((a) => {
+      const parts = a.file.split('/');
+      return parts.length === 2 || parts[1] === env.name;
+    }),
   ];
   return checkReferences(located, {
     kubernetesVersion: env.cluster.kubernetesVersion,
@@ -247,7 +251,7 @@ export function environmentReferenceProblems(env: Environment, components: reado
 }
 
 /** Throws the first unresolved reference as one line, with how many more there are. */
-export function checkEnvironmentReferences(env: Environment, components: readonly RenderedComponent[], argo: readonly ApiObject[]): void {
+export function checkEnvironmentReferences(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): void {
   const problems = environmentReferenceProblems(env, components, argo);
   if (problems.length === 0) return;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more unresolved reference${problems.length > 2 ? 's' : ''})` : '';
@@ -268,8 +272,12 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
     files.push(...metadataFiles(`${c.env}/${c.component}`, c.metadata, c.helm));
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
-  const argo = options.argocd ? renderArgo(options.argocd, envs, components) : [];
-  for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
+  const argo: LocatedObject[] = [];
+  for (const object of options.argocd ? renderArgo(options.argocd, envs, components) : []) {
+    const file = objectFile(ARGOCD_DIR, object);
+    files.push(file);
+    argo.push({ file: file.path, object });
+  }
   objects += argo.length;
   for (const env of envs) checkEnvironmentReferences(env, components, argo);
   for (const env of envs) {

@@ -468,6 +468,24 @@ describe('synth', () => {
     );
   });
 
+  it('Argo CD objects: those directly in argocd/ reach every cluster, those in argocd/<env>/ only that one', () => {
+    const argocdNs: Component = { name: 'argo', render: (chart) => new k8s.KubeNamespace(chart, 'ns', { metadata: { name: 'argocd' } }) };
+    const components = renderEnvironment(dev, { componentsFor: () => [argocdNs] });
+    const crb = (name: string) =>
+      obj('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', name, undefined, {
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ghost' },
+      });
+    const argo = [
+      { file: 'argocd/clusterrolebinding.all.yaml', object: crb('all') },
+      { file: 'argocd/dev/clusterrolebinding.mine.yaml', object: crb('mine') },
+      { file: 'argocd/prod/clusterrolebinding.theirs.yaml', object: crb('theirs') },
+    ];
+    expect(environmentReferenceProblems(dev, components, argo).map(formatProblem)).toEqual([
+      'argocd/clusterrolebinding.all.yaml: roleRef: ClusterRole "ghost" is not delivered (no component renders it), nor built in',
+      'argocd/dev/clusterrolebinding.mine.yaml: roleRef: ClusterRole "ghost" is not delivered (no component renders it), nor built in',
+    ]);
+  });
+
   it("counts a component's declared runtimeObjects as delivered", () => {
     const declared: Component = {
       ...broken,
@@ -494,7 +512,7 @@ describe('references resolve in every real environment (issue 11)', () => {
       resolve(REPO, DEFAULT_ARGO_CONFIG),
     );
     const components = envs.flatMap((e) => renderEnvironment(e, { charts: { previous: resolve(REPO, 'dist') } }));
-    const argo = renderArgo(argocd, envs, components);
+    const argo = renderArgo(argocd, envs, components).map((object) => ({ file: `argocd/${fileNameFor(object)}`, object }));
     // Every problem of every environment, one line each (the Argo CD objects' once).
     const problems = [...new Set(envs.flatMap((env) => environmentReferenceProblems(env, components, argo).map(formatProblem)))];
     expect(problems).toEqual([]);
