@@ -171,6 +171,8 @@ interface Index {
   /** `namespace` -> the labels of every pod template rendered or modelled there. */
   readonly podLabels: Map<string, Readonly<Record<string, string>>[]>;
   readonly clusterSecretStores: Map<string, Obj>;
+  /** Where cert-manager reads the Secrets of ClusterIssuers (its `--cluster-resource-namespace`). */
+  readonly clusterResourceNamespace: string;
 }
 
 const key = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ?? ''}/${name}`;
@@ -221,10 +223,14 @@ function buildIndex(objects: readonly LocatedObject[], context: ReferenceContext
   for (const r of context.runtimeObjects ?? []) add(r.kind, r.namespace, r.name);
   const podLabels: Index['podLabels'] = new Map();
   const addPods = (ns: string | undefined, labels: Readonly<Record<string, string>>) => {
-    if (ns) podLabels.set(ns, [...(podLabels.get(ns) ?? []), labels]);
+    if (!ns) return;
+    const list = podLabels.get(ns);
+    if (list) list.push(labels);
+    else podLabels.set(ns, [labels]);
   };
   for (const m of context.modelledPods ?? []) addPods(m.namespace, m.labels);
   const clusterSecretStores: Index['clusterSecretStores'] = new Map();
+  let clusterResourceNamespace = DEFAULT_CLUSTER_RESOURCE_NAMESPACE;
   for (const { object: o } of objects) {
     const ns = o.metadata.namespace;
     add(o.kind, ns, o.metadata.name);
@@ -234,7 +240,10 @@ function buildIndex(objects: readonly LocatedObject[], context: ReferenceContext
     if (o.kind === 'Certificate' && groupOf(o.apiVersion) === 'cert-manager.io') add('Secret', ns, str(spec?.secretName));
     if (o.kind === 'ClusterSecretStore') clusterSecretStores.set(o.metadata.name, spec ?? {});
     const pod = podSpecOf(o);
-    if (pod) addPods(ns, pod.labels);
+    if (pod) {
+      addPods(ns, pod.labels);
+      clusterResourceNamespace = clusterResourceNamespaceOf(pod.spec, ns) ?? clusterResourceNamespace;
+    }
   }
   return {
     kubernetesVersion: context.kubernetesVersion,
@@ -245,7 +254,22 @@ function buildIndex(objects: readonly LocatedObject[], context: ReferenceContext
     objects: objs,
     podLabels,
     clusterSecretStores,
+    clusterResourceNamespace,
   };
+}
+
+/** cert-manager's default `--cluster-resource-namespace` (its chart sets the flag to its own namespace). */
+const DEFAULT_CLUSTER_RESOURCE_NAMESPACE = 'cert-manager';
+
+/** The `--cluster-resource-namespace` a pod passes cert-manager, `$(POD_NAMESPACE)` being the pod's own. */
+function clusterResourceNamespaceOf(spec: Obj, ns: string | undefined): string | undefined {
+  for (const c of asArr(spec.containers)) {
+    for (const arg of asArr(asObj(c)?.args)) {
+      const m = typeof arg === 'string' ? /^--cluster-resource-namespace=(.+)$/.exec(arg) : null;
+      if (m) return m[1]!.startsWith('$(') ? ns : m[1];
+    }
+  }
+  return undefined;
 }
 
 /** Whether an ExternalSecret creates its target Secret: `Merge` and `None` only write into one that exists. */
@@ -255,6 +279,7 @@ function producesSecret(target: Obj | undefined): boolean {
 }
 
 const NOT_DELIVERED = 'is not delivered (no component renders it)';
+const SECRET_NOT_DELIVERED = `${NOT_DELIVERED}, and no ExternalSecret or Certificate produces it`;
 
 /** Every reference in the objects that does not resolve, in the objects' order. */
 export function checkReferences(objects: readonly LocatedObject[], context: ReferenceContext): ReferenceProblem[] {
@@ -297,6 +322,22 @@ function checkObject({ object: o }: LocatedObject, index: Index, report: Report)
         const namespace = kind === 'Issuer' ? ns : undefined;
         if (!has(kind, namespace, name)) report('spec.issuerRef', `${kind} "${name}"${inNs(namespace)} ${NOT_DELIVERED}`);
       }
+      break;
+    }
+    case 'cert-manager.io/Issuer':
+    case 'cert-manager.io/ClusterIssuer': {
+      const secret = str(asObj(spec.ca)?.secretName);
+      const namespace = o.kind === 'Issuer' ? ns : index.clusterResourceNamespace;
+      const where = o.kind === 'Issuer' ? '' : " (cert-manager's cluster resource namespace)";
+      if (secret && !has('Secret', namespace, secret))
+        report('spec.ca.secretName', `Secret "${secret}" in namespace "${namespace}"${where} ${SECRET_NOT_DELIVERED}`);
+      break;
+    }
+    case 'twingate.com/TwingateCertificateAuthority': {
+      const ref = asObj(spec.secretRef);
+      const name = str(ref?.name);
+      const namespace = str(ref?.namespace) ?? ns;
+      if (name && !has('Secret', namespace, name)) report('spec.secretRef', `Secret "${name}" in namespace "${namespace}" ${SECRET_NOT_DELIVERED}`);
       break;
     }
     case 'external-secrets.io/ExternalSecret': {
@@ -419,10 +460,7 @@ function checkPod(
   const need = (kind: 'Secret' | 'ConfigMap', name: unknown, optional: unknown, path: string) => {
     const n = str(name);
     if (n && optional !== true && !has(kind, ns, n))
-      report(
-        `${at}.${path}`,
-        `${kind} "${n}" in namespace "${ns}" ${NOT_DELIVERED}${kind === 'Secret' ? ', and no ExternalSecret or Certificate produces it' : ''}`,
-      );
+      report(`${at}.${path}`, `${kind} "${n}" in namespace "${ns}" ${kind === 'Secret' ? SECRET_NOT_DELIVERED : NOT_DELIVERED}`);
   };
   asArr(spec.volumes).forEach((v, i) => {
     const vol = asObj(v) ?? {};

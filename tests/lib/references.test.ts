@@ -140,7 +140,7 @@ describe('Certificate issuerRef', () => {
   const base = [ns('app'), ns('other'), ...CERT_MANAGER_CRDS];
 
   it('a ClusterIssuer, or an Issuer of the same namespace (the default kind)', () => {
-    const ci = obj('cert-manager.io/v1', 'ClusterIssuer', 'ca', undefined, { spec: { ca: { secretName: 'ca' } } });
+    const ci = obj('cert-manager.io/v1', 'ClusterIssuer', 'ca', undefined, { spec: { selfSigned: {} } });
     const is = obj('cert-manager.io/v1', 'Issuer', 'local', 'app', { spec: { selfSigned: {} } });
     expect(
       lines([
@@ -163,6 +163,63 @@ describe('Certificate issuerRef', () => {
     const is = obj('cert-manager.io/v1', 'Issuer', 'local', 'other', { spec: { selfSigned: {} } });
     expect(lines([...base, is, cert({ name: 'local' })])).toEqual([
       'dev/c/certificate.app.tls.yaml: spec.issuerRef: Issuer "local" in namespace "app" is not delivered (no component renders it)',
+    ]);
+  });
+});
+
+describe('CA Secrets of issuers and of the TwingateCertificateAuthority', () => {
+  const base = [
+    ns('app'),
+    ns('cert-manager'),
+    ns('certs'),
+    ...CERT_MANAGER_CRDS,
+    crd('twingate.com', 'TwingateCertificateAuthority', 'twingatecertificateauthorities', { v1beta: true }),
+  ];
+  const ci = obj('cert-manager.io/v1', 'ClusterIssuer', 'ca', undefined, { spec: { ca: { secretName: 'root' } } });
+  const rootCert = (namespace: string) =>
+    obj('cert-manager.io/v1', 'Certificate', 'root', namespace, {
+      spec: { isCA: true, secretName: 'root', issuerRef: { kind: 'ClusterIssuer', name: 'self' } },
+    });
+  const self = obj('cert-manager.io/v1', 'ClusterIssuer', 'self', undefined, { spec: { selfSigned: {} } });
+  /** cert-manager's controller, as its chart renders it: the cluster resource namespace is its own. */
+  const controller = (namespace: string) =>
+    obj('apps/v1', 'Deployment', 'cert-manager', namespace, {
+      spec: {
+        template: {
+          metadata: { labels: { app: 'cert-manager' } },
+          spec: { containers: [{ name: 'c', image: 'x:1', args: ['--v=2', '--cluster-resource-namespace=$(POD_NAMESPACE)'] }] },
+        },
+      },
+    });
+
+  it("a ClusterIssuer's CA Secret in cert-manager's cluster resource namespace (the controller's own)", () => {
+    expect(lines([...base, self, ci, rootCert('cert-manager')])).toEqual([]);
+    expect(lines([...base, self, ci, rootCert('certs'), controller('certs')])).toEqual([]);
+  });
+
+  it('the CA Secret in another namespace does not count', () => {
+    expect(lines([...base, self, ci, rootCert('app'), controller('certs')])).toEqual([
+      'dev/c/clusterissuer.ca.yaml: spec.ca.secretName: Secret "root" in namespace "certs" (cert-manager\'s cluster resource namespace) is not delivered (no component renders it), and no ExternalSecret or Certificate produces it',
+    ]);
+  });
+
+  it("an Issuer's CA Secret in its own namespace", () => {
+    const issuer = obj('cert-manager.io/v1', 'Issuer', 'ca', 'app', { spec: { ca: { secretName: 'root' } } });
+    expect(lines([...base, self, issuer, rootCert('app')])).toEqual([]);
+    expect(lines([...base, self, issuer, rootCert('certs')])).toEqual([
+      'dev/c/issuer.app.ca.yaml: spec.ca.secretName: Secret "root" in namespace "app" is not delivered (no component renders it), and no ExternalSecret or Certificate produces it',
+    ]);
+  });
+
+  it("a TwingateCertificateAuthority's secretRef (its namespace, else the object's)", () => {
+    const tca = (secretRef: Record<string, string>) =>
+      obj('twingate.com/v1beta', 'TwingateCertificateAuthority', 'gw-ca', 'app', { spec: { name: 'gw-ca', type: 'X509', secretRef } });
+    const tls = obj('cert-manager.io/v1', 'Certificate', 'tls', 'app', { spec: { secretName: 'gw-tls', issuerRef: { kind: 'ClusterIssuer', name: 'self' } } });
+    expect(
+      lines([...base, self, tls, tca({ name: 'gw-tls', namespace: 'app' }), { ...tca({ name: 'gw-tls' }), metadata: { name: 'b', namespace: 'app' } }]),
+    ).toEqual([]);
+    expect(lines([...base, self, tls, tca({ name: 'gw-tls', namespace: 'certs' })])).toEqual([
+      'dev/c/twingatecertificateauthority.app.gw-ca.yaml: spec.secretRef: Secret "gw-tls" in namespace "certs" is not delivered (no component renders it), and no ExternalSecret or Certificate produces it',
     ]);
   });
 });
