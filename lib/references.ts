@@ -26,7 +26,8 @@ export interface LocatedObject {
 export interface RuntimeObject {
   /** The kind a reference names: `Secret`, `ConfigMap`, `ServiceAccount`, `Service`, `AppProject`, ... */
   readonly kind: string;
-  readonly namespace: string;
+  /** Its namespace; none for a cluster-scoped object (a `Namespace` Argo CD creates). */
+  readonly namespace?: string;
   readonly name: string;
   /** Who creates it and when; one line. */
   readonly why: string;
@@ -211,6 +212,7 @@ function buildIndex(objects: readonly LocatedObject[], context: ReferenceContext
   }
   const namespaces = new Set(BUILT_IN_NAMESPACES);
   for (const { object: o } of objects) if (o.kind === 'Namespace' && o.apiVersion === 'v1') namespaces.add(o.metadata.name);
+  for (const r of context.runtimeObjects ?? []) if (r.kind === 'Namespace') namespaces.add(r.name);
 
   const objs = new Set<string>();
   const add = (kind: string, namespace: string | undefined, name: string | undefined) => {

@@ -176,15 +176,29 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
+    const metadata = componentMetadata(env, component, objects, operatorFields, renderedFrom);
     return {
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
+      metadata,
       ...(helm ? { helm } : {}),
-      runtimeObjects: component.runtimeObjects?.(env) ?? [],
+      runtimeObjects: runtimeObjectsOf(env, component, metadata),
     };
   });
+}
+
+/**
+ * What a component's objects may refer to without rendering it: what it declares its chart or
+ * operator creates, and the destination namespace its Application creates (`CreateNamespace=true`).
+ */
+function runtimeObjectsOf(env: Environment, component: Component, metadata: ComponentMetadata): RuntimeObject[] {
+  return [
+    ...(component.runtimeObjects?.(env) ?? []),
+    ...(metadata.syncOptions.includes('CreateNamespace=true')
+      ? [{ kind: 'Namespace', name: metadata.namespace, why: 'its Argo CD Application creates it (CreateNamespace=true)' }]
+      : []),
+  ];
 }
 
 /**

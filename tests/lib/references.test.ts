@@ -543,6 +543,17 @@ describe('synth', () => {
     ]);
   });
 
+  it('counts the namespace an Application creates (CreateNamespace=true: a component namespace the environment does not own)', () => {
+    const render: Component['render'] = (chart) => new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'c', namespace: 'extra' } });
+    const created = renderEnvironment(dev, { componentsFor: () => [{ name: 'extra', namespace: () => 'extra', render }] });
+    expect(created[0]!.metadata.syncOptions).toContain('CreateNamespace=true');
+    expect(environmentReferenceProblems(dev, created, []).map(formatProblem)).toEqual([]);
+    const undeclared = renderEnvironment(dev, { componentsFor: () => [{ name: 'extra', render }] });
+    expect(environmentReferenceProblems(dev, undeclared, []).map(formatProblem)).toEqual([
+      'dev/extra/configmap.extra.c.yaml: metadata.namespace: Namespace "extra" is not delivered (no component renders it)',
+    ]);
+  });
+
   it("counts a component's declared runtimeObjects as delivered", () => {
     const declared: Component = {
       ...broken,
