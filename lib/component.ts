@@ -13,6 +13,7 @@ import type { Chart } from 'cdk8s';
 import type { z } from 'zod';
 import type { Environment, FlowInput, Problem, Protocol } from './environment';
 import type { ApiObject } from './output';
+import type { RuntimeObject } from './references';
 
 /** Labels stamped on every object the platform renders. */
 export const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'zt-eks-gitops' } as const;
@@ -220,6 +221,13 @@ export interface Component {
    * the matching objects; `pnpm guard` fails on any finding left. @default []
    */
   readonly scoreExceptions?: readonly ScoreException[] | ((env: Environment) => readonly ScoreException[]);
+  /**
+   * Objects its chart or operator creates at run time, so they are not in dist/, that rendered
+   * objects refer to (e.g. a Secret a chart's hook Job writes), each with why. The reference
+   * check (lib/references.ts, docs/references.md) counts them as delivered; nothing else is
+   * assumed. @default []
+   */
+  runtimeObjects?(env: Environment): readonly RuntimeObject[];
 }
 
 /** The resolved settings block of a component's environment; a missing block is a programming error. */

@@ -22,6 +22,7 @@ import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
 import { type ApiObject, fileNameFor, objectFile, type RenderedFile } from './output';
+import { checkReferences, formatProblem, type LocatedObject, type ReferenceProblem, type RuntimeObject } from './references';
 
 interface RenderedComponent {
   readonly env: string;
@@ -35,6 +36,8 @@ interface RenderedComponent {
   readonly stage?: Stage;
   /** The chart it installs, pinned for the environment, with the values it was rendered with. */
   readonly helm?: HelmSource;
+  /** What its chart or operator creates at run time that rendered objects may refer to. */
+  readonly runtimeObjects: readonly RuntimeObject[];
 }
 
 /** Where charts come from at synth time. */
@@ -231,21 +234,23 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
+    const metadata = componentMetadata(
+      env,
+      component,
+      objects,
+      operatorFields,
+      renderedFrom,
+      crds && { names: crdNames(crds.objects), renderedFrom: crds.renderedFrom },
+    );
     return {
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(
-        env,
-        component,
-        objects,
-        operatorFields,
-        renderedFrom,
-        crds && { names: crdNames(crds.objects), renderedFrom: crds.renderedFrom },
-      ),
+      metadata,
       requires: component.requires ?? [],
       ...(component.stage ? { stage: component.stage } : {}),
       ...(helm ? { helm } : {}),
+      runtimeObjects: runtimeObjectsOf(env, component, metadata),
     };
   });
 }
@@ -253,6 +258,19 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
 /** The metadata names of delivered CRDs, sorted. */
 function crdNames(objects: readonly ApiObject[]): string[] {
   return objects.map((o) => o.metadata.name).sort();
+}
+
+/**
+ * What a component's objects may refer to without rendering it: what it declares its chart or
+ * operator creates, and the destination namespace its Application creates (`CreateNamespace=true`).
+ */
+function runtimeObjectsOf(env: Environment, component: Component, metadata: ComponentMetadata): RuntimeObject[] {
+  return [
+    ...(component.runtimeObjects?.(env) ?? []),
+    ...(metadata.syncOptions.includes('CreateNamespace=true')
+      ? [{ kind: 'Namespace', name: metadata.namespace, why: 'its Argo CD Application creates it (CreateNamespace=true)' }]
+      : []),
+  ];
 }
 
 /**
@@ -296,6 +314,36 @@ export function helmSource(env: Environment, component: Component): HelmSource |
   };
 }
 
+/**
+ * The references of the environment's objects, and of the Argo CD objects its cluster receives,
+ * that resolve to nothing the platform delivers there or the cluster provides
+ * (lib/references.ts), each with its file relative to the output. Argo CD objects directly in
+ * `argocd/` are applied to every cluster; those in `argocd/<env>/` only to that environment's.
+ */
+export function environmentReferenceProblems(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): ReferenceProblem[] {
+  const mine = components.filter((c) => c.env === env.name);
+  const located: LocatedObject[] = [
+    ...mine.flatMap((c) => c.objects.map((object) => ({ file: `${c.env}/${c.component}/${fileNameFor(object)}`, object }))),
+    ...argo.filter((a) => {
+      const parts = a.file.split('/');
+      return parts.length === 2 || parts[1] === env.name;
+    }),
+  ];
+  return checkReferences(located, {
+    kubernetesVersion: env.cluster.kubernetesVersion,
+    runtimeObjects: mine.flatMap((c) => c.runtimeObjects),
+    modelledPods: env.workloads.filter((w) => w.modelled),
+  });
+}
+
+/** Throws the first unresolved reference as one line, with how many more there are. */
+export function checkEnvironmentReferences(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): void {
+  const problems = environmentReferenceProblems(env, components, argo);
+  if (problems.length === 0) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more unresolved reference${problems.length > 2 ? 's' : ''})` : '';
+  throw new UserError(`${formatProblem(problems[0]!)}${more}`);
+}
+
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
   const components = envs.flatMap((env) => {
     const started = performance.now();
@@ -310,11 +358,16 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
     files.push(...metadataFiles(`${c.env}/${c.component}`, c.metadata, c.helm));
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
+  const argo: LocatedObject[] = [];
   if (options.argocd) {
-    const argo = renderArgo(options.argocd, envs, components);
-    for (const { dir, object } of argo) files.push(objectFile(dir, object));
-    objects += argo.length;
+    for (const { dir, object } of renderArgo(options.argocd, envs, components)) {
+      const file = objectFile(dir, object);
+      files.push(file);
+      argo.push({ file: file.path, object });
+    }
   }
+  objects += argo.length;
+  for (const env of envs) checkEnvironmentReferences(env, components, argo);
   for (const env of envs) {
     const rendered = components.filter((c) => c.env === env.name).flatMap((c) => c.objects);
     // The intent proof: throws on a violation, before anything is written.

@@ -203,6 +203,11 @@ export function argoCdComponent(facts: () => ArgoCdFacts) {
       values: argoCdValues,
     },
     scoreExceptions: SCORE_EXCEPTIONS,
+    // The Redis password: the chart's `redis-secret-init` Job (a PreSync hook) generates it in the
+    // cluster, so no password is ever rendered into git.
+    runtimeObjects: () => [
+      { kind: 'Secret', namespace: get().namespace, name: 'argocd-redis', why: "the chart's argocd-redis-secret-init PreSync hook Job creates it" },
+    ],
     workloads: () => (Object.keys(PARTS) as Part[]).map((p) => workload(get().namespace, p)),
     flows: (env) => argoCdFlows(get(), env),
     render() {},

@@ -151,7 +151,8 @@ describe('a new platform component: one folder plus one registry entry', () => {
     expect(validate(input)).toEqual({
       problem: {
         path: 'components[6]',
-        message: '"metrics-agent" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd"',
+        message:
+          '"metrics-agent" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd"',
       },
     });
   });
