@@ -13,9 +13,10 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
-import { controlPlaneCidrs, kubernetesServiceIp } from '../lib/cluster';
+import { controlPlaneCidrs, kubernetesServiceIp, POD_IDENTITY_AGENT } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
+import { planSubnets } from '../lib/subnets';
 import type { Endpoint } from './analyze';
 import { type ConnSet, describeConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { type DeclaredFlow, declaredFlows, type IntentResult, KUBE_DNS_PEER } from './intent';
@@ -52,6 +53,16 @@ function outside(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Exc
     const zone = controlPlaneCidrs(env).indexOf(cidr);
     if (zone >= 0)
       return named(`EKS control plane (zone ${zone + 1})`, `control-plane subnet of availability zone ${zone + 1}, cut from network.vpcCidr`, 'control plane');
+    const privateZone = env.infra ? planSubnets(env, env.infra.availabilityZones).findIndex((z) => z.private === cidr) : -1;
+    if (privateZone >= 0) {
+      const n = privateZone + 1;
+      return named(
+        `private subnet (zone ${n})`,
+        `private subnet of availability zone ${n}: nodes, pods, AWS interface endpoints; cut from network.vpcCidr`,
+        'private subnet',
+      );
+    }
+    if (cidr === POD_IDENTITY_AGENT.cidr) return named('EKS Pod Identity agent', 'the link-local address the agent serves on every node', 'Pod Identity agent');
     if (cidr === `${kubernetesServiceIp(net.serviceCidr)}/32`) {
       return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
     }

@@ -43,7 +43,7 @@ export default defineEnvironment({
       },
     },
   },
-  components: ['network-policy', 'tailscale-operator'],
+  components: ['network-policy', 'external-secrets', 'tailscale-operator', 'argo-cd'],
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },

@@ -4,7 +4,7 @@
  * and decrypts with the secrets key only through Secrets Manager.
  */
 import * as aws from '@pulumi/aws';
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/shared/external-secrets';
 import type { Context } from './context';
 import { role } from './iam';
 import type { StoredSecret } from './secrets';

@@ -13,7 +13,7 @@ export const namespaces = {
   name: 'namespaces',
   enabled: 'always',
   // Before everything that lives in these namespaces (see docs/argocd.md, "Ordering").
-  wave: -1,
+  stage: 'foundation',
   render(chart, env) {
     const privileged = privilegedNamespaces(env);
     for (const name of env.namespaces) {

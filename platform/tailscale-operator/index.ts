@@ -3,7 +3,8 @@
  * Twingate.
  *
  * - The upstream `tailscale-operator` chart (rendered by synth, values typed below), its OAuth
- *   client from AWS Secrets Manager through External Secrets, and the CRDs the chart copy lacks.
+ *   client from AWS Secrets Manager through an ExternalSecret against the external-secrets
+ *   component's ClusterSecretStore, and the CRDs the chart copy lacks ({@link TAILSCALE_CRDS}).
  * - The subnet router: a `Connector` advertising exactly the cluster's pod and service CIDRs
  *   (plus the VPC when asked), so tailnet clients reach ClusterIP Services by their cluster
  *   names; the NetworkPolicies still decide what the router may reach.
@@ -22,11 +23,11 @@ import { Connector } from '../../imports/tailscale-connector-tailscale.com';
 import { DnsConfig } from '../../imports/tailscale-dnsconfig-tailscale.com';
 import { ProxyGroup, ProxyGroupSpecKubeApiServerMode, ProxyGroupSpecType } from '../../imports/tailscale-proxygroup-tailscale.com';
 import { apiServerPeers } from '../../lib/cluster';
-import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, type OperatorField, PINNED_IMAGE_PULL_POLICY } from '../../lib/component';
+import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, type OperatorField, PINNED_IMAGE_PULL_POLICY, type UpstreamCrds } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import type { ApiObject as RenderedObject } from '../../lib/output';
 import { accessBindings, impersonatedGroups, type Provider, renderBindings } from '../shared/access-bindings';
-import { awsSecretStore, externalSecret } from '../shared/external-secrets';
+import { externalSecret } from '../shared/external-secrets';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import {
   API_SERVER_PROXY,
@@ -38,13 +39,31 @@ import {
   tailscaleSettings,
   tailscaleWorkloads,
 } from '../tailscale/settings';
-import { renderTailscaleCrds } from './crds';
 
 const CHART_REPO = 'https://pkgs.tailscale.com/helmcharts';
 const CHART_VERSION = '1.102.3';
 /** The release every image of the operator is pinned to (the chart's appVersion). */
 export const TAILSCALE_VERSION = `v${CHART_VERSION}`;
 const RELEASE = 'tailscale-operator';
+
+/**
+ * The `tailscale.com` CRDs at the commit of the chart's release (tag v1.102.3): the chart's
+ * source carries no CRD templates (the published package gets them at packaging time).
+ */
+export const TAILSCALE_CRDS: UpstreamCrds = {
+  name: 'tailscale',
+  baseUrl: 'https://raw.githubusercontent.com/tailscale/tailscale/53a0d659afa51835dd7a9283873cca44261454f8/cmd/k8s-operator/deploy/crds',
+  files: [
+    'tailscale.com_connectors.yaml',
+    'tailscale.com_dnsconfigs.yaml',
+    'tailscale.com_peerrelays.yaml',
+    'tailscale.com_proxyclasses.yaml',
+    'tailscale.com_proxygrouppolicies.yaml',
+    'tailscale.com_proxygroups.yaml',
+    'tailscale.com_recorders.yaml',
+    'tailscale.com_tailnets.yaml',
+  ],
+};
 /** Secret the chart's Deployment mounts (keys `client_id`, `client_secret`); never rendered with values. */
 export const OAUTH_SECRET = 'operator-oauth';
 /** The impersonation ClusterRole the chart renders when `apiServerProxyConfig.allowImpersonation` is on. */
@@ -71,7 +90,7 @@ export const TAILSCALE_PROVIDER: Provider = { prefix: 'tailscale-group', subject
 // Chart values (upstream values.yaml of tailscale-operator 1.102.3, which has no schema; only what we set)
 
 interface TailscaleOperatorValues {
-  /** The chart copy carries no CRD templates; this component delivers them (crds.ts). */
+  /** The chart copy carries no CRD templates; this component delivers them ({@link TAILSCALE_CRDS}). */
   readonly installCRDs: false;
   readonly operatorConfig: {
     /** Tags of the operator's device; owned in the tailnet policy. */
@@ -209,10 +228,12 @@ export const TAILSCALE_OPERATOR_FIELDS: readonly OperatorField[] = [
 
 export const tailscaleOperator = {
   name: 'tailscale-operator',
-  wave: 1,
   settings: tailscaleSettings,
+  // Its OAuth client comes through an ExternalSecret, read from the store external-secrets provides.
+  requires: ['external-secrets'],
   namespace: (env) => resolveTailscale(env).namespace,
   chart: { repository: CHART_REPO, chart: 'tailscale-operator', version: CHART_VERSION, releaseName: RELEASE, values: operatorValues },
+  crds: TAILSCALE_CRDS,
   chartPatches: narrowImpersonation,
   operatorFields: TAILSCALE_OPERATOR_FIELDS,
   workloads: tailscaleWorkloads,
@@ -234,7 +255,6 @@ export const tailscaleOperator = {
     const ts = resolveTailscale(env);
     const ns = ts.namespace;
 
-    awsSecretStore(chart, { name: ts.secrets.store, region: ts.secrets.region, namespaces: [ns] });
     externalSecret(chart, {
       name: OAUTH_SECRET,
       namespace: ns,
@@ -244,8 +264,6 @@ export const tailscaleOperator = {
         client_secret: { path: ts.secrets.oauthClientPath, property: 'client_secret' },
       },
     });
-
-    renderTailscaleCrds(chart);
 
     new Connector(chart, 'subnet-router', {
       metadata: crMetadata(SUBNET_ROUTER, undefined, WAVES.tailscale, labels),

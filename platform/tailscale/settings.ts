@@ -10,11 +10,11 @@ import { z } from 'zod';
 import { contains, formatIpv4, parseCidr, parseIpv4 } from '../../lib/cidr';
 import { maybeSettingsOf, type SettingsBlock, settingsOf, type WorkloadRef } from '../../lib/component';
 import { type Environment, oneLine, type Problem, type Protocol, protocol } from '../../lib/environment';
+import { AWS_SECRET_STORE } from '../shared/external-secrets';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/;
-const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const SECRET_PATH = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 /** A tailnet policy tag: `tag:` then letters, digits and dashes (Tailscale's rule). */
 const TAG = /^tag:[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
@@ -146,13 +146,8 @@ const tailscaleSchema = z.strictObject({
   /** Where the OAuth client comes from (External Secrets, AWS Secrets Manager). */
   secrets: z
     .strictObject({
-      /** ClusterSecretStore this component renders. @default "tailscale-aws-secrets-manager" */
-      store: label.default('tailscale-aws-secrets-manager'),
-      /** @default the environment's region */
-      region: z
-        .string()
-        .refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` })
-        .optional(),
+      /** ClusterSecretStore the ExternalSecret reads. @default "aws-secrets-manager" (the one the external-secrets component renders, for aws.region) */
+      store: label.default(AWS_SECRET_STORE),
       /** JSON secret with `client_id` and `client_secret`. @default "zt-eks/<env>/tailscale/oauth-client" */
       oauthClientPath: z
         .string()
@@ -181,7 +176,6 @@ function resolve(ts: TailscaleConfig, env: Pick<Environment, 'name' | 'cluster' 
     dns: { ...ts.dns, nameserverIp: ts.dns.nameserverIp ?? formatIpv4(services.start + 53) },
     secrets: {
       store: ts.secrets.store,
-      region: ts.secrets.region ?? env.aws.region,
       oauthClientPath: ts.secrets.oauthClientPath ?? `zt-eks/${env.name}/tailscale/oauth-client`,
     },
     // A route advertised twice (a pod CIDR that is the VPC, as with the VPC CNI) is one route.

@@ -176,12 +176,12 @@ const CASES: [string, Mutation, string][] = [
   [
     'an unknown component',
     (e) => e.components.push('twingate-gatway'),
-    'error: environment dev: components[3]: "twingate-gatway" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "tailscale-operator"',
+    'error: environment dev: components[6]: "twingate-gatway" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "tailscale-operator", "argo-cd"',
   ],
   [
     'an unknown chart',
     (e) => (e.charts = { gatway: '1.0.0' }),
-    'error: environment dev: charts["gatway"]: unknown chart (known: "twingate-operator", "gateway", "connector", "tailscale-operator")',
+    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "tailscale-operator", "argo-cd")',
   ],
   // A flow or blocked path is named by its ends: spread lists (whoamiFlows, standardBlocked) hide indices.
   [

@@ -8,18 +8,20 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { fileDigest, readCrdLock } from '../../lib/charts/crds';
 import { main as synth } from '../../lib/cli/synth';
 import { main as validateCli } from '../../lib/cli/validate';
 import { loadEnvironments } from '../../lib/load';
 import { type ApiObject, readTree } from '../../lib/output';
 import { renderEnvironment, synthesize } from '../../lib/synth';
-import type { EnvironmentInput } from '../../platform/registry';
+import { type EnvironmentInput, validate } from '../../platform/registry';
+import { AWS_SECRET_STORE } from '../../platform/shared/external-secrets';
 import { corednsAddonConfiguration, tailnetSplitDns } from '../../platform/tailscale/dns';
 import { KUBERNETES_CAPABILITY, tailnetPolicy } from '../../platform/tailscale/policy';
 import { resolveTailscale } from '../../platform/tailscale/settings';
-import { AUTH_PROXY_CLUSTER_ROLE, EGRESS_PLACEHOLDER, operatorValues, TAILSCALE_VERSION } from '../../platform/tailscale-operator';
-import { TAILSCALE_CRDS_DIR } from '../../platform/tailscale-operator/crds';
-import { KUBECONFORM_SCHEMAS, SHARED, skipWithoutKubeconform, skipWithoutShared } from '../support';
+import { AUTH_PROXY_CLUSTER_ROLE, EGRESS_PLACEHOLDER, operatorValues, TAILSCALE_CRDS, TAILSCALE_VERSION } from '../../platform/tailscale-operator';
+import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../support';
 import { baseInput, mustValidate } from '../support/twingate';
 
 type Obj = ApiObject & {
@@ -43,7 +45,7 @@ function tsInput(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
     breakGlassGroup: 'Platform Admins',
     twingate: undefined,
     tailscale: {},
-    components: ['network-policy', 'tailscale-operator'],
+    components: ['network-policy', 'external-secrets', 'tailscale-operator'],
     ...overrides,
   });
 }
@@ -240,8 +242,10 @@ describe('chart and CRDs', () => {
     ]);
   });
 
-  it('delivers every upstream CRD, server-side applied and never pruned', () => {
-    const crds = objectsOf(tsInput()).filter((o) => o.kind === 'CustomResourceDefinition');
+  it('delivers the pinned upstream CRDs as published, recorded in component.json, synced server-side', () => {
+    const { components } = render(tsInput());
+    const mine = components.find((c) => c.component === 'tailscale-operator')!;
+    const crds = (mine.objects as Obj[]).filter((o) => o.kind === 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata.name)).toEqual([
       'connectors.tailscale.com',
       'dnsconfigs.tailscale.com',
@@ -252,13 +256,35 @@ describe('chart and CRDs', () => {
       'recorders.tailscale.com',
       'tailnets.tailscale.com',
     ]);
-    for (const c of crds) expect(c.metadata.annotations!['argocd.argoproj.io/sync-options']).toBe('Prune=false,ServerSideApply=true');
+    expect(mine.metadata.crds?.names).toEqual(crds.map((c) => c.metadata.name));
+    expect(mine.metadata.syncOptions).toContain('ServerSideApply=true');
+    // Each URL is locked, and each rendered CRD is the upstream file's object, unchanged.
+    const lock = readCrdLock();
+    for (const file of TAILSCALE_CRDS.files) {
+      const entry = lock.crds.find((c) => c.url === `${TAILSCALE_CRDS.baseUrl}/${file}`);
+      expect(entry?.digest, file).toBe(fileDigest(readFileSync(join(process.env.ZT_CRDS_DIR!, TAILSCALE_CRDS.name, file))));
+      const upstream = parse(readFileSync(join(process.env.ZT_CRDS_DIR!, TAILSCALE_CRDS.name, file), 'utf8'));
+      expect(
+        crds.find((c) => c.metadata.name === upstream.metadata.name),
+        file,
+      ).toEqual(upstream);
+    }
   });
 
-  it.skipIf(skipWithoutShared)('the vendored CRDs are the upstream files, byte for byte', () => {
-    const upstream = join(SHARED, 'upstream', 'crds', 'tailscale');
-    expect(readdirSync(TAILSCALE_CRDS_DIR).sort()).toEqual(readdirSync(upstream).sort());
-    for (const f of readdirSync(upstream)) expect(readFileSync(join(TAILSCALE_CRDS_DIR, f)).equals(readFileSync(join(upstream, f))), f).toBe(true);
+  it('reads its OAuth client from the ClusterSecretStore external-secrets provides, which admits its namespace', () => {
+    const { components } = render(tsInput());
+    const stores = components.flatMap((c) => c.objects.filter((o) => o.kind === 'ClusterSecretStore').map((o) => [c.component, o as Obj] as const));
+    expect(stores.map(([component, s]) => [component, s.metadata.name])).toEqual([['external-secrets', AWS_SECRET_STORE]]);
+    expect(stores[0]![1].spec.conditions[0].namespaces).toContain('tailscale');
+    const es = one(objectsOf(tsInput()), 'ExternalSecret', 'operator-oauth');
+    expect(es.metadata.namespace).toBe('tailscale');
+    expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: AWS_SECRET_STORE });
+  });
+
+  it('cannot be enabled without external-secrets, which provides its store', () => {
+    expect(validate(tsInput({ components: ['network-policy', 'tailscale-operator'] }))).toEqual({
+      problem: { path: 'components[1]', message: '"tailscale-operator" needs "external-secrets"' },
+    });
   });
 });
 
@@ -268,7 +294,7 @@ const both = () =>
     namespaces: ['tailscale', 'twingate', 'whoami'],
     twingate: { network: 'acme' },
     tailscale: {},
-    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'tailscale-operator'],
+    components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'tailscale-operator'],
     flows: [
       { from: 'twingate/connector', to: 'whoami/whoami', port: 'http' },
       { from: 'tailscale/subnet-router', to: 'whoami/whoami', port: 'http' },
@@ -304,8 +330,9 @@ describe('pnpm synth with bad tailscale input', () => {
   let dir: string;
   let envDir: string;
   let outDir: string;
+  // synth checks the Argo CD objects each cluster receives too: argo-cd delivers their CRDs.
   const write = (name: string, input: EnvironmentInput) =>
-    writeFileSync(join(envDir, `${name}.mjs`), `export default ${JSON.stringify({ ...input, name })};\n`);
+    writeFileSync(join(envDir, `${name}.mjs`), `export default ${JSON.stringify({ ...input, name, components: [...(input.components ?? []), 'argo-cd'] })};\n`);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tailscale-synth-'));
@@ -333,7 +360,7 @@ describe('pnpm synth with bad tailscale input', () => {
       tsInput({ tailscale: { tagOwners: { ...OWNERS, 'tag:k8s-subnet-router': ['tag:k8s-operator'], 'tag:k8s-api-server': ['group:admins'] } } }),
       'tailscale.apiServer.tags[0]: tag "tag:k8s-api-server" is not owned by the operator (tailscale.tagOwners["tag:k8s-api-server"] lists none of "tag:k8s-operator")',
     ],
-    ['the provider switched on without its settings', tsInput({ tailscale: undefined }), 'components[1]: "tailscale-operator" needs a tailscale block'],
+    ['the provider switched on without its settings', tsInput({ tailscale: undefined }), 'components[2]: "tailscale-operator" needs a tailscale block'],
     [
       'a nameserver IP outside the service CIDR',
       tsInput({ tailscale: { dns: { nameserverIp: '10.30.0.53' } } }),
