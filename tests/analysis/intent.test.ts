@@ -18,6 +18,40 @@ const netpol = (namespace: string, name: string, spec: Record<string, unknown>):
   spec,
 });
 
+/** Argo CD (the argo-cd component, in every environment): the API server and the Git host are external. */
+const ARGO_CD = [
+  ...[
+    'application-controller[StatefulSet]',
+    'applicationset-controller[Deployment]',
+    'server[Deployment]',
+    'redis-secret-init[Job]',
+    'repo-server[Deployment]',
+  ].map((w) => `argocd/argocd-${w} => external`),
+  ...[
+    'application-controller[StatefulSet]',
+    'applicationset-controller[Deployment]',
+    'server[Deployment]',
+    'redis-secret-init[Job]',
+    'repo-server[Deployment]',
+    'redis[Deployment]',
+  ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
+  'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
+  'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
+  'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
+];
+
+/** External Secrets (in every environment): each pod to DNS and out (the API server, AWS), the API server in to its webhook. */
+const EXTERNAL_SECRETS = [
+  ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap((d) => [
+    `${d}[Deployment] => external`,
+    `${d}[Deployment] => kube-system/coredns[Deployment]`,
+  ]),
+  'external => external-secrets/external-secrets-webhook[Deployment]',
+];
+
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
     const envs = await loadEnvironments();
@@ -46,6 +80,8 @@ describe('intent of the committed environments', () => {
             ]),
             'tailscale/nameserver[Pod] => kube-system/coredns[Deployment]',
             'whoami/whoami[Deployment] => kube-system/coredns[Deployment]',
+            ...ARGO_CD,
+            ...EXTERNAL_SECRETS,
           ]),
         );
         continue;
@@ -61,38 +97,14 @@ describe('intent of the committed environments', () => {
           'twingate/twingate-gateway[Deployment] => external',
           'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
           'twingate/twingate-operator[Deployment] => external',
-          // Argo CD (the argo-cd component): the API server and the Git host are external.
-          ...[
-            'application-controller[StatefulSet]',
-            'applicationset-controller[Deployment]',
-            'server[Deployment]',
-            'redis-secret-init[Job]',
-            'repo-server[Deployment]',
-          ].map((w) => `argocd/argocd-${w} => external`),
-          ...[
-            'application-controller[StatefulSet]',
-            'applicationset-controller[Deployment]',
-            'server[Deployment]',
-            'redis-secret-init[Job]',
-            'repo-server[Deployment]',
-            'redis[Deployment]',
-          ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
-          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
-          'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
-          'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
+          ...ARGO_CD,
+          ...EXTERNAL_SECRETS,
           // The prerequisites: each pod to DNS and out (the API server, AWS), the API server in to each webhook.
           ...['cert-manager/cert-manager', 'cert-manager/cert-manager-cainjector', 'cert-manager/cert-manager-webhook'].flatMap((d) => [
             `${d}[Deployment] => external`,
             `${d}[Deployment] => kube-system/coredns[Deployment]`,
           ]),
-          ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap(
-            (d) => [`${d}[Deployment] => external`, `${d}[Deployment] => kube-system/coredns[Deployment]`],
-          ),
           'external => cert-manager/cert-manager-webhook[Deployment]',
-          'external => external-secrets/external-secrets-webhook[Deployment]',
         ]),
       );
     }

@@ -45,10 +45,13 @@ export const realTree = (): Map<string, string> => {
   const tree = readTree(join(REPO_ROOT, 'dist'));
   const envs = new Set([...tree.keys()].filter((p) => p.split('/')[1] === 'twingate-operator').map((p) => p.split('/')[0]!));
   const other = (p: string) => {
-    const [top, file] = p.split('/');
+    const [top, sub, file] = p.split('/');
     if (top !== 'argocd') return top !== undefined && !envs.has(top) && p.includes('/');
-    const m = /^\w+\.argocd\.(.+)-(apps|platform)\.yaml$/.exec(file ?? '');
-    return m !== null && !envs.has(m[1]!);
+    // argocd/<env>/: the environment's child Applications.
+    if (file !== undefined) return !envs.has(sub!);
+    // argocd/<kind>.argocd.<env>[-apps|-platform|-delivery].yaml: its ApplicationSet and projects.
+    const m = /^\w+\.argocd\.(.+?)(-(apps|platform|delivery))?\.yaml$/.exec(sub ?? '');
+    return m !== null && m[1] !== 'root' && m[1] !== 'bootstrap' && !envs.has(m[1]!);
   };
   return new Map([...tree].filter(([p]) => !other(p)).map(([p, c]) => [`dist/${p}`, c]));
 };
