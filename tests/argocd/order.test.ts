@@ -81,18 +81,20 @@ describe('sync waves of the committed child Applications', () => {
     }
   });
 
-  it('are, for staging: foundation first, the operator before what it serves, apps, then the probes', () => {
+  it('are, for staging: foundation first, the prerequisites, the operator before what it serves, apps, then the probes', () => {
     const staging = envs.find((e) => e.name === 'staging')!;
     expect(Object.fromEntries(committedWaves(staging))).toEqual({
       'admission-policies': 0,
       namespaces: 0,
       'network-policy': 1,
       'argo-cd': 2,
-      'twingate-operator': 2,
-      'twingate-access-gateway': 3,
-      'twingate-connector': 3,
-      whoami: 4,
-      'network-probes': 5,
+      'cert-manager': 2,
+      'external-secrets': 2,
+      'twingate-operator': 3,
+      'twingate-access-gateway': 4,
+      'twingate-connector': 4,
+      whoami: 5,
+      'network-probes': 6,
     });
   });
 });

@@ -168,8 +168,8 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const { parents, children } = delivered(fixture, cls);
-    // 8 children per environment (admission-policies and the 4 fixtures included), plus network-probes in staging; one parent each.
-    expect(children.length).toBe(envs.length * 8 + 1);
+    // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in staging; one parent each.
+    expect(children.length).toBe(envs.length * 9 + 1);
     expect(parents.length).toBe(envs.length);
     const apps = [...parents, ...children];
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);
