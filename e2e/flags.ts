@@ -65,6 +65,8 @@ export function apiServerArgs(o: ApiServerOptions): string[] {
     '--endpoint-reconciler-type=none',
     '--service-cluster-ip-range=10.96.0.0/16',
     '--authorization-mode=RBAC',
+    // As EKS: privileged Pods are the admission policies' to refuse, not the API server's.
+    '--allow-privileged=true',
     '--profiling=false',
   ];
 }

@@ -173,8 +173,23 @@ async function runUnit(kubectl: Kubectl, dist: string, crdRoot: string | undefin
   problems.push(...(await applyStep(kubectl, dist, 'CRDs', plan.crds)));
   const crdNames = [...plan.externalCrds, ...plan.crds].map((m) => `crd/${m.object.metadata.name}`);
   if (crdNames.length > 0) {
-    const r = await kubectl.run(['wait', '--for=condition=Established', '--timeout=60s', ...crdNames]);
-    if (r.status !== 0) problems.push(`CRDs not Established: ${r.stderr.trim()}`);
+    // Not `kubectl wait`: it fails instead of waiting while a large CRD (Argo CD's ApplicationSet
+    // is 1.4 MB) has no status.conditions yet.
+    let pending: string[] = crdNames;
+    const deadline = Date.now() + 120_000;
+    while (pending.length > 0 && Date.now() < deadline) {
+      const r = await kubectl.run(['get', ...crdNames, '-o', 'json']);
+      const items =
+        r.status === 0
+          ? (JSON.parse(r.stdout) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items
+          : [];
+      const established = new Set(
+        items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')).map((c) => `crd/${c.metadata.name}`),
+      );
+      pending = crdNames.filter((n) => !established.has(n));
+      if (pending.length > 0) await sleep(1000);
+    }
+    if (pending.length > 0) problems.push(`CRDs not Established after 120 s: ${pending.join(', ')}`);
   }
 
   let probed = 0;

@@ -53,9 +53,11 @@ describe('probesFor', () => {
     const image = (o: ApiObject) => (o.spec as any).template.spec.containers[0].image;
     expect(image(denied!.object)).toMatch(/:latest$/);
     expect(image(admitted!.object)).toMatch(/:1\.2\.3$/);
-    const [privileged, restricted] = PROBES['restricted-workloads']!('p', 'ns');
-    expect((privileged!.object.spec as any).template.spec.containers[0].securityContext.privileged).toBe(true);
-    expect((restricted!.object.spec as any).template.spec.containers[0].securityContext.privileged).toBeUndefined();
+    const [capable, restricted] = PROBES['restricted-workloads']!('p', 'ns');
+    const context = (o: ApiObject) => (o.spec as any).template.spec.containers[0].securityContext;
+    expect(context(capable!.object).capabilities).toBeUndefined();
+    expect(context(restricted!.object).capabilities).toEqual({ drop: ['ALL'] });
+    expect({ ...context(capable!.object), capabilities: { drop: ['ALL'] } }).toEqual(context(restricted!.object));
   });
 });
 
