@@ -29,6 +29,8 @@ build_into() {
   echo "e2e: building $(basename "$dir") (cold: 15-30 min on 2 cores; cached afterwards)" >&2
   local start=$SECONDS
   (cd "$mod" && go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$tmp/bin/" "$@") >&2
+  # Argo CD's main package is .../cmd, so go build names its binary `cmd`.
+  if [ -f "$tmp/bin/cmd" ]; then mv "$tmp/bin/cmd" "$tmp/bin/argocd"; fi
   echo "e2e: built $(basename "$dir") in $((SECONDS - start)) s" >&2
   touch "$tmp/.complete"
   rm -rf "$dir"
@@ -51,8 +53,29 @@ kubernetes)
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl ./cmd/etcd
   echo "$dir/bin"
   ;;
+argocd)
+  # One binary; it acts as the component its file name (or ARGOCD_BINARY_NAME) names.
+  mod="$here/go/argocd"
+  version="$(cd "$mod" && go list -m -f '{{.Version}}' github.com/argoproj/argo-cd/v3)"
+  dir="$cache_root/$(key "$mod" "$version")"
+  build_into "$dir" "$mod" "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${version#v}" github.com/argoproj/argo-cd/v3/cmd
+  echo "$dir/bin"
+  ;;
+kwok)
+  version=v0.8.0
+  dir="$cache_root/kwok-$version-$go_version"
+  if [ ! -f "$dir/.complete" ]; then
+    echo "e2e: building kwok $version" >&2
+    rm -rf "$dir.tmp.$$"
+    GOBIN="$dir.tmp.$$/bin" go install "sigs.k8s.io/kwok/cmd/kwok@$version" >&2
+    touch "$dir.tmp.$$/.complete"
+    rm -rf "$dir"
+    mv "$dir.tmp.$$" "$dir"
+  fi
+  echo "$dir/bin"
+  ;;
 *)
-  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes)" >&2
+  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd or kwok)" >&2
   exit 2
   ;;
 esac

@@ -215,10 +215,10 @@ function binaries(): string {
   return execFileSync('bash', [join(REPO, 'e2e', 'build.sh'), 'kubernetes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-/** The last lines of each log, for a failed run. */
-function printLogs(logDir: string): void {
+/** The last lines of the logs whose names start with one of `prefixes`, for a failed run. */
+function printLogs(logDir: string, prefixes: readonly string[]): void {
   for (const f of existsSync(logDir) ? readdirSync(logDir).sort() : []) {
-    if (!f.endsWith('.log')) continue;
+    if (!f.endsWith('.log') || !prefixes.some((p) => f.startsWith(p))) continue;
     const lines = readFileSync(join(logDir, f), 'utf8').trimEnd().split('\n');
     console.log(`--- ${f} (last ${Math.min(40, lines.length)} of ${lines.length} lines)`);
     console.log(lines.slice(-40).join('\n'));
@@ -323,7 +323,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const failed = results.filter((r) => r.problems.length > 0).length + (fatal ? Math.max(1, plans.length - results.length) : 0);
   const passed = results.length - results.filter((r) => r.problems.length > 0).length;
   if (failed > 0) {
-    printLogs(logDir);
+    // The failed units' processes, and etcd; everything when the run itself broke.
+    const failedUnits = results.filter((r) => r.problems.length > 0).map((r) => r.name);
+    printLogs(logDir, fatal ? [''] : ['etcd', ...failedUnits.flatMap((u) => [`kube-apiserver-${u}.`, `kube-controller-manager-${u}.`])]);
     console.log(`e2e: logs kept in ${logDir}`);
   } else if (!o.keep) {
     rmSync(tmp, { recursive: true, force: true });
