@@ -18,6 +18,7 @@ import { ARGOCD_CONTROLLER_USER } from '../platform/admission-policies';
 import { apiServerArgs, controllerManagerArgs, etcdArgs, nonLoopbackFlags } from './flags';
 import { Kubectl, problemsOf } from './kubectl';
 import { isLoopback, listenersOf } from './listeners';
+import { ISOLATED_ENV, runIsolated } from './netns';
 import { makePki, type Pki, writeKubeconfig } from './pki';
 import { type Manifest, objectCount, readCrdDirectory, readUnit, type UnitPlan, unitNames } from './plan';
 import { judgeProbe, probesFor } from './policies';
@@ -204,6 +205,7 @@ async function runUnit(kubectl: Kubectl, dist: string, crdRoot: string | undefin
       probed += r.probed;
     }
   }
+  problems.push(...(await applyStep(kubectl, dist, 'webhooks and APIServices', plan.lastly)));
   const w = await workloadProblems(kubectl, 60_000);
   problems.push(...w.problems);
   notes.unshift(`${objectCount(plan)} objects in ${plan.components.length} components, ${probed} admission policies probed, ${w.workloads} workloads`);
@@ -255,7 +257,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const library = crdRoot ? readCrdDirectory(crdRoot) : [];
   const plans = (o.env.length > 0 ? all.filter((u) => o.env.includes(u)) : all).map((u) => readUnit(dist, u, library));
 
-  const bin = binaries();
+  // Build (network needed) outside, then run everything else in a loopback-only namespace.
+  const bin = process.env[ISOLATED_ENV];
+  if (!bin) return runIsolated(binaries(), [__filename, ...argv]);
   const tmp = mkdtempSync(join(tmpdir(), 'zt-e2e-'));
   const logDir = join(tmp, 'logs');
   for (const d of [logDir, join(tmp, 'pki'), join(tmp, 'cache')]) mkdirSync(d, { recursive: true });

@@ -6,7 +6,8 @@
  * Order, as a first sync into an empty cluster needs it: every Namespace, then every CRD (the
  * unit's own, then those only an outside directory supplies), then the components by Argo CD
  * sync wave (component.json `wave`) and name, each component's objects by their own sync-wave
- * annotation, then kind (Helm's install order), then file name.
+ * annotation, then kind (Helm's install order), then file name; webhook configurations and
+ * APIServices last of all.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,7 +39,20 @@ export interface UnitPlan {
   readonly externalCrds: readonly Manifest[];
   readonly crds: readonly Manifest[];
   readonly components: readonly ComponentStep[];
+  /**
+   * Webhook configurations and APIServices, applied after everything else: their backends are
+   * Pods that do not run in tier 1, and a webhook registered earlier would refuse the objects it
+   * matches (failurePolicy Fail) while an unavailable APIService breaks discovery.
+   */
+  readonly lastly: readonly Manifest[];
 }
+
+/** Kinds whose backends run in the cluster (see {@link UnitPlan.lastly}). */
+export const LAST_KINDS: ReadonlySet<string> = new Set([
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'apiregistration.k8s.io/APIService',
+]);
 
 /** Kinds in the order Helm installs them; later kinds may refer to earlier ones. Others go last. */
 export const KIND_ORDER: readonly string[] = [
@@ -162,13 +176,10 @@ export function planUnit(input: UnitInput): UnitPlan {
     }
   }
   const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const hoisted = (m: Manifest) => m.object.kind === 'Namespace' || m.object.kind === 'CustomResourceDefinition' || LAST_KINDS.has(groupKind(m.object));
   const components = [...input.components]
     .sort((a, b) => a.wave - b.wave || byName(a, b))
-    .map((c) => ({
-      name: c.name,
-      wave: c.wave,
-      manifests: orderManifests(c.manifests.filter((m) => m.object.kind !== 'Namespace' && m.object.kind !== 'CustomResourceDefinition')),
-    }))
+    .map((c) => ({ name: c.name, wave: c.wave, manifests: orderManifests(c.manifests.filter((m) => !hoisted(m))) }))
     .filter((c) => c.manifests.length > 0);
   return {
     name: input.name,
@@ -177,6 +188,7 @@ export function planUnit(input: UnitInput): UnitPlan {
     externalCrds,
     crds: [...crds].sort(byFile),
     components,
+    lastly: all.filter((m) => LAST_KINDS.has(groupKind(m.object))).sort(byFile),
   };
 }
 
@@ -212,4 +224,9 @@ export function readUnit(dist: string, name: string, crdLibrary: readonly Manife
 
 /** How many objects a plan applies. */
 export const objectCount = (p: UnitPlan): number =>
-  p.bootstrapNamespaces.length + p.namespaces.length + p.externalCrds.length + p.crds.length + p.components.reduce((n, c) => n + c.manifests.length, 0);
+  p.bootstrapNamespaces.length +
+  p.namespaces.length +
+  p.externalCrds.length +
+  p.crds.length +
+  p.components.reduce((n, c) => n + c.manifests.length, 0) +
+  p.lastly.length;

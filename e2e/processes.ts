@@ -71,10 +71,18 @@ export class Supervisor {
   /** Stops one started process: SIGTERM, SIGKILL after the grace period. Resolves once it is gone. */
   async stop(started: Started): Promise<void> {
     if (!this.running.has(started.pid)) return;
-    process.kill(started.pid, 'SIGTERM');
+    try {
+      process.kill(started.pid, 'SIGTERM');
+    } catch {
+      // It exited just now; its exit event is on its way.
+    }
     const gone = await Promise.race([started.exited.then(() => true), sleep(this.graceMs).then(() => false)]);
     if (!gone && this.running.has(started.pid)) {
-      process.kill(started.pid, 'SIGKILL');
+      try {
+        process.kill(started.pid, 'SIGKILL');
+      } catch {
+        // As above.
+      }
       await started.exited;
     }
   }
@@ -100,7 +108,11 @@ export class Supervisor {
    * Returns a function that removes the handlers.
    */
   stopOnExit(onSignal: (signal: NodeJS.Signals) => void = () => {}): () => void {
+    let stopping = false;
+    // Ctrl-C may arrive twice (the terminal's SIGINT, then unshare's SIGTERM to its child): stop once.
     const handler = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
       onSignal(signal);
       this.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     };

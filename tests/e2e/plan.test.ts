@@ -70,6 +70,31 @@ describe('planUnit', () => {
     expect(plan.externalCrds).toEqual([]);
   });
 
+  it('applies webhook configurations and APIServices after every component, whose backends do not run', () => {
+    const hook = (kind: string, name: string) => obj(kind, name, { apiVersion: 'admissionregistration.k8s.io/v1' });
+    const plan = planUnit({
+      name: 'dev',
+      components: [
+        {
+          name: 'a-cert-manager',
+          wave: -5,
+          manifests: [
+            m('dev/a/validating.yaml', hook('ValidatingWebhookConfiguration', 'v')),
+            m('dev/a/mutating.yaml', hook('MutatingWebhookConfiguration', 'm')),
+            m('dev/a/api.yaml', obj('APIService', 'v1.x', { apiVersion: 'apiregistration.k8s.io/v1' })),
+            m('dev/a/deploy.yaml', obj('Deployment', 'webhook')),
+          ],
+        },
+        { name: 'b', wave: 0, manifests: [m('dev/b/issuer.yaml', obj('ClusterIssuer', 'ca', { apiVersion: 'cert-manager.io/v1' }))] },
+      ],
+    });
+    expect(plan.components.map((c) => [c.name, files(c.manifests)])).toEqual([
+      ['a-cert-manager', ['dev/a/deploy.yaml']],
+      ['b', ['dev/b/issuer.yaml']],
+    ]);
+    expect(files(plan.lastly)).toEqual(['dev/a/api.yaml', 'dev/a/mutating.yaml', 'dev/a/validating.yaml']);
+  });
+
   it('takes from the CRD library only kinds the unit uses and does not deliver itself', () => {
     const cert = obj('Certificate', 'tls', { apiVersion: 'cert-manager.io/v1' });
     const own = crd('example.com', 'Foo');
