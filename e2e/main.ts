@@ -239,19 +239,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     program.parse([...argv], { from: 'user' });
   } catch (e) {
-    return (e as { exitCode?: number }).exitCode ?? 2;
+    return (e as { exitCode?: number }).exitCode ?? 1;
   }
   const o = program.opts<Options>();
   const dist = resolve(o.dist);
+  // User errors: one line, exit 1, nothing started (the project's convention).
   if (o.crds && !(existsSync(o.crds) && statSync(o.crds).isDirectory())) {
     console.error(`error: --crds ${o.crds}: not a directory`);
-    return 2;
+    return 1;
+  }
+  if (!(existsSync(dist) && statSync(dist).isDirectory())) {
+    console.error(`error: --dist ${o.dist}: not a directory (run pnpm synth)`);
+    return 1;
   }
   const all = unitNames(dist);
   const unknown = o.env.filter((e) => !all.includes(e));
   if (unknown.length > 0) {
-    console.error(`error: --env ${unknown.join(', ')}: not in ${dist} (have: ${all.join(', ')})`);
-    return 2;
+    console.error(`error: --env ${unknown.join(', ')}: not in ${o.dist} (have: ${all.join(', ')})`);
+    return 1;
   }
   const crdRoot = o.crds ? resolve(o.crds) : undefined;
   const library = crdRoot ? readCrdDirectory(crdRoot) : [];
