@@ -42,7 +42,7 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
     // 14 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment); one child
-    // Application per component (3 environments x 8, admission-policies, argo-cd and 3 fixtures included, plus
+    // Application per component (3 environments x 8: argo-cd, admission-policies and 3 fixtures included, plus
     // network-probes in staging); one generated parent per environment.
     expect(valid).toBe(14 + (3 * 8 + 1) + 3);
     expect(code).toBe(0);

@@ -168,7 +168,7 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const { parents, children } = delivered(fixture, cls);
-    // 9 children per environment (admission-policies, argo-cd and the 4 fixtures included), plus network-probes in staging; one parent each.
+    // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in staging; one parent each.
     expect(children.length).toBe(envs.length * 9 + 1);
     expect(parents.length).toBe(envs.length);
     const apps = [...parents, ...children];

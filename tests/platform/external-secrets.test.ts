@@ -90,15 +90,18 @@ describe('external-secrets', async () => {
     );
   });
 
-  it('provides the ClusterSecretStore every ExternalSecret references: AWS Secrets Manager, no auth block, platform namespaces only, after the chart', () => {
+  it('provides the ClusterSecretStore every ExternalSecret references: AWS Secrets Manager, no auth block, only the namespaces of components requiring it, after the chart', () => {
     for (const env of envs) {
       const objects = rendered.get(env.name)!;
       const stores = objects.filter((o) => o.kind === 'ClusterSecretStore');
       expect(stores.map((s) => [s.component, s.metadata.name])).toEqual([['external-secrets', AWS_SECRET_STORE]]);
       const store = stores[0]!;
       expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: env.aws.region } });
-      expect(store.spec.conditions).toEqual([{ namespaces: [...env.platformNamespaces] }]);
-      expect(env.platformNamespaces).not.toContain('whoami');
+      // Exactly the namespaces of the components that require external-secrets (Twingate's, Tailscale's in lab).
+      const consumers = [maybeTwingate(env)?.namespace, maybeTailscale(env)?.namespace].filter((n) => n !== undefined).sort();
+      expect(consumers, env.name).toEqual(env.name === 'lab' ? ['tailscale'] : ['twingate']);
+      expect(store.spec.conditions).toEqual([{ namespaces: consumers }]);
+      expect(env.namespacesRequiring['external-secrets']).toEqual(consumers);
       expect(store.metadata.annotations).toMatchObject({
         'argocd.argoproj.io/sync-wave': '1',
         'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
@@ -110,9 +113,9 @@ describe('external-secrets', async () => {
         expect(store.spec.conditions[0].namespaces).toContain(es.metadata.namespace);
       }
       // Every consumer's store setting defaults to the provided store.
-      const consumers = [maybeTwingate(env)?.secrets.store, maybeTailscale(env)?.secrets.store].filter((s) => s !== undefined);
-      expect(consumers.length, env.name).toBeGreaterThan(0);
-      for (const s of consumers) expect(s).toBe(AWS_SECRET_STORE);
+      const settings = [maybeTwingate(env)?.secrets.store, maybeTailscale(env)?.secrets.store].filter((s) => s !== undefined);
+      expect(settings.length, env.name).toBeGreaterThan(0);
+      for (const s of settings) expect(s).toBe(AWS_SECRET_STORE);
     }
   });
 
