@@ -16,6 +16,8 @@ import { admissionPoliciesComponent } from './admission-policies';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
+import { spire } from './spire';
+import { spireCrds } from './spire-crds';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
@@ -29,6 +31,8 @@ export const PLATFORM = [
   twingateConnector,
   networkProbes,
   admissionPoliciesComponent,
+  spireCrds,
+  spire,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */
