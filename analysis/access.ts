@@ -12,9 +12,12 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
+import { appRoleName, POD_IDENTITY_AGENT } from '../lib/aws-access';
 import { controlPlaneCidrs, kubernetesServiceIp } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
+import { planSubnets } from '../lib/subnets';
+import { workloadIdentityOf } from '../lib/workload-identity';
 import type { Endpoint } from './analyze';
 import { type ConnSet, describeConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { type DeclaredFlow, declaredFlows, type IntentResult, KUBE_DNS_PEER } from './intent';
@@ -55,6 +58,10 @@ function outside(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Exc
       return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
     }
     if (cidr === net.serviceCidr) return named('Services', 'network.serviceCidr');
+    const nodes = env.infra ? planSubnets(env, env.infra.availabilityZones).findIndex((z) => z.private === cidr) : -1;
+    if (nodes >= 0)
+      return named(`nodes (zone ${nodes + 1})`, `private subnet of availability zone ${nodes + 1} (nodes and pods), cut from network.vpcCidr`, 'nodes');
+    if (cidr === POD_IDENTITY_AGENT.cidr) return named('EKS Pod Identity agent', 'link-local address of the agent on every node');
     if (cidr === net.podCidr) return named('pods', 'network.podCidr');
     if (cidr === '0.0.0.0/0') return named('anywhere', 'every IPv4 address');
   }
@@ -268,6 +275,71 @@ function identity(env: Environment): string[] {
   ];
 }
 
+/**
+ * The identity layer beside the network layer: who each workload is authenticated as (its SPIFFE
+ * ID), which SPIFFE ID may call which over mTLS and the network flow that lets the call through,
+ * and the AWS role each app assumes with exactly its declared actions. Empty (no section) when
+ * the environment declares no workload identity and no AWS access.
+ */
+function workloadIdentity(env: Environment): string[] {
+  const view = workloadIdentityOf(env);
+  const aws = Object.entries(env.apps)
+    .filter(([, a]) => a.aws.length > 0)
+    .sort(([a], [b]) => byText(a, b));
+  if (!view && aws.length === 0) return [];
+  const workloads = [...new Set([...(view?.identities.map((i) => i.app) ?? []), ...aws.map(([n]) => n)])].sort(byText);
+  const role = (app: string) => (env.apps[app]!.aws.length ? `\`${appRoleName(env.name, app)}\`` : 'none');
+  const out = [
+    '## Workload identity',
+    '',
+    view
+      ? `SPIFFE trust domain \`${view.trustDomain}\` (SPIRE). A workload proves who it is with an X.509 SVID for its ServiceAccount; AWS access comes from its own IAM role through EKS Pod Identity, never from the node.`
+      : "No SPIFFE identities (no `spire` block). AWS access comes from each app's own IAM role through EKS Pod Identity, never from the node.",
+    '',
+    '| workload | ServiceAccount | authenticated as (SPIFFE ID) | AWS role (EKS Pod Identity) |',
+    '| --- | --- | --- | --- |',
+    ...workloads.map((app) => {
+      const ns = env.apps[app]!.namespace;
+      const id = view?.identities.find((i) => i.app === app);
+      return `| ${ns}/${app} | ${ns}/${app} | ${id ? `\`${id.spiffeId}\`` : 'none'} | ${role(app)} |`;
+    }),
+  ];
+  if (view) {
+    const flowOf = (client: string, server: string, port: string, containerPort: number) =>
+      env.flows.findIndex((f) => !f.origin && f.from === client && f.to === server && (f.port === port || f.port === containerPort)) + 1;
+    out.push('', '### mTLS: who may call whom, authenticated as whom', '');
+    if (view.mtls.length === 0) out.push('None declared.');
+    else {
+      out.push('| client (SPIFFE ID) | server (SPIFFE ID) | port | network flow | what for |', '| --- | --- | --- | --- | --- |');
+      for (const m of view.mtls) {
+        const n = flowOf(`${m.client.namespace}/${m.client.app}`, `${m.server.namespace}/${m.server.app}`, m.port, m.containerPort);
+        out.push(
+          `| \`${m.client.spiffeId}\` | \`${m.server.spiffeId}\` | TCP ${m.containerPort} (${m.port}) | ${n > 0 ? `[${n}](#flow-${n})` : 'none'} | ${cell(m.description ?? '')} |`,
+        );
+      }
+      out.push(
+        '',
+        'The server accepts exactly these client IDs (`SPIFFE_MTLS_ALLOWED_CLIENTS` in its pods); the network flow lets nothing else reach the port.',
+      );
+    }
+  }
+  if (aws.length) {
+    out.push('', '### AWS access (one role per app, exactly these actions on exactly these resources)', '');
+    out.push('| app | IAM role | actions | resources |', '| --- | --- | --- | --- |');
+    for (const [app, a] of aws) {
+      for (const st of a.aws)
+        out.push(
+          `| ${a.namespace}/${app} | ${role(app)} | ${[...st.actions].sort().join(', ')} | ${[...st.resources]
+            .sort()
+            .map((r) => `\`${r}\``)
+            .join(', ')} |`,
+        );
+    }
+  }
+  out.push('');
+  return out;
+}
+
 /** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
 export function accessFile(env: Environment, proof: IntentResult): RenderedFile {
   const declared = declaredFlows(env);
@@ -307,6 +379,7 @@ export function accessFile(env: Environment, proof: IntentResult): RenderedFile 
     '',
     ...identity(env),
     '',
+    ...workloadIdentity(env),
   ].join('\n');
   return { path: `${env.name}/ACCESS.md`, content };
 }

@@ -58,7 +58,12 @@ export default defineEnvironment({
       port: 443,
       description: 'worker to SQS (HTTPS)',
     },
-    { from: 'services/worker', to: { cidr: '169.254.170.23/32', except: [] }, port: 80, description: "worker fetches its role's credentials (EKS Pod Identity agent)" },
+    {
+      from: 'services/worker',
+      to: { cidr: '169.254.170.23/32', except: [] },
+      port: 80,
+      description: "worker fetches its role's credentials (EKS Pod Identity agent)",
+    },
   ],
   blocked: [
     { from: 'services/worker', to: 'services/api-gateway', reason: 'no policy allows it' },

@@ -4,7 +4,7 @@
  * what this schema guarantees.
  */
 import { z } from 'zod';
-import { checkAwsStatements, POD_IDENTITY_AGENT, awsStatement } from './aws-access';
+import { awsStatement, checkAwsStatements, POD_IDENTITY_AGENT } from './aws-access';
 import { contains, formatIpv4, isCidr, overlaps, parseCidr } from './cidr';
 import type { Component, SettingsBlock, WorkloadRef } from './component';
 import { infraSchema } from './environment-infra';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type SettingsBlock, settingsOf } from '../../lib/component';
-import { oneLine, type Environment } from '../../lib/environment';
+import { type Environment, oneLine } from '../../lib/environment';
 import { type MtlsFlow, spiffeId, TRUST_DOMAIN, WORKLOAD_IDENTITY_KEY, type WorkloadIdentity, type WorkloadIdentityView } from '../../lib/workload-identity';
 
 const show = (v: unknown) => JSON.stringify(v);
@@ -127,7 +127,10 @@ export const spireSettings: SettingsBlock<typeof schema, SpireSettings, typeof W
       };
     }
     if (d.agentNamespace === d.serverNamespace) {
-      yield { path: 'spire.agentNamespace', message: `${show(d.agentNamespace)} is also the server's namespace; the agent's host access must not extend to the server` };
+      yield {
+        path: 'spire.agentNamespace',
+        message: `${show(d.agentNamespace)} is also the server's namespace; the agent's host access must not extend to the server`,
+      };
     }
     const known = Object.entries(env.apps)
       .map(([name, a]) => `${a.namespace}/${name}`)
@@ -142,6 +145,13 @@ export const spireSettings: SettingsBlock<typeof schema, SpireSettings, typeof W
       }
       if (seen.has(ref)) yield { path: `spire.identities[${i}]`, message: `${show(ref)} is declared twice` };
       seen.add(ref);
+    }
+    for (const ref of d.identities) {
+      const app = appOf(env, ref);
+      const clash = app && Object.keys(env.apps[app]!.env).find((v) => v.startsWith('SPIFFE_'));
+      if (clash) {
+        yield { path: `apps.${app}.env.${clash}`, message: 'SPIFFE_* variables of an app with a SPIFFE identity are set by the platform (spire); rename it' };
+      }
     }
     const pairs = new Set<string>();
     for (const [i, m] of d.mtls.entries()) {
