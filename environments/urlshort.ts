@@ -81,8 +81,11 @@ export default defineEnvironment({
   },
   twingate: { network: 'acme' },
   components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'spire-crds', 'spire'],
-  groups: ['Engineering'],
-  access: [{ group: 'Engineering', resources: ['frontend'], kubernetesRole: 'view' }],
+  groups: ['Engineering', 'Platform Admins'],
+  access: [
+    { group: 'Engineering', resources: ['frontend'], kubernetesRole: 'view' },
+    { group: 'Platform Admins', resources: ['frontend', 'api-gateway', 'url-service', 'worker'], kubernetesRole: 'admin' },
+  ],
   infra: {
     owner: 'platform-team',
     availabilityZones: 2,

@@ -11,7 +11,7 @@ import { buildCluster } from './eks';
 import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
 import { buildTwingate, exposeApiEndpoint } from './twingate';
-import { buildExternalSecretsAccess } from './workload-iam';
+import { buildAppAccess, buildExternalSecretsAccess } from './workload-iam';
 
 interface InfraInputs {
   /**
@@ -39,7 +39,7 @@ interface InfraOutputs {
     zones: pulumi.Output<string>[];
     privateSubnetIds: pulumi.Output<string>[];
   };
-  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
+  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string>; apps: Record<string, pulumi.Output<string>> };
   readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
   readonly twingate: {
     network: string;
@@ -83,6 +83,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
   const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
+  const appRoles = buildAppAccess(ctx, cluster);
 
   const ref = (s: { name: string; secret: { arn: pulumi.Output<string> } }): SecretRef => ({ name: s.name, arn: s.secret.arn });
   return {
@@ -97,7 +98,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       zones: net.zones,
       privateSubnetIds: net.privateSubnets.map((s) => s.id),
     },
-    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
+    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn, apps: Object.fromEntries(Object.entries(appRoles).map(([app, r]) => [app, r.arn])) },
     secrets: {
       apiKey: ref(apiKey),
       remoteNetworkId: ref(remoteNetworkId),
