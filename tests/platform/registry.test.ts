@@ -149,7 +149,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
     const input = clone(devInput) as EnvironmentInput & { components: string[] };
     input.components.push('metrics-agent');
     expect(validate(input)).toEqual({
-      problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway"' },
+      problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "spire-crds", "spire"' },
     });
   });
 
@@ -165,6 +165,8 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'twingate-operator:twingate-operator@2.0.0',
       'twingate-access-gateway:gateway@1.0.0',
       'twingate-connector:connector@0.1.35',
+      'spire-crds:spire-crds@0.6.0',
+      'spire:spire@0.30.0',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
@@ -176,6 +178,8 @@ describe('charts the environments render', () => {
     expect(chartsOf(envs).map((c) => `${c.chart}@${c.version} ${c.repository}`)).toEqual([
       'connector@0.1.35 https://twingate.github.io/helm-charts',
       'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
+      'spire-crds@0.6.0 https://spiffe.github.io/helm-charts-hardened',
+      'spire@0.30.0 https://spiffe.github.io/helm-charts-hardened',
       'twingate-operator@2.0.0 oci://ghcr.io/twingate/helmcharts',
     ]);
     const bumped = mustValidate((e) => (e.charts = { gateway: '1.0.1' }));
