@@ -149,7 +149,10 @@ describe('a new platform component: one folder plus one registry entry', () => {
     const input = clone(devInput) as EnvironmentInput & { components: string[] };
     input.components.push('metrics-agent');
     expect(validate(input)).toEqual({
-      problem: { path: 'components[3]', message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "spire-crds", "spire"' },
+      problem: {
+        path: 'components[3]',
+        message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "spire-crds", "spire"',
+      },
     });
   });
 
