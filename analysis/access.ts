@@ -116,7 +116,11 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
     namespaceOf.set(l, w.namespace);
     return l;
   };
-  for (const c of proof.connections) {
+  // Declared flows between ends the platform does not own (the SPIRE agent, in its own namespace,
+  // to its kubelet) are proven too (checkIntent requires every declared flow open): show them.
+  const inScope = new Set(proof.connections);
+  const declaredOutside = proof.analysis.connections.filter((c) => !inScope.has(c) && declared.some((d) => d.flow && d.from(c.src) && d.to(c.dst)));
+  for (const c of [...proof.connections, ...declaredOutside]) {
     let explained = NO_CONNS;
     for (const d of declared) {
       if (!d.from(c.src) || !d.to(c.dst)) continue;
@@ -133,7 +137,8 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
       at.set(d.number, union(at.get(d.number) ?? NO_CONNS, part));
     }
     // The proof allows nothing undeclared; an unexplained connection means a bug, not a change.
-    if (!isEmpty(subtract(c.conns, explained))) throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
+    if (inScope.has(c) && !isEmpty(subtract(c.conns, explained)))
+      throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
   }
   const unseen = new Set(declared.map((d) => d.number).filter((n) => !seen.has(n)));
   return { cells, outside: outsideLabels, namespaceOf, unseen };

@@ -158,7 +158,8 @@ describe('ApplicationSets over fixture trees', () => {
       }
     }
     expect(cases).toBe(48);
-  });
+    // 48 syntheses of every environment (urlshort renders the SPIRE charts): allow for a loaded machine.
+  }, 180_000);
 
   it('render every component, chart ones included, as one plain directory source of this repository', () => {
     const tree = fixtureTree([fixtureOperator]);

@@ -5,6 +5,7 @@ import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
 import { componentsFor } from '../../platform/registry';
+import { spireSettingsOf } from '../../platform/spire';
 import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
 import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
 import { applicationProblems, type ClusterSecret, generateApplications } from '../support/argocd-evaluate';
@@ -101,7 +102,9 @@ describe('environment AppProjects', () => {
       const p = project(fixture, `${env.name}-platform`);
       expect(new Set(p.spec.destinations.map((d: { name: string }) => d.name))).toEqual(new Set([env.cluster.name]));
       expect(p.spec.destinations.every((d: { server?: string }) => d.server === undefined)).toBe(true);
-      expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...env.namespaces, 'twingate-connectors'].sort());
+      // Plus the SPIRE agent's namespace where spire is on (rendered by that component, not owned).
+      const agent = env.components.includes('spire') ? [spireSettingsOf(env).agentNamespace] : [];
+      expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...env.namespaces, 'twingate-connectors', ...agent].sort());
     }
   });
 
@@ -131,8 +134,9 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const apps = argoObjects(fixture, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, fixture, reader(fixture)));
-    // 8 per environment (admission-policies included), plus network-probes in staging.
-    expect(apps.length).toBe(envs.length * 8 + 1);
+    // 8 per environment (admission-policies included), plus network-probes in staging, plus urlshort's
+    // spire-crds, spire and 3 more apps (it has 4; the others 1).
+    expect(apps.length).toBe(envs.length * 8 + 1 + 2 + 3);
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);
   });
 

@@ -98,7 +98,7 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14);
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(18);
       const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod-apps.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
       expect(prod).toContain('revision: release');

@@ -132,8 +132,8 @@ describe('pnpm charts lock / verify', () => {
     expect(again.lines.out[0]).toContain('(0 added, 0 changed, 0 removed)');
 
     const ok = capture();
-    expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1); // the pinned Twingate charts are absent
-    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 3 problem\(s\); 1 charts in .* match /);
+    expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1); // the pinned Twingate and SPIRE charts are absent
+    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 5 problem\(s\); 1 charts in .* match /);
 
     appendFileSync(join(dir, 'tiny-0.1.0', 'values.yaml'), '# edit\n');
     const bad = capture();

@@ -187,7 +187,7 @@ describe('Pod Security: the server restricted, the agent namespace the documente
 
   it('runs the SPIRE server and controller manager in an owned namespace at restricted, and their pods meet it', () => {
     expect(env.namespaces).toContain(s.serverNamespace);
-    expect(ns(s.serverNamespace).metadata.labels!['pod-security.kubernetes.io/enforce']).toBe(POD_SECURITY_LEVEL);
+    expect((ns(s.serverNamespace).metadata.labels as Record<string, string>)['pod-security.kubernetes.io/enforce']).toBe(POD_SECURITY_LEVEL);
     const pods = podSpecs(s.serverNamespace);
     expect(pods.map((p) => p.name)).toEqual(['StatefulSet/spire-server']);
     for (const { spec } of pods) {
@@ -221,11 +221,11 @@ describe('Pod Security: the server restricted, the agent namespace the documente
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',
     });
-    expect(n.metadata.annotations![POD_SECURITY_EXCEPTION_ANNOTATION]).toBe(AGENT_NAMESPACE_REASON);
+    expect((n.metadata.annotations as Record<string, string>)[POD_SECURITY_EXCEPTION_ANNOTATION]).toBe(AGENT_NAMESPACE_REASON);
   });
 
   it('the exception does not spread: it is the only namespace below restricted, and holds only the agent and the CSI driver', () => {
-    const below = of('Namespace').filter((o) => o.metadata.labels!['pod-security.kubernetes.io/enforce'] !== POD_SECURITY_LEVEL);
+    const below = of('Namespace').filter((o) => (o.metadata.labels as Record<string, string>)['pod-security.kubernetes.io/enforce'] !== POD_SECURITY_LEVEL);
     expect(below.map((o) => o.metadata.name)).toEqual([s.agentNamespace]);
     expect(
       podSpecs(s.agentNamespace)
