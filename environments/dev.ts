@@ -20,6 +20,7 @@ export default defineEnvironment({
   breakGlassGroup: 'Platform Admins',
   infra: {
     owner: 'platform-team',
+    bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/zt-eks-bootstrap', twingateGroup: 'Platform Admins' },
     availabilityZones: 2,
     nodes: { instanceTypes: ['t3.large'], min: 1, desired: 2, max: 3, diskGiB: 30 },
     connectors: { ec2: 1, ec2InstanceType: 't3.micro' },

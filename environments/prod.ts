@@ -22,6 +22,7 @@ export default defineEnvironment({
   ],
   infra: {
     owner: 'platform-team',
+    bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/zt-eks-bootstrap', twingateGroup: 'Platform Admins' },
     availabilityZones: 3,
     natPerZone: true,
     nodes: { instanceTypes: ['m7i.xlarge', 'm6i.xlarge'], min: 3, desired: 3, max: 9, diskGiB: 100 },

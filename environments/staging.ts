@@ -24,6 +24,7 @@ export default defineEnvironment({
   ],
   infra: {
     owner: 'platform-team',
+    bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/zt-eks-bootstrap', twingateGroup: 'Platform Admins' },
     availabilityZones: 3,
     nodes: { instanceTypes: ['m7i.large'], min: 2, desired: 2, max: 4 },
     connectors: { ec2: 1, ec2InstanceType: 't3.micro' },

@@ -88,6 +88,7 @@ export default defineEnvironment({
   ],
   infra: {
     owner: 'platform-team',
+    bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/zt-eks-bootstrap', twingateGroup: 'Platform Admins' },
     availabilityZones: 2,
     nodes: { instanceTypes: ['t3.large'], min: 2, desired: 2, max: 3 },
   },

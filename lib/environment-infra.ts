@@ -54,31 +54,58 @@ const connectors = z.strictObject({
   ec2InstanceType: instanceType.default('t3.micro'),
 });
 
-export const infraSchema = z.strictObject({
-  /** Value of the `owner` tag on every AWS resource (a team or a mailbox). */
-  owner: z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 256 && TAG_VALUE.test(s), {
-    error: (i) => `${show(i.input)} is not an owner tag value (letters, digits, spaces and _ . : / = + - @, at most 256)`,
-  }),
-  /** Availability zones the VPC spans, one private and one public subnet each. @default 3 */
-  availabilityZones: count(2, 6).default(3),
-  /** One NAT gateway per availability zone (survives an AZ outage) instead of one in total. @default false */
-  natPerZone: z.boolean().default(false),
-  nodes,
+const bootstrap = z.strictObject({
   /**
-   * Break-glass IAM roles that get cluster-admin through EKS access entries. People normally
-   * reach the cluster through Twingate and the access gateway, not through these. @default []
+   * The IAM role that runs `pnpm bootstrap` (installs Argo CD and the root Application). It gets
+   * an EKS access entry with cluster-admin, because installing Argo CD creates CRDs and binds
+   * ClusterRoles that grant everything (Kubernetes refuses to bind rights the binder lacks).
+   * Assume it only to bootstrap; afterwards Argo CD manages itself with its own ServiceAccount.
    */
-  adminRoleArns: z.array(roleArn).default([]),
+  roleArn,
   /**
-   * EC2 connector hosts. In-cluster chart connectors are not counted here: infra registers one
-   * exactly when `twingate.connectors.mode` is "chart". @default 1 EC2 connector (t3.micro)
+   * The Twingate group (synced from the identity provider, declared in `groups`) whose members
+   * may reach the private API endpoint through the `aws-network` connectors to run the bootstrap.
    */
-  connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro' }),
-  /** Retention of VPC flow logs and EKS control-plane logs, in days. @default 90 */
-  logRetentionDays: z
-    .number()
-    .refine((n) => RETENTION_DAYS.includes(n), { error: (i) => `${show(i.input)} is not one of ${RETENTION_DAYS.join(', ')}` })
-    .default(90),
+  twingateGroup: z.string().refine((s) => s.trim() === s && s.length > 0, { error: (i) => `${show(i.input)} is not a group name` }),
 });
+
+export const infraSchema = z
+  .strictObject({
+    /** Value of the `owner` tag on every AWS resource (a team or a mailbox). */
+    owner: z.string().refine((s) => s.trim() === s && s.length > 0 && s.length <= 256 && TAG_VALUE.test(s), {
+      error: (i) => `${show(i.input)} is not an owner tag value (letters, digits, spaces and _ . : / = + - @, at most 256)`,
+    }),
+    /** Availability zones the VPC spans, one private and one public subnet each. @default 3 */
+    availabilityZones: count(2, 6).default(3),
+    /** One NAT gateway per availability zone (survives an AZ outage) instead of one in total. @default false */
+    natPerZone: z.boolean().default(false),
+    nodes,
+    /**
+     * Break-glass IAM roles that get cluster-admin through EKS access entries. People normally
+     * reach the cluster through Twingate and the access gateway, not through these. @default []
+     */
+    adminRoleArns: z.array(roleArn).default([]),
+    /**
+     * Who installs Argo CD on the new cluster (`pnpm bootstrap`): required in every environment,
+     * since the cluster grants nobody access by default (API authentication mode, no creator admin).
+     */
+    bootstrap,
+    /**
+     * EC2 connector hosts. In-cluster chart connectors are not counted here: infra registers one
+     * exactly when `twingate.connectors.mode` is "chart". @default 1 EC2 connector (t3.micro)
+     */
+    connectors: connectors.default({ ec2: 1, ec2InstanceType: 't3.micro' }),
+    /** Retention of VPC flow logs and EKS control-plane logs, in days. @default 90 */
+    logRetentionDays: z
+      .number()
+      .refine((n) => RETENTION_DAYS.includes(n), { error: (i) => `${show(i.input)} is not one of ${RETENTION_DAYS.join(', ')}` })
+      .default(90),
+  })
+  .superRefine((infra, ctx) => {
+    // EKS holds one access entry per principal.
+    const i = infra.adminRoleArns.indexOf(infra.bootstrap.roleArn);
+    if (i >= 0)
+      ctx.addIssue({ code: 'custom', path: ['bootstrap', 'roleArn'], message: `is also adminRoleArns[${i}]; use a role of its own for the bootstrap` });
+  });
 
 export type InfraSettings = z.output<typeof infraSchema>;

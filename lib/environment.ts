@@ -695,6 +695,9 @@ function* checkIdentity(env: Environment): Generator<Problem> {
   if (rowDup >= 0) yield { path: `access[${rowDup}].group`, message: `group ${show(env.access[rowDup]!.group)} has two access rows; merge them` };
   if (env.breakGlassGroup !== undefined && !groups.has(env.breakGlassGroup))
     yield { path: 'breakGlassGroup', message: `group ${show(env.breakGlassGroup)} is not declared in groups` };
+  const bootstrapGroup = env.infra?.bootstrap.twingateGroup;
+  if (bootstrapGroup !== undefined && !groups.has(bootstrapGroup))
+    yield { path: 'infra.bootstrap.twingateGroup', message: `group ${show(bootstrapGroup)} is not declared in groups` };
   for (const [i, row] of env.access.entries()) {
     if (row.kubernetesRole && row.resources.length === 0) {
       yield {

@@ -3,8 +3,10 @@
  * stack's environment; the tests call it for every environment under Pulumi mocks.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { type ClusterSecret, clusterSecret } from '../../argocd/cluster-secret';
+import type { ArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
-import { secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
 import { buildConnectorHosts } from './connector-hosts';
 import { createContext } from './context';
 import { buildCluster } from './eks';
@@ -19,6 +21,8 @@ interface InfraInputs {
    * mint one, so it comes from encrypted stack configuration; it must be a Pulumi secret.
    */
   readonly operatorApiKey: pulumi.Output<string>;
+  /** `argocd/config.ts`: the namespace and cluster label of the Argo CD cluster Secret. */
+  readonly argo: Pick<ArgoConfig, 'namespace' | 'clusterLabel'>;
 }
 
 interface SecretRef {
@@ -48,6 +52,10 @@ interface InfraOutputs {
     apiEndpointResourceId: pulumi.Output<string>;
   };
   readonly connectorHostIds: pulumi.Output<string>[];
+  /** Who runs `pnpm bootstrap`: the role with an access entry, the Twingate group and the resource through which it reaches the endpoint. */
+  readonly bootstrap: { roleArn: string; twingateGroup: string; twingateResource: pulumi.Output<string> };
+  /** The Argo CD cluster Secret `pnpm bootstrap` applies (argocd/cluster-secret.ts). */
+  readonly argocdClusterSecret: pulumi.Output<ClusterSecret>;
 }
 
 export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs {
@@ -85,6 +93,22 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
   const appRoles = buildAppAccess(ctx, cluster);
 
+  const argocdClusterSecret = pulumi.all([cluster.name, cluster.arn, net.vpc.id, esoRole.arn]).apply(([clusterName, arn, vpcId, externalSecretsRoleArn]) =>
+    clusterSecret(inputs.argo, {
+      environment: env.name,
+      clusterName,
+      // arn:<partition>:eks:<region>:<account>:cluster/<name>
+      accountId: arn.split(':')[4] ?? '',
+      region: env.aws.region,
+      vpcId,
+      externalSecrets: {
+        namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
+        serviceAccount: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
+        roleArn: externalSecretsRoleArn,
+      },
+    }),
+  );
+
   const ref = (s: { name: string; secret: { arn: pulumi.Output<string> } }): SecretRef => ({ name: s.name, arn: s.secret.arn });
   return {
     environment: env.name,
@@ -107,5 +131,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
     },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
     connectorHostIds: hosts.map((h) => h.id),
+    bootstrap: { roleArn: ctx.infra.bootstrap.roleArn, twingateGroup: ctx.infra.bootstrap.twingateGroup, twingateResource: apiEndpoint.name },
+    argocdClusterSecret,
   };
 }

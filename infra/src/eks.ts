@@ -1,7 +1,8 @@
 /**
  * The EKS cluster: private API endpoint only, secrets envelope-encrypted with a customer KMS
- * key, every control-plane log type, API-mode access entries for break-glass admin roles, a
- * managed node group in the private subnets whose nodes require IMDSv2 with a hop limit of 1
+ * key, every control-plane log type, API-mode access entries for the bootstrap role and the
+ * break-glass admin roles, a managed node group in the private subnets whose nodes require
+ * IMDSv2 with a hop limit of 1
  * (pods cannot reach the node's credentials; they get their own through Pod Identity), and
  * the core add-ons with VPC CNI network policy enforcement on.
  */
@@ -79,19 +80,22 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
     { ...opts, dependsOn: [logGroup] },
   );
 
-  for (const [i, principalArn] of infra.adminRoleArns.entries()) {
-    const entry = new aws.eks.AccessEntry(`admin-${i}`, { clusterName: cluster.name, principalArn, type: 'STANDARD', tags: ctx.tags(`admin-${i}`) }, opts);
+  const clusterAdmin = pulumi.interpolate`arn:${ctx.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
+  const accessEntry = (name: string, principalArn: string) => {
+    const entry = new aws.eks.AccessEntry(name, { clusterName: cluster.name, principalArn, type: 'STANDARD', tags: ctx.tags(name) }, opts);
     new aws.eks.AccessPolicyAssociation(
-      `admin-${i}`,
-      {
-        clusterName: cluster.name,
-        principalArn,
-        policyArn: pulumi.interpolate`arn:${ctx.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-        accessScope: { type: 'cluster' },
-      },
+      name,
+      // Cluster scope: a namespace scope cannot create the CRDs, ClusterRoles and bindings below.
+      { clusterName: cluster.name, principalArn, policyArn: clusterAdmin, accessScope: { type: 'cluster' } },
       { ...opts, dependsOn: [entry] },
     );
-  }
+  };
+  for (const [i, principalArn] of infra.adminRoleArns.entries()) accessEntry(`admin-${i}`, principalArn);
+  // The bootstrap role installs Argo CD: CRDs, and ClusterRoles granting `*` bound to Argo CD's
+  // ServiceAccounts. Kubernetes lets nobody bind rights they do not hold, so nothing narrower
+  // than cluster-admin works. Argo CD itself needs no entry: in-cluster it authenticates with
+  // its ServiceAccount token, authorised by the RBAC it installs; entries map IAM principals only.
+  accessEntry('bootstrap', infra.bootstrap.roleArn);
 
   const cniRole = role(ctx, 'vpc-cni', { service: 'pods', description: 'VPC CNI (aws-node) through Pod Identity', managed: ['AmazonEKS_CNI_Policy'] });
   const addon = (name: string, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>

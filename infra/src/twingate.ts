@@ -68,7 +68,8 @@ export function buildTwingate(ctx: Context): TwingateObjects {
 }
 
 /**
- * The groups of the API endpoint: those whose access row grants an admin role, split by where
+ * The groups of the API endpoint: those whose access row grants an admin role, and the
+ * bootstrap group (`infra.bootstrap.twingateGroup`, always from the identity provider), split by where
  * they come from. Only identity-provider groups exist before `pulumi up` (the IdP syncs them);
  * groups the platform creates (`twingate.managedGroups`) appear later, when the in-cluster
  * operator reconciles their TwingateGroup, so infra never depends on them: they reach the
@@ -78,9 +79,13 @@ export function buildTwingate(ctx: Context): TwingateObjects {
 export function apiEndpointGroups(env: Environment): { readonly identityProvider: string[]; readonly managed: string[] } {
   const managedGroups = new Set(maybeTwingate(env)?.managedGroups ?? []);
   const groups = [
-    ...new Set(
-      env.access.filter((row) => [row.kubernetesRole, row.clusterRole].some((r) => r !== undefined && API_ENDPOINT_ROLES.includes(r))).map((row) => row.group),
-    ),
+    ...new Set([
+      ...env.access
+        .filter((row) => [row.kubernetesRole, row.clusterRole].some((r) => r !== undefined && API_ENDPOINT_ROLES.includes(r)))
+        .map((row) => row.group),
+      // Whoever runs `pnpm bootstrap` reaches the endpoint before anything runs in the cluster.
+      ...(env.infra ? [env.infra.bootstrap.twingateGroup] : []),
+    ]),
   ];
   return { identityProvider: groups.filter((g) => !managedGroups.has(g)), managed: groups.filter((g) => managedGroups.has(g)) };
 }
@@ -104,7 +109,8 @@ export function identityProviderGroupId(envName: string, name: string, found: re
 /**
  * The private API endpoint as a Twingate resource in `aws-network`, HTTPS only, for the
  * identity-provider groups whose access row grants an admin role (break-glass `kubectl` with
- * IAM credentials; everyone else goes through the access gateway the charts render). Nothing
+ * IAM credentials; everyone else goes through the access gateway the charts render) and the
+ * bootstrap group (`pnpm bootstrap` with the bootstrap role). Nothing
  * here waits for an object the cluster creates, so the first `pulumi up` works on a tenant
  * that has only the IdP's groups.
  */

@@ -1,12 +1,16 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as twingate from '@twingate/pulumi-twingate';
 import { describe, expect, it } from 'vitest';
+import { CLUSTER_SECRET_TYPE } from '../../argocd/cluster-secret';
 import { loadEnvironment } from '../../lib/load';
-import { secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
+import { argoObjects, reader, realTree } from '../../tests/support/argocd';
+import { generateApplications } from '../../tests/support/argocd-evaluate';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
-import { type Built, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, typeToken } from './harness';
+import { argoConfig, type Built, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, typeToken } from './harness';
 
 /**
  * Resource types AWS does not tag (associations, attachments, inline policies, secret
@@ -111,12 +115,67 @@ export function buildSuite(built: readonly Built[]): void {
 
     it('fails with one line when an environment has no infra or twingate block', async () => {
       const env = await loadEnvironment('dev');
-      expect(() => buildInfra({ ...env, infra: undefined }, { operatorApiKey: pulumi.secret('x') })).toThrow(
-        /^environment dev: infra: is required to build the cloud \(owner, nodes, \.\.\.; see lib\/environment-infra\.ts\)$/,
-      );
-      expect(() => buildInfra({ ...env, settings: { ...env.settings, twingate: undefined } }, { operatorApiKey: pulumi.secret('x') })).toThrow(
-        /^environment dev: twingate: is required to build the cloud \(the Twingate network of the connectors\)$/,
-      );
+      expect(() =>
+        buildInfra({ ...env, infra: undefined }, { operatorApiKey: pulumi.secret('x'), argo: { namespace: 'argocd', clusterLabel: 'env' } }),
+      ).toThrow(/^environment dev: infra: is required to build the cloud \(owner, nodes, \.\.\.; see lib\/environment-infra\.ts\)$/);
+      expect(() =>
+        buildInfra(
+          { ...env, settings: { ...env.settings, twingate: undefined } },
+          { operatorApiKey: pulumi.secret('x'), argo: { namespace: 'argocd', clusterLabel: 'env' } },
+        ),
+      ).toThrow(/^environment dev: twingate: is required to build the cloud \(the Twingate network of the connectors\)$/);
+    });
+  });
+
+  describe('Argo CD cluster Secret output', () => {
+    it('names the in-cluster server after the EKS cluster, labelled and annotated with what infra created, with no credential', async () => {
+      const argo = await argoConfig();
+      for (const b of built) {
+        const secret = b.outputs.argocdClusterSecret;
+        expect(secret.metadata.name).toBe(b.one(aws.eks.Cluster, 'cluster').inputs.name);
+        expect(secret.metadata.namespace).toBe(argo.namespace);
+        expect(secret.metadata.labels).toEqual({ ...CLUSTER_SECRET_TYPE, [argo.clusterLabel]: b.env.name });
+        expect(secret.metadata.annotations).toEqual({
+          aws_account_id: '123456789012',
+          aws_cluster_name: b.env.cluster.name,
+          aws_region: b.env.aws.region,
+          aws_vpc_id: 'vpc-id',
+          external_secrets_iam_role_arn: b.outputs.roles.externalSecrets,
+          external_secrets_namespace: EXTERNAL_SECRETS_SERVICE_ACCOUNT.namespace,
+          external_secrets_service_account: EXTERNAL_SECRETS_SERVICE_ACCOUNT.name,
+        });
+        expect(secret.stringData).toEqual({
+          config: '{"tlsClientConfig":{"insecure":false}}',
+          name: b.env.cluster.name,
+          server: 'https://kubernetes.default.svc',
+        });
+        expect(secret.data).toBeUndefined();
+        expect(b.outputs.bootstrap).toEqual({ ...b.env.infra!.bootstrap, twingateResource: `${b.env.name} EKS API (${b.env.cluster.name})` });
+        expect(b.outputs.bootstrap.twingateResource).toBe(b.one(twingate.TwingateResource, 'api-endpoint').inputs.name);
+      }
+    });
+
+    it("is what the environment's ApplicationSets in dist/argocd select: every generated Application targets it by name", async () => {
+      const tree = realTree();
+      const appsets = argoObjects(tree, 'ApplicationSet');
+      for (const b of built) {
+        const s = b.outputs.argocdClusterSecret;
+        const cluster = { name: s.stringData.name, server: s.stringData.server, labels: s.metadata.labels };
+        const mine = appsets.filter((a) => generateApplications(a, [cluster], tree, reader(tree)).length > 0);
+        // Selected by exactly this environment's ApplicationSets, and only by them.
+        expect(
+          mine.map((a) => a.metadata.name).every((n) => n.startsWith(`${b.env.name}-`)),
+          b.env.name,
+        ).toBe(true);
+        expect(mine.length, b.env.name).toBeGreaterThan(0);
+        const apps = mine.flatMap((a) => generateApplications(a, [cluster], tree, reader(tree)));
+        // By name (the Secret's), or an object Argo CD keeps in its own cluster, by the in-cluster server.
+        for (const app of apps) expect([s.stringData.name, s.stringData.server]).toContain(app.spec.destination.name ?? app.spec.destination.server);
+        expect(apps.some((app) => app.spec.destination.name === b.env.cluster.name)).toBe(true);
+        // The same Secret without the environment label is not selected at all.
+        const unlabelled = { ...cluster, labels: { ...CLUSTER_SECRET_TYPE } };
+        expect(appsets.flatMap((a) => generateApplications(a, [unlabelled], tree, reader(tree)))).toEqual([]);
+      }
     });
   });
 }

@@ -40,16 +40,27 @@ export function eksSuite(built: readonly Built[]): void {
       }
     });
 
-    it('grants cluster-admin through access entries to exactly the environment admin roles', () => {
+    it('grants cluster-admin through access entries to exactly the bootstrap role and the admin roles, in every environment', () => {
       for (const b of built) {
-        const entries = b.of(aws.eks.AccessEntry).map((e) => e.inputs.principalArn);
-        expect(entries).toEqual(b.env.infra!.adminRoleArns);
-        for (const a of b.of(aws.eks.AccessPolicyAssociation)) {
+        const entries = b.of(aws.eks.AccessEntry).map((e) => [e.name, e.inputs.principalArn, e.inputs.type]);
+        expect(entries, b.env.name).toEqual([
+          ...b.env.infra!.adminRoleArns.map((arn, i) => [`admin-${i}`, arn, 'STANDARD']),
+          ['bootstrap', b.env.infra!.bootstrap.roleArn, 'STANDARD'],
+        ]);
+        const associations = b.of(aws.eks.AccessPolicyAssociation);
+        expect(
+          associations.map((a) => [a.name, a.inputs.principalArn]),
+          b.env.name,
+        ).toEqual(entries.map(([name, arn]) => [name, arn]));
+        for (const a of associations) {
+          expect(a.inputs.clusterName).toBe(b.env.cluster.name);
           expect(a.inputs.policyArn).toBe('arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy');
           expect(a.inputs.accessScope).toEqual({ type: 'cluster' });
         }
       }
-      expect(built.find((b) => b.env.name === 'prod')!.of(aws.eks.AccessEntry)).toHaveLength(1);
+      // dev and staging have no break-glass role: the bootstrap entry is their only one.
+      const count = Object.fromEntries(built.map((b) => [b.env.name, b.of(aws.eks.AccessEntry).length]));
+      expect(count).toEqual({ dev: 1, prod: 2, staging: 1, urlshort: 1 });
     });
 
     it('turns on network policy enforcement in the VPC CNI add-on, which gets its AWS role through Pod Identity', () => {

@@ -44,17 +44,22 @@ describe('pulumi up on a tenant with no group the cluster creates (first run)', 
     expect(b.one(twingate.TwingateResource, 'api-endpoint').inputs.accessGroups).toEqual([{ groupId: 'group-Platform Admins' }]);
   });
 
-  it('an empty tenant: an environment whose admin groups are all created in-cluster looks nothing up and builds', async () => {
+  it('a tenant holding only the bootstrap group from the IdP: every admin group created in-cluster, only the bootstrap group is looked up', async () => {
+    // The bootstrap group must exist before anything runs in the cluster (settings refuse to
+    // create it), so the emptiest tenant a cluster can be bootstrapped from holds exactly it.
     tenantGroups.clear();
+    tenantGroups.add('Platform Bootstrap');
     const input: EnvironmentInput = {
       ...prodInput,
       name: 'empty',
+      groups: [...prodInput.groups!, 'Platform Bootstrap'],
       twingate: { ...prodInput.twingate!, managedGroups: ['Engineering', 'Platform Admins', 'SRE On-Call'] },
+      infra: { ...prodInput.infra!, bootstrap: { ...prodInput.infra!.bootstrap, twingateGroup: 'Platform Bootstrap' } },
     };
     groupLookups.length = 0;
     const b = await build(env(input));
-    expect(groupLookups).toEqual([]);
-    expect(b.one(twingate.TwingateResource, 'api-endpoint').inputs.accessGroups).toEqual([]);
+    expect(groupLookups).toEqual(['Platform Bootstrap']);
+    expect(b.one(twingate.TwingateResource, 'api-endpoint').inputs.accessGroups).toEqual([{ groupId: 'group-Platform Bootstrap' }]);
   });
 
   it('an identity-provider group missing from the tenant is a one-line user error naming the group, not a crash', () => {

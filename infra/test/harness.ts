@@ -7,6 +7,7 @@
 
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll } from 'vitest';
+import { loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
@@ -71,8 +72,15 @@ export interface Built {
   one(type: ResourceType, name: string): Recorded;
 }
 
+let argo: ReturnType<typeof loadArgoConfig> | undefined;
+/** argocd/config.ts, as the entry point loads it (once per test file). */
+export function argoConfig(): ReturnType<typeof loadArgoConfig> {
+  argo ??= loadEnvironments().then((envs) => loadArgoConfig(envs.map((e) => e.name)));
+  return argo;
+}
+
 export async function build(env: Environment): Promise<Built> {
-  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY) });
+  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY), argo: await argoConfig() });
   const secretOutputs: string[] = [];
   const resolved = await resolveDeep(outputs, '', secretOutputs);
   await settle();

@@ -53,15 +53,20 @@ export function twingateSuite(built: readonly Built[]): void {
       });
     });
 
-    it('publishes the private API endpoint on aws-network, HTTPS only, to the identity-provider groups with an admin role', () => {
+    it('publishes the private API endpoint on aws-network, HTTPS only, to the identity-provider groups with an admin role and the bootstrap group', () => {
       for (const b of built) {
         const r = b.one(twingate.TwingateResource, 'api-endpoint').inputs;
         expect(r.remoteNetworkId).toBe('aws-network-id');
         expect(r.address).toBe('0123456789ABCDEF.gr7.mock-region.eks.amazonaws.com');
         expect(r.protocols).toEqual({ allowIcmp: false, tcp: { policy: 'RESTRICTED', ports: ['443'] }, udp: { policy: 'DENY_ALL' } });
-        const admins = b.env.access
-          .filter((a) => a.kubernetesRole && API_ENDPOINT_ROLES.includes(a.kubernetesRole) && !resolveTwingate(b.env).managedGroups.includes(a.group))
-          .map((a) => `group-${a.group}`);
+        const admins = [
+          ...new Set([
+            ...b.env.access
+              .filter((a) => a.kubernetesRole && API_ENDPOINT_ROLES.includes(a.kubernetesRole) && !resolveTwingate(b.env).managedGroups.includes(a.group))
+              .map((a) => a.group),
+            b.env.infra!.bootstrap.twingateGroup,
+          ]),
+        ].map((g) => `group-${g}`);
         expect(admins.length).toBeGreaterThan(0);
         expect(r.accessGroups.map((g: { groupId: string }) => g.groupId)).toEqual(admins);
       }

@@ -61,10 +61,14 @@ export async function releaseProblems(root: string): Promise<string[]> {
 
   for (const env of envs) {
     const file = ['ts', 'mts', 'js', 'mjs'].map((ext) => join(root, 'environments', `${env.name}.${ext}`)).find((f) => existsSync(f))!;
-    for (const [i, arn] of (env.infra?.adminRoleArns ?? []).entries()) {
-      const account = arn.split(':')[4] ?? '';
+    const roles = [
+      ...(env.infra?.adminRoleArns ?? []).map((arn, i) => [`infra.adminRoleArns[${i}]`, arn]),
+      ...(env.infra ? [['infra.bootstrap.roleArn', env.infra.bootstrap.roleArn]] : []),
+    ];
+    for (const [field, arn] of roles) {
+      const account = arn!.split(':')[4] ?? '';
       if (DOCUMENTATION_ACCOUNTS.includes(account)) {
-        problems.push(`${show(file)}: infra.adminRoleArns[${i}]: account ${account} is an AWS documentation account; use a role of your own account`);
+        problems.push(`${show(file)}: ${field}: account ${account} is an AWS documentation account; use a role of your own account`);
       }
     }
     // The resources apps declare AWS access to (their roles would grant access to someone else's account).

@@ -346,6 +346,11 @@ function* checkTwingate(env: Environment): Generator<Problem> {
       yield { path, message: `${show(g)} is a gateway identity, not a Twingate group; it cannot be created` };
     else if (g === env.breakGlassGroup)
       yield { path, message: `${show(g)} is the break-glass group; it must come from the identity provider, not from objects the cluster creates` };
+    else if (g === env.infra?.bootstrap.twingateGroup)
+      yield {
+        path,
+        message: `${show(g)} is the bootstrap group (infra.bootstrap.twingateGroup); it must come from the identity provider, since it reaches the cluster before the operator runs`,
+      };
     else if (tg.managedGroups.indexOf(g) !== i) yield { path, message: `group ${show(g)} is listed twice` };
   }
   const slugs = new Map<string, string>();

@@ -35,6 +35,7 @@ function environmentDir(): string {
   e.flows.push({ from: 'twingate/connector', to: 'whoami/multi', port: 'ch' }, { from: 'twingate/connector', to: 'whoami/multi', port: 'y' });
   e.groups = GROUPS;
   delete e.breakGlassGroup;
+  e.infra.bootstrap.twingateGroup = GROUPS[0];
   e.access = GROUPS.map((group, i) => ({ group, resources: i % 2 ? ['multi'] : ['whoami', 'multi'], ...(i % 3 ? {} : { kubernetesRole: 'view' }) }));
   const dir = tempDir('zt-envs-');
   writeFileSync(join(dir, 'locale.ts'), `export default ${JSON.stringify(e)};\n`);

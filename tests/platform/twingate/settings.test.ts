@@ -131,6 +131,19 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     /gateway identity/,
   ],
   [
+    'managed bootstrap group',
+    baseInput({
+      infra: {
+        owner: 'a',
+        nodes: { instanceTypes: ['m7i.large'] },
+        bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/bootstrap', twingateGroup: 'Engineering' },
+      },
+      twingate: { network: 'acme', managedGroups: ['Engineering'] },
+    }),
+    'twingate.managedGroups[0]',
+    /^"Engineering" is the bootstrap group \(infra\.bootstrap\.twingateGroup\); it must come from the identity provider, since it reaches the cluster before the operator runs$/,
+  ],
+  [
     'managed break-glass group',
     baseInput({
       access: [{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view', clusterRole: 'cluster-admin' }],
