@@ -198,7 +198,6 @@ function renderAgentNamespace(chart: Chart, env: Environment) {
   });
   // The agent's egress, one policy per flow of this component that leaves the agent namespace
   // (the network-policy component only writes policies in namespaces the platform owns).
-  const server = spireWorkloads(env)[0]!;
   for (const f of env.flows.filter((x) => x.origin === spire.name && x.source.kind === 'workload' && x.source.workload.namespace === ns)) {
     const to =
       f.destination.kind === 'workload'
@@ -206,7 +205,7 @@ function renderAgentNamespace(chart: Chart, env: Environment) {
         : f.destination.kind === 'cidr'
           ? { ipBlock: { cidr: f.destination.cidr } }
           : { namespaceSelector: nsSelector(f.destination.namespace) };
-    const target = f.destination.kind === 'workload' ? (f.destination.workload === server ? 'server' : f.destination.workload.name) : 'kubelet';
+    const target = f.destination.kind === 'workload' ? f.destination.workload.name : 'kubelet';
     const suffix = f.destination.kind === 'cidr' ? `-${f.destination.cidr.replace(/[./]/g, '-')}` : '';
     const name = `allow-egress-agent-to-${target}-${f.ports.protocol.toLowerCase()}-${f.ports.port}${suffix}`;
     new k8s.KubeNetworkPolicy(chart, `agent-${name}`, {
