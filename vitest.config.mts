@@ -6,6 +6,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // (`$SHARED/upstream/charts`), unless ZT_CHARTS_DIR already names a charts directory.
 const shared = process.env.SHARED ?? [join(import.meta.dirname, '..', 'shared'), join(import.meta.dirname, '..', '..', 'shared')].find((d) => existsSync(d));
 const charts = process.env.ZT_CHARTS_DIR ?? (shared ? join(shared, 'upstream', 'charts') : undefined);
+// Upstream CRD files components deliver (`crds`): `$SHARED/upstream/crds`, unless ZT_CRDS_DIR names a directory.
+const crds = process.env.ZT_CRDS_DIR ?? (shared ? join(shared, 'upstream', 'crds') : undefined);
 
 const INCLUDE = ['tests/**/*.test.ts', 'infra/test/**/*.test.ts'];
 
@@ -32,7 +34,7 @@ export default defineConfig({
     // Synth-heavy suites share two cores; a generous timeout avoids flakes, not slowness.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    env: charts ? { ZT_CHARTS_DIR: charts } : {},
+    env: { ...(charts ? { ZT_CHARTS_DIR: charts } : {}), ...(crds ? { ZT_CRDS_DIR: crds } : {}) },
     setupFiles: ['tests/support/setup.ts'],
     // Many suites wait on child processes (synth, helm, kubeconform, git): more workers than the
     // two cores keep the CPU busy while they wait.

@@ -12,8 +12,8 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
-import { appRoleName, POD_IDENTITY_AGENT } from '../lib/aws-access';
-import { controlPlaneCidrs, kubernetesServiceIp } from '../lib/cluster';
+import { appRoleName } from '../lib/aws-access';
+import { controlPlaneCidrs, kubernetesServiceIp, POD_IDENTITY_AGENT } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import { planSubnets } from '../lib/subnets';
@@ -54,14 +54,20 @@ function outside(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Exc
     const zone = controlPlaneCidrs(env).indexOf(cidr);
     if (zone >= 0)
       return named(`EKS control plane (zone ${zone + 1})`, `control-plane subnet of availability zone ${zone + 1}, cut from network.vpcCidr`, 'control plane');
+    const privateZone = env.infra ? planSubnets(env, env.infra.availabilityZones).findIndex((z) => z.private === cidr) : -1;
+    if (privateZone >= 0) {
+      const n = privateZone + 1;
+      return named(
+        `private subnet (zone ${n})`,
+        `private subnet of availability zone ${n}: nodes, pods, AWS interface endpoints; cut from network.vpcCidr`,
+        'private subnet',
+      );
+    }
+    if (cidr === POD_IDENTITY_AGENT.cidr) return named('EKS Pod Identity agent', 'the link-local address the agent serves on every node', 'Pod Identity agent');
     if (cidr === `${kubernetesServiceIp(net.serviceCidr)}/32`) {
       return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
     }
     if (cidr === net.serviceCidr) return named('Services', 'network.serviceCidr');
-    const nodes = env.infra ? planSubnets(env, env.infra.availabilityZones).findIndex((z) => z.private === cidr) : -1;
-    if (nodes >= 0)
-      return named(`nodes (zone ${nodes + 1})`, `private subnet of availability zone ${nodes + 1} (nodes and pods), cut from network.vpcCidr`, 'nodes');
-    if (cidr === POD_IDENTITY_AGENT.cidr) return named('EKS Pod Identity agent', 'link-local address of the agent on every node');
     if (cidr === net.podCidr) return named('pods', 'network.podCidr');
     if (cidr === '0.0.0.0/0') return named('anywhere', 'every IPv4 address');
   }

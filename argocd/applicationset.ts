@@ -1,108 +1,149 @@
 /**
- * Two ApplicationSets per environment, one per AppProject: (Argo CD clusters labelled
- * `<clusterLabel>=<env>`) x (component directories), one Application per pair.
- * - `<env>-platform`: exactly the directories of the environment's platform components, each
- *   path listed (synth knows them from the registry), project `<env>-platform`;
- * - `<env>-apps`: every other `dist/<env>/*\/component.json` (the glob, minus the platform
- *   paths), project `<env>-apps`, which refuses RBAC, NetworkPolicies, CRDs, webhooks and
- *   Namespaces. A new directory lands in the restricted project unless this file names it.
- * Adding an app is adding its directory; onboarding a cluster is labelling its cluster Secret.
+ * App of apps, per environment:
+ * - one ApplicationSet `<env>` with a cluster generator (Argo CD cluster Secrets labelled
+ *   `<clusterLabel>=<env>`, which infra writes) generates ONE parent Application per cluster,
+ *   named after the cluster, in project `<env>-delivery`, syncing `dist/argocd/<env>/`;
+ * - that directory holds one child Application per component (`dist/<env>/<component>/`), each
+ *   with its sync wave derived from the dependencies (argocd/order.ts), its project
+ *   (`<env>-platform` or `<env>-apps`, decided by the registry, never by the directory), the
+ *   environment's cluster by name as destination, automated sync with prune and self-heal, and
+ *   the resources finalizer.
  *
- * The project is hard-coded per ApplicationSet (a templated project would let whoever writes
- * component.json pick a more privileged one), and which set picks a directory up depends on
- * its path only, never on component.json. What varies between components (sync options,
- * ignored fields) comes from component.json through `templatePatch`, since lists and objects
- * cannot be templated as strings.
+ * The parent is a plain Application syncing plain Application objects, so Argo CD honours the
+ * waves: a wave starts once the previous wave's Applications are Healthy (the Application
+ * health check the argo-cd component puts in argocd-cm), and pruning or a cascade deletion
+ * runs the waves in reverse, each finished before the next. See docs/argocd.md.
  */
 import type { Chart } from 'cdk8s';
+import { Application } from '../imports/argocd-application-argoproj.io';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { COMMON_LABELS } from '../lib/component';
 import type { Environment } from '../lib/environment';
-import { type ComponentKind, METADATA_FILE, projectName, VALUES_FILE } from './component-metadata';
-import { type ArgoConfig, revisionFor } from './settings';
+import type { ApiObject } from '../lib/output';
+import { type ComponentKind, type ComponentMetadata, METADATA_FILE, projectName, VALUES_FILE } from './component-metadata';
+import type { Ordered } from './order';
+import { ARGOCD_DIR, type ArgoConfig, clusterSecretName, revisionFor } from './settings';
 
-/** Retry policy shared by every generated Application: rides out "namespace/CRD not there yet". */
+/** Retry policy of every Application: rides out transient API errors, never an ordering gap (waves order the install). */
 export const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } } as const;
 
-/** Label carrying the component name on generated Applications. */
-const COMPONENT_LABEL = 'zt-eks-gitops/component';
+/** Label carrying the component name on child Applications. */
+export const COMPONENT_LABEL = 'zt-eks-gitops/component';
+export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Deleting an Application with it deletes its objects first (foreground cascade). */
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
-/** Git files generator path of an environment's component metadata. */
-const metadataGlob = (env: string) => `dist/${env}/*/${METADATA_FILE}`;
-const metadataPath = (env: string, component: string) => `dist/${env}/${component}/${METADATA_FILE}`;
+/** The AppProject of an environment's parent Applications: only Application objects, only in Argo CD's namespace. */
+export const deliveryProject = (env: Pick<Environment, 'name'>) => `${env.name}-delivery`;
 
-/** The git files of each kind: platform directories by name; apps by glob, platform directories excluded. */
-function metadataFiles(env: string, kind: ComponentKind, platform: readonly string[]): { path: string; exclude?: boolean }[] {
-  const named = [...platform].sort().map((c) => metadataPath(env, c));
-  return kind === 'platform' ? named.map((path) => ({ path })) : [{ path: metadataGlob(env) }, ...named.map((path) => ({ path, exclude: true }))];
+/** Where an environment's child Applications live in the repository. */
+export const childrenDir = (env: string) => `${ARGOCD_DIR}/${env}`;
+
+/** Name of a component's Application: cluster, then component (both DNS labels). */
+export const childName = (env: Pick<Environment, 'cluster'>, component: string) => `${clusterSecretName(env)}-${component}`;
+
+/** What a child Application needs about one rendered component. */
+export interface ChildInput {
+  readonly metadata: ComponentMetadata;
+  readonly objects: readonly ApiObject[];
+  readonly kind: ComponentKind;
+  readonly order: Ordered;
 }
-
-/** Name of an Application: cluster, then component, both normalised to RFC 1123 by Argo CD. */
-const APP_NAME = '{{ .nameNormalized }}-{{ .path.basenameNormalized }}';
 
 /**
- * The Go template applied as a patch to each Application: one plain directory source of this
- * repository (charts were rendered into it by synth). JSON-quoted values (`toJson`) keep YAML
- * from reinterpreting strings; lists and objects come from component.json.
+ * Whether deleting the component would remove Argo CD's own ground: it installs Argo CD (it
+ * renders the Application CRD: the argo-cd component) or renders Argo CD's Namespace (the
+ * namespaces component). Such a child keeps its objects when deleted (no resources finalizer)
+ * and is left in place by a cascade deletion of the parent (`Delete=false`), so tearing an
+ * environment down never deletes the controller doing the teardown halfway through.
  */
-function templatePatch(config: ArgoConfig, env: string): string {
-  const repo = JSON.stringify(config.repoURL);
-  const rev = JSON.stringify(revisionFor(config, env));
-  return [
-    'spec:',
-    '  source:',
-    `    repoURL: ${repo}`,
-    `    targetRevision: ${rev}`,
-    '    path: "{{ .path.path }}"',
-    '    directory:',
-    `      exclude: "{${METADATA_FILE},${VALUES_FILE}}"`,
-    '  syncPolicy:',
-    '    syncOptions: {{ toJson .component.syncOptions }}',
-    '  ignoreDifferences: {{ toJson .component.ignoreDifferences }}',
-    '',
-  ].join('\n');
+export function keepsArgoCd(config: ArgoConfig, c: Pick<ChildInput, 'objects'>): boolean {
+  return c.objects.some(
+    (o) =>
+      (o.kind === 'CustomResourceDefinition' && o.metadata.name === APPLICATION_CRD) ||
+      (o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === config.namespace),
+  );
 }
 
-/** The environment's two ApplicationSets; `platform` names its platform components' directories. */
-export function addApplicationSets(chart: Chart, config: ArgoConfig, env: Environment, platform: readonly string[]): void {
-  for (const kind of ['platform', 'apps'] as const) addApplicationSet(chart, config, env, kind, platform);
+/** The CRD whose presence marks a component as Argo CD itself. */
+const APPLICATION_CRD = 'applications.argoproj.io';
+
+/** The child Applications of one environment: `dist/argocd/<env>/application.<ns>.<cluster>-<component>.yaml`. */
+export function addChildApplications(chart: Chart, config: ArgoConfig, env: Environment, children: readonly ChildInput[]): void {
+  for (const c of children) {
+    const m = c.metadata;
+    const keep = keepsArgoCd(config, c);
+    new Application(chart, `child-${env.name}-${m.name}`, {
+      metadata: {
+        name: childName(env, m.name),
+        namespace: config.namespace,
+        labels: { ...COMMON_LABELS, [config.clusterLabel]: env.name, [COMPONENT_LABEL]: m.name },
+        annotations: { [SYNC_WAVE]: String(c.order.wave), ...(keep ? { [SYNC_OPTIONS]: 'Delete=false' } : {}) },
+        ...(keep ? {} : { finalizers: [RESOURCES_FINALIZER] }),
+      },
+      spec: {
+        project: projectName(env, c.kind),
+        source: {
+          repoUrl: config.repoURL,
+          targetRevision: revisionFor(config, env.name),
+          path: `dist/${env.name}/${m.name}`,
+          directory: { exclude: `{${METADATA_FILE},${VALUES_FILE}}` },
+        },
+        destination: { name: clusterSecretName(env), namespace: m.namespace },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          retry: { limit: RETRY.limit, backoff: { ...RETRY.backoff } },
+          syncOptions: [...m.syncOptions],
+        },
+        ...(m.ignoreDifferences.length > 0
+          ? { ignoreDifferences: m.ignoreDifferences.map((d) => ({ group: d.group, kind: d.kind, jqPathExpressions: [...d.jqPathExpressions] })) }
+          : {}),
+      },
+    });
+  }
 }
 
-function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environment, kind: ComponentKind, platform: readonly string[]): void {
-  new ApplicationSet(chart, `applicationset-${env.name}-${kind}`, {
-    metadata: { name: `${env.name}-${kind}`, namespace: config.namespace, labels: { ...COMMON_LABELS } },
+/**
+ * The environment's ApplicationSet: one parent Application per labelled cluster. The project
+ * is hard-coded (never templated), the destination is the cluster by name (Argo CD runs in
+ * every cluster, GitOps Bridge style, so that is where the child Applications belong), and the
+ * parent has no PruneLast: pruning must run the waves in reverse, not all at the end.
+ */
+export function addApplicationSet(chart: Chart, config: ArgoConfig, env: Environment): void {
+  new ApplicationSet(chart, `applicationset-${env.name}`, {
+    metadata: { name: env.name, namespace: config.namespace, labels: { ...COMMON_LABELS } },
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [
-        {
-          matrix: {
-            generators: [
-              { clusters: { selector: { matchLabels: { [config.clusterLabel]: env.name } } } },
-              { git: { repoUrl: config.repoURL, revision: revisionFor(config, env.name), files: metadataFiles(env.name, kind, platform) } },
-            ],
-          },
-        },
-      ],
-      // On-call may switch automation off on one Application during an incident without the
+      generators: [{ clusters: { selector: { matchLabels: { [config.clusterLabel]: env.name } } } }],
+      // On-call may switch automation off on the parent during an incident without the
       // controller switching it back; the git value applies again once they remove their edit.
       ignoreApplicationDifferences: [{ jsonPointers: ['/spec/syncPolicy/automated'] }],
       template: {
         metadata: {
-          name: APP_NAME,
-          labels: { ...COMMON_LABELS, [config.clusterLabel]: env.name, [COMPONENT_LABEL]: '{{ .path.basenameNormalized }}' },
-          annotations: { 'argocd.argoproj.io/sync-wave': '{{ .component.wave }}' },
+          name: '{{ .nameNormalized }}',
+          labels: { ...COMMON_LABELS, [config.clusterLabel]: env.name },
+          finalizers: [RESOURCES_FINALIZER],
         },
         spec: {
-          project: projectName(env, kind),
-          destination: { name: '{{ .name }}', namespace: '{{ .component.namespace }}' },
+          project: deliveryProject(env),
+          source: {
+            repoUrl: config.repoURL,
+            targetRevision: revisionFor(config, env.name),
+            path: `dist/${childrenDir(env.name)}`,
+            directory: { recurse: false },
+          },
+          destination: { name: '{{ .name }}', namespace: config.namespace },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
             retry: { limit: RETRY.limit, backoff: { ...RETRY.backoff } },
+            // Likewise for one child: the parent leaves a hand-paused child's automation alone.
+            syncOptions: ['RespectIgnoreDifferences=true'],
           },
+          ignoreDifferences: [{ group: 'argoproj.io', kind: 'Application', jsonPointers: ['/spec/syncPolicy/automated'] }],
         },
       },
-      templatePatch: templatePatch(config, env.name),
     },
   });
 }

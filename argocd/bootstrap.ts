@@ -1,7 +1,8 @@
 /**
  * Bootstrap: the `bootstrap` AppProject and the root Application (app of ApplicationSets) that
- * syncs `dist/argocd/` into Argo CD's own namespace on the management cluster. Applied once by
- * hand; from then on the root manages itself, the projects and the ApplicationSets from git.
+ * syncs `dist/argocd/` (not its per-environment subdirectories, which the parent Applications
+ * sync) into Argo CD's own namespace. Applied once by the bootstrap; from then on the root
+ * manages itself, the projects and the ApplicationSets from git.
  */
 import type { Chart } from 'cdk8s';
 import { Application } from '../imports/argocd-application-argoproj.io';

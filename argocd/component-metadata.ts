@@ -1,6 +1,6 @@
 /**
  * Per-component Argo CD metadata, rendered by synth beside the manifests:
- * `dist/<env>/<component>/component.json` (read by the ApplicationSet's git files generator) and,
+ * `dist/<env>/<component>/component.json` (what its child Application is built from, for reviewers and tools) and,
  * for components that install an upstream chart, `values.yaml` (the values synth rendered the
  * chart with, for review; Argo CD skips it). Everything an Application needs that a folder name cannot carry is here, so
  * the ApplicationSet template stays generic and no list of components exists anywhere.
@@ -51,8 +51,6 @@ export interface ComponentMetadata {
   readonly project: string;
   /** Destination namespace of the Application. */
   readonly namespace: string;
-  /** Argo CD sync wave (recorded on the Application; see docs/argocd.md for what it orders). */
-  readonly wave: number;
   readonly syncOptions: readonly string[];
   readonly ignoreDifferences: readonly IgnoreDifference[];
   /**
@@ -67,6 +65,11 @@ export interface ComponentMetadata {
     /** What the chart's output in this directory was rendered from (synth reuses it while it matches; see lib/synth.ts). */
     readonly renderedFrom?: string;
   } | null;
+  /**
+   * Upstream CRDs delivered beside the chart (the component's `crds`): their names and what they
+   * were read from (the locked digests of their files); synth reuses them while it matches.
+   */
+  readonly crds?: { readonly names: readonly string[]; readonly renderedFrom: string };
 }
 
 /** Platform components (the registry) or apps (the environment's `apps`): each kind has its own AppProject and ApplicationSet. */
@@ -113,6 +116,7 @@ export function componentMetadata(
   objects: readonly ApiObject[],
   operatorFields: readonly OperatorField[] = [],
   renderedFrom?: string,
+  crds?: ComponentMetadata['crds'],
 ): ComponentMetadata {
   const chart = component.chart;
   const owned = component.namespace?.(env);
@@ -150,7 +154,6 @@ export function componentMetadata(
     environment: env.name,
     project: projectName(env, componentKind(env, component.name)),
     namespace,
-    wave: component.wave ?? 0,
     syncOptions,
     ignoreDifferences,
     chart: chart
@@ -162,6 +165,7 @@ export function componentMetadata(
           ...(renderedFrom ? { renderedFrom } : {}),
         }
       : null,
+    ...(crds ? { crds } : {}),
   };
 }
 

@@ -86,6 +86,20 @@ export const ARGOCD_DIR = 'argocd';
  * in error messages.
  */
 export function validateArgoConfig(input: unknown, envNames: readonly string[], source = 'argocd/config.ts'): ArgoConfig {
+  const config = parseArgoConfig(input, source);
+  for (const name of Object.keys(config.environments)) {
+    if (!envNames.includes(name)) {
+      throw new UserError(`${source}: environments[${show(name)}]: no environment named ${show(name)} (known: ${envNames.join(', ')})`);
+    }
+  }
+  if (envNames.includes(ARGOCD_DIR)) {
+    throw new UserError(`environment ${show(ARGOCD_DIR)}: name: is reserved for dist/${ARGOCD_DIR}/ (the Argo CD objects)`);
+  }
+  return config;
+}
+
+/** The configuration's own fields checked (not against the environments); one-line UserError naming `source`. */
+export function parseArgoConfig(input: unknown, source = 'argocd/config.ts'): ArgoConfig {
   const parsed = argoConfigSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -98,15 +112,25 @@ export function validateArgoConfig(input: unknown, envNames: readonly string[], 
           : issue.message;
     throw new UserError(`${source}: ${path ? `${path}: ` : ''}${message}`);
   }
-  for (const name of Object.keys(parsed.data.environments)) {
-    if (!envNames.includes(name)) {
-      throw new UserError(`${source}: environments[${show(name)}]: no environment named ${show(name)} (known: ${envNames.join(', ')})`);
-    }
-  }
-  if (envNames.includes(ARGOCD_DIR)) {
-    throw new UserError(`environment ${show(ARGOCD_DIR)}: name: is reserved for dist/${ARGOCD_DIR}/ (the Argo CD objects)`);
-  }
   return parsed.data;
+}
+
+/** Where Argo CD's repo-server reaches the repository: host and TCP port (https 443, ssh 22, unless the URL names one). */
+export function gitHost(repoURL: string): { host: string; port: number; scheme: 'https' | 'ssh' } {
+  const scp = /^[A-Za-z0-9_.-]+@([A-Za-z0-9.-]+):/.exec(repoURL);
+  if (scp) return { host: scp[1]!, port: 22, scheme: 'ssh' };
+  const url = new URL(repoURL);
+  const scheme = url.protocol === 'ssh:' ? 'ssh' : 'https';
+  return { host: url.hostname, port: url.port ? Number(url.port) : scheme === 'ssh' ? 22 : 443, scheme };
+}
+
+/**
+ * The name of an environment's Argo CD cluster Secret, which the Applications' destinations and
+ * the AppProjects name: the EKS cluster's name (`cluster.name`, unique across environments).
+ * Infra writes the Secret under this name (GitOps Bridge), labelled `<clusterLabel>=<env>`.
+ */
+export function clusterSecretName(env: { readonly cluster: { readonly name: string } }): string {
+  return env.cluster.name;
 }
 
 /** The revision an environment syncs from. */

@@ -11,7 +11,7 @@ export default defineEnvironment({
   flows: whoamiFlows,
   blocked: standardBlocked,
   twingate: { network: 'acme' },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'edit' },

@@ -13,7 +13,7 @@ export default defineEnvironment({
   // Engineering and Platform Admins come from the identity provider (the default); the on-call
   // rotation has no IdP counterpart, so this environment creates it as "prod: SRE On-Call".
   twingate: { network: 'acme', connectors: { mode: 'operator', replicas: 2 }, gateway: { replicas: 2 }, managedGroups: ['SRE On-Call'] },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
   groups: ['Engineering', 'Platform Admins', 'SRE On-Call'],
   access: [
     { group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' },

@@ -13,7 +13,7 @@ export default defineEnvironment({
   // The connector Helm chart (rendered by the twingate-connector component), tokens from Secrets
   // Manager; dev and prod let the operator run their connectors.
   twingate: { network: 'acme', connectors: { mode: 'chart' } },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
   // Live probes (docs/probes.md): after each sync, one Job per source workload tries its flows
   // and blocked paths; 1.1.1.1 (which answers on 443) stands for the internet.
   probes: { enabled: true, addresses: { '0.0.0.0/0': '1.1.1.1' } },

@@ -80,7 +80,7 @@ export default defineEnvironment({
     mtls: [{ client: 'services/api-gateway', server: 'services/url-service', port: 'mtls', description: 'url-service accepts only the API gateway' }],
   },
   twingate: { network: 'acme' },
-  components: ['network-policy', 'twingate-operator', 'twingate-access-gateway', 'spire-crds', 'spire'],
+  components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd', 'spire-crds', 'spire'],
   groups: ['Engineering', 'Platform Admins'],
   access: [
     { group: 'Engineering', resources: ['frontend'], kubernetesRole: 'view' },

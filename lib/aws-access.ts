@@ -42,9 +42,6 @@ export const AWS_ACTIONS: Readonly<Record<string, { readonly service: string; re
 /** `arn:<partition>:<service>:<region>:<account>:<resource>`; S3 ARNs have neither region nor account. */
 const ARN = /^arn:(aws|aws-us-gov|aws-cn):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$/;
 
-/** Where the EKS Pod Identity agent serves credentials on every node (link-local, IPv4). */
-export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as const;
-
 /** One statement an app declares: these actions on these ARNs. */
 export const awsStatement = z.strictObject({
   /** Actions from {@link AWS_ACTIONS}, e.g. `sqs:SendMessage`. */

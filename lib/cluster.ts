@@ -32,3 +32,29 @@ export function apiServerPeers(env: Pick<Environment, 'name' | 'network' | 'infr
 export function controlPlaneCidrs(env: Pick<Environment, 'name' | 'network' | 'infra'>): string[] {
   return env.infra ? planSubnets(env, env.infra.availabilityZones).map((z) => z.controlPlane) : [];
 }
+
+/**
+ * Where the API server's own requests come from (admission webhooks, aggregated APIs): the
+ * control plane's network interfaces, so the control-plane subnets; the VPC without an `infra`
+ * block. The `kubernetes` Service IP is a destination only, never a source.
+ */
+export function apiServerSources(env: Pick<Environment, 'name' | 'network' | 'infra'>): { cidr: string; except: string[] }[] {
+  const cidrs = controlPlaneCidrs(env);
+  return (cidrs.length ? cidrs : [env.network.vpcCidr]).map((cidr) => ({ cidr, except: [] }));
+}
+
+/**
+ * The EKS Pod Identity agent: a host-network DaemonSet on every node that serves pods their
+ * AWS credentials at this link-local address, over HTTP on port 80 (the SDKs read
+ * `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/v1/credentials`).
+ */
+export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as const;
+
+/**
+ * Where pods reach AWS APIs (Secrets Manager, STS): the VPC's interface endpoints, which infra
+ * places in the private subnets with private DNS; without an `infra` block, the VPC.
+ */
+export function awsEndpointPeers(env: Pick<Environment, 'name' | 'network' | 'infra'>): { cidr: string; except: string[] }[] {
+  if (!env.infra) return [{ cidr: env.network.vpcCidr, except: [] }];
+  return planSubnets(env, env.infra.availabilityZones).map((z) => ({ cidr: z.private, except: [] }));
+}

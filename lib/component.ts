@@ -13,6 +13,7 @@ import type { Chart } from 'cdk8s';
 import type { z } from 'zod';
 import type { Environment, FlowInput, Problem, Protocol } from './environment';
 import type { ApiObject } from './output';
+import type { RuntimeObject } from './references';
 
 /** Labels stamped on every object the platform renders. */
 export const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'zt-eks-gitops' } as const;
@@ -22,6 +23,10 @@ export interface GroupKind {
   readonly group: string;
   readonly kind: string;
 }
+
+/** Stages of an environment's install order, first to last; `apps` is the stage of the environment's apps (no component declares it). */
+export const STAGES = ['foundation', 'platform', 'apps', 'verification'] as const;
+export type Stage = Exclude<(typeof STAGES)[number], 'apps'>;
 
 /** A workload flows can name: apps, plus the pods of enabled platform components. */
 export interface WorkloadRef {
@@ -66,6 +71,22 @@ export interface ChartSpec<V extends object = object> {
   readonly releaseName: string;
   /** Typed values; never a secret value (reference existing Secrets instead). */
   values(env: Environment): V;
+}
+
+/**
+ * Upstream CRD files a component delivers because its chart does not ship them (some publishers
+ * add CRDs to the chart only when packaging it: External Secrets, Tailscale). Each file is
+ * pinned by URL and by its sha256 in crds.lock.json; `pnpm charts pull` fetches them, synth reads
+ * them offline from the CRDs directory (`$ZT_CRDS_DIR`, else `.charts/crds/`) and writes them
+ * into the component's directory of dist/ (docs/charts.md, "Upstream CRDs").
+ */
+export interface UpstreamCrds {
+  /** The bundle's folder in a CRDs directory (`<dir>/<name>/<file>`); a DNS label. */
+  readonly name: string;
+  /** Where the files are published, at an immutable ref (a commit), without a trailing `/`. */
+  readonly baseUrl: string;
+  /** File names under `baseUrl`, also their names in the folder. */
+  readonly files: readonly string[];
 }
 
 /** An upstream chart resolved for one environment (the version pinned there, the values for it). */
@@ -157,6 +178,8 @@ export interface Component {
   namespace?(env: Environment): string;
   /** The upstream chart this component installs. */
   readonly chart?: ChartSpec;
+  /** Upstream CRDs its chart lacks, delivered in its directory of dist/ ({@link UpstreamCrds}). */
+  readonly crds?: UpstreamCrds;
   /**
    * Edits the objects its chart rendered, for what the chart's values cannot set (e.g. the
    * rules of a ClusterRole the chart always renders). Returns the objects to write; throws
@@ -164,10 +187,13 @@ export interface Component {
    */
   chartPatches?(objects: readonly ApiObject[], env: Environment): ApiObject[];
   /**
-   * Ordering intent between components on a fresh cluster, lower first: rendered into
-   * component.json and onto the Application as its sync wave. @default 0
+   * Where the component sits in the order Argo CD installs an environment; its sync wave is
+   * derived from this and `requires` (docs/argocd.md, "Ordering"): every component of a stage
+   * implicitly requires every enabled component of the stages before it, in the order
+   * `foundation` (namespaces, default deny), `platform`, the environment's apps, `verification`
+   * (checks that need everything else running). @default "platform"
    */
-  readonly wave?: number;
+  readonly stage?: Stage;
   /**
    * When the component is rendered without being listed in the environment's `components`:
    * `always` (e.g. namespaces), or a predicate over the environment (a fact stated elsewhere in
@@ -195,6 +221,13 @@ export interface Component {
    * the matching objects; `pnpm guard` fails on any finding left. @default []
    */
   readonly scoreExceptions?: readonly ScoreException[] | ((env: Environment) => readonly ScoreException[]);
+  /**
+   * Objects its chart or operator creates at run time, so they are not in dist/, that rendered
+   * objects refer to (e.g. a Secret a chart's hook Job writes), each with why. The reference
+   * check (lib/references.ts, docs/references.md) counts them as delivered; nothing else is
+   * assumed. @default []
+   */
+  runtimeObjects?(env: Environment): readonly RuntimeObject[];
 }
 
 /** The resolved settings block of a component's environment; a missing block is a programming error. */

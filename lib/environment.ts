@@ -4,8 +4,9 @@
  * what this schema guarantees.
  */
 import { z } from 'zod';
-import { awsStatement, checkAwsStatements, POD_IDENTITY_AGENT } from './aws-access';
+import { awsStatement, checkAwsStatements } from './aws-access';
 import { contains, formatIpv4, isCidr, overlaps, parseCidr } from './cidr';
+import { POD_IDENTITY_AGENT } from './cluster';
 import type { Component, SettingsBlock, WorkloadRef } from './component';
 import { infraSchema } from './environment-infra';
 import { checkMtlsFlows } from './workload-identity';
@@ -240,7 +241,10 @@ const baseShape = {
     podCidr: cidr,
     serviceCidr: cidr,
   }),
-  /** Namespaces the platform owns: each gets Pod Security "restricted" and default deny. */
+  /**
+   * Namespaces the platform owns: each gets Pod Security "restricted" and default deny. The
+   * namespaces of enabled platform components join them without being listed.
+   */
   namespaces: z.array(dnsLabel).min(1),
   apps: z.record(appName, app).default({}),
   /** Allowed connections; rendered as NetworkPolicy allows. Nothing else is allowed. */
@@ -284,7 +288,15 @@ export interface ResolvedFlow extends Flow {
 }
 
 /** A validated environment, with defaults filled in and references resolved. */
-export interface Environment extends Omit<Parsed, 'charts' | 'flows' | 'components'> {
+export interface Environment extends Omit<Parsed, 'charts' | 'flows' | 'components' | 'namespaces'> {
+  /**
+   * Namespaces the platform owns: the declared ones, then the namespaces of enabled platform
+   * components not declared (sorted). Each gets its Namespace with Pod Security labels, default
+   * deny and the admission policies.
+   */
+  readonly namespaces: readonly string[];
+  /** Namespaces of the enabled platform components (those with a `namespace`), sorted: the access table grants at most `view` there. */
+  readonly platformNamespaces: readonly string[];
   /** Every chart of the registry with its pinned version (defaults merged). */
   readonly charts: Readonly<Record<string, string>>;
   /** Enabled platform components, listed or enabled by another fact of the environment, in registry order. */
@@ -366,7 +378,7 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
   const parsed = environmentSchema(catalogue).safeParse(input, { reportInput: true });
   if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
   const data = parsed.data as Parsed & Record<string, unknown>;
-  const base: Environment = { ...data, flows: [], components: [], charts: {}, workloads: [], settings: {} };
+  const base: Environment = { ...data, flows: [], components: [], charts: {}, workloads: [], settings: {}, platformNamespaces: [] };
 
   for (const name of Object.keys(data.apps)) {
     // An app is a component of its own: it would share the platform component's dist/ directory.
@@ -409,7 +421,8 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
 
   const [general] = checkShape(env);
   if (general) return { problem: general };
-  const [platformAccess] = checkPlatformAccess(env, platformNamespaces(env, components));
+  const platform = platformNamespaces(env, components);
+  const [platformAccess] = checkPlatformAccess(env, platform);
   if (platformAccess) return { problem: platformAccess };
   // A component's settings are checked before the flows that may name its pods.
   for (const block of settingsBlocks(catalogue)) {
@@ -417,6 +430,11 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
     const problem = [...(block.check?.(env) ?? [])][0];
     if (problem) return { problem };
   }
+  const reserved = platform.find(isSystemNamespace);
+  // A component installing into a system namespace is a bug in the component: the platform never owns those.
+  if (reserved) throw new Error(`internal: a platform component installs into system namespace ${reserved}`);
+  // Owned from here on (after the blocks' checks, which may require a namespace to be declared): the components' namespaces join the declared ones (Namespace objects, default deny, admission policies).
+  env = { ...env, namespaces: [...env.namespaces, ...platform.filter((n) => !env.namespaces.includes(n))], platformNamespaces: platform };
   const declared = [...checkReferences(env, data.flows)];
   if (declared[0]) return { problem: declared[0] };
   const flows: ResolvedFlow[] = data.flows.map((f) => resolveFlow(env, f));
@@ -437,6 +455,8 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
     if (!f.origin) return { problem: { path: `flows[${dup}]`, message: 'duplicates an earlier flow' } };
     // The second copy is the component's (they come after the declared flows): name the declared one.
     const declaredAt = data.flows.findIndex((d) => key(d) === key(f));
+    // Two equal flows of components (not one the environment declares) are a bug in a component.
+    if (declaredAt < 0) throw new Error(`internal: component ${f.origin} declares the flow ${describeFlow(f)} twice (or another component does)`);
     return { problem: { path: `flows[${declaredAt}]`, message: `duplicates a flow of component ${f.origin}; remove it` } };
   }
   const tooLong = [...checkFlowNames(env, flows.slice(0, data.flows.length))][0];
@@ -587,10 +607,13 @@ function* checkNetwork(env: Environment): Generator<Problem> {
   }
 }
 
+/** Namespaces Kubernetes itself owns. */
+const isSystemNamespace = (n: string) => n === 'kube-system' || n === 'kube-public' || n === 'default' || n.startsWith('kube-');
+
 function* checkNamespaces(env: Environment): Generator<Problem> {
   const dup = duplicate(env.namespaces, (n) => n);
   if (dup >= 0) yield { path: `namespaces[${dup}]`, message: `${show(env.namespaces[dup])} is declared twice` };
-  const reserved = env.namespaces.findIndex((n) => n === 'kube-system' || n === 'kube-public' || n === 'default' || n.startsWith('kube-'));
+  const reserved = env.namespaces.findIndex(isSystemNamespace);
   if (reserved >= 0)
     yield { path: `namespaces[${reserved}]`, message: `${show(env.namespaces[reserved])} is a Kubernetes system namespace; the platform cannot own it` };
   const declared = new Set(env.namespaces);

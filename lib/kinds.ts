@@ -45,7 +45,7 @@ export function clusterScopedCustomKinds(objects: readonly ApiObject[]): Set<str
 }
 
 /** Whether an object is cluster-scoped, given the cluster-scoped custom kinds known. */
-function isClusterScoped(o: Pick<ApiObject, 'apiVersion' | 'kind'>, customClusterKinds: ReadonlySet<string> = new Set()): boolean {
+export function isClusterScoped(o: Pick<ApiObject, 'apiVersion' | 'kind'>, customClusterKinds: ReadonlySet<string> = new Set()): boolean {
   const key = `${groupOf(o.apiVersion)}/${o.kind}`;
   return BUILT_IN_CLUSTER_SCOPED.has(key) || customClusterKinds.has(key);
 }

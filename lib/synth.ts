@@ -11,16 +11,18 @@ import { accessFile } from '../analysis/access';
 import { checkIntent } from '../analysis/intent';
 import { type ComponentMetadata, componentMetadata, METADATA_FILE, metadataFiles, VALUES_FILE } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
-import { ARGOCD_DIR, type ArgoConfig } from '../argocd/settings';
+import type { ArgoConfig } from '../argocd/settings';
 import { componentsFor, PLATFORM } from '../platform/registry';
+import { type CrdLock, crdsRenderedFrom, DEFAULT_CRD_LOCK_FILE, defaultCrdsDir, readCrdLock, readCrds } from './charts/crds';
 import { DEFAULT_LOCK_FILE, findEntry, type Lock, readLock } from './charts/lock';
 import { chartFolderName, DEFAULT_CHARTS_DIR } from './charts/source';
 import { HELM_VERSION, renderCacheKey, renderChart } from './charts/template';
-import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException } from './component';
+import { type Component, type HelmSource, SCORE_IGNORE_ANNOTATION, SCORE_REASON_ANNOTATION, type ScoreException, type Stage } from './component';
 import type { Environment } from './environment';
 import { UserError } from './errors';
 import { clusterScopedCustomKinds, withNamespace } from './kinds';
 import { type ApiObject, fileNameFor, objectFile, type RenderedFile } from './output';
+import { checkReferences, formatProblem, type LocatedObject, type ReferenceProblem, type RuntimeObject } from './references';
 
 interface RenderedComponent {
   readonly env: string;
@@ -29,8 +31,13 @@ interface RenderedComponent {
   readonly objects: readonly ApiObject[];
   /** What Argo CD needs beside the manifests (`component.json`). */
   readonly metadata: ComponentMetadata;
+  /** Its place in the install order (argocd/order.ts). */
+  readonly requires: readonly string[];
+  readonly stage?: Stage;
   /** The chart it installs, pinned for the environment, with the values it was rendered with. */
   readonly helm?: HelmSource;
+  /** What its chart or operator creates at run time that rendered objects may refer to. */
+  readonly runtimeObjects: readonly RuntimeObject[];
 }
 
 /** Where charts come from at synth time. */
@@ -50,6 +57,10 @@ export interface ChartSource {
    * so a checkout renders without Helm or the network until a chart input changes.
    */
   readonly previous?: string;
+  /** Directory of upstream CRD bundles (`<bundle>/<file>`). @default `$ZT_CRDS_DIR`, else `.charts/crds/` (filled by `pnpm charts pull`) */
+  readonly crdsDir?: string;
+  /** The lock every delivered CRD file must match. @default crds.lock.json */
+  readonly crdLock?: CrdLock;
 }
 
 export interface SynthOptions {
@@ -76,6 +87,54 @@ export function defaultChartsDir(): string {
 }
 
 let defaultLock: Lock | undefined;
+let defaultCrdLock: CrdLock | undefined;
+
+/** A component's delivered CRDs: the objects, and what they were read from (component.json `crds`). */
+interface DeliveredCrds {
+  readonly objects: ApiObject[];
+  readonly renderedFrom: string;
+}
+
+/**
+ * The upstream CRDs a component delivers (`crds`), read from the CRDs directory and checked
+ * against crds.lock.json, or reused from the previous output when the bundle's folder is absent
+ * and the locked digests are those it was written from (component.json `crds.renderedFrom`).
+ */
+function deliverComponentCrds(env: Environment, component: Component, charts: ChartSource): DeliveredCrds {
+  const bundle = component.crds!;
+  if (!charts.crdLock && !defaultCrdLock) defaultCrdLock = readCrdLock(DEFAULT_CRD_LOCK_FILE);
+  const lock = charts.crdLock ?? defaultCrdLock!;
+  const dir = charts.crdsDir ?? defaultCrdsDir();
+  const renderedFrom = crdsRenderedFrom(bundle, lock);
+  try {
+    if (renderedFrom && charts.previous && !existsSync(join(dir, bundle.name))) {
+      const reused = previousCrds(join(charts.previous, env.name, component.name), renderedFrom);
+      if (reused) return { objects: reused, renderedFrom };
+    }
+    const objects = readCrds(bundle, dir, lock) as unknown as ApiObject[];
+    // readCrds fails on an unlocked file, so the key exists whenever it returns.
+    return { objects, renderedFrom: renderedFrom! };
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`environment ${env.name}: component ${component.name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The delivered CRDs of a component directory an earlier synth wrote, when written from `renderedFrom`. */
+function previousCrds(dir: string, renderedFrom: string): ApiObject[] | undefined {
+  let recorded: { renderedFrom?: string; names?: string[] } | undefined;
+  try {
+    recorded = (JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8')) as { component?: { crds?: typeof recorded } }).component?.crds;
+  } catch {
+    return undefined;
+  }
+  if (recorded?.renderedFrom !== renderedFrom || !recorded.names?.length) return undefined;
+  const files = recorded.names.map((name) =>
+    join(dir, fileNameFor({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name } })),
+  );
+  if (!files.every((f) => existsSync(f))) return undefined;
+  return files.map((f) => parse(readFileSync(f, 'utf8')) as ApiObject);
+}
 
 /**
  * A component's chart rendered for the environment by the real `helm template`, or reused from
@@ -162,25 +221,56 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
     const errors = chart.node.validate();
     if (errors.length > 0) throw new Error(`${env.name}/${component.name}: ${errors.join('; ')}`);
     const helm = helmSource(env, component);
-    const own = chart.toJson() as ApiObject[];
+    const crds = component.crds ? deliverComponentCrds(env, component, options.charts ?? {}) : undefined;
+    // Delivered CRDs sit beside the component's own objects: not chart output when the chart is reused.
+    const own = [...(chart.toJson() as ApiObject[]), ...(crds?.objects ?? [])];
     const rendered = helm ? renderComponentChart(env, component, helm, options.charts ?? {}, own) : { objects: [] };
     const fromChart = helm && component.chartPatches ? component.chartPatches(rendered.objects, env) : rendered.objects;
-    return { component, helm, own, fromChart, renderedFrom: rendered.renderedFrom };
+    return { component, helm, own, fromChart, renderedFrom: rendered.renderedFrom, crds };
   });
   // Helm leaves namespaces out; cluster-scoped custom kinds are known from every CRD rendered.
   const customClusterKinds = clusterScopedCustomKinds(rendered.flatMap((r) => [...r.own, ...r.fromChart]));
-  return rendered.map(({ component, helm, own, fromChart, renderedFrom }) => {
+  return rendered.map(({ component, helm, own, fromChart, renderedFrom, crds }) => {
     const namespace = component.namespace?.(env) ?? env.namespaces[0]!;
     const exceptions = typeof component.scoreExceptions === 'function' ? component.scoreExceptions(env) : (component.scoreExceptions ?? []);
     const objects = withScoreExceptions([...own, ...fromChart.map((o) => withNamespace(o, namespace, customClusterKinds))], exceptions);
+    const metadata = componentMetadata(
+      env,
+      component,
+      objects,
+      operatorFields,
+      renderedFrom,
+      crds && { names: crdNames(crds.objects), renderedFrom: crds.renderedFrom },
+    );
     return {
       env: env.name,
       component: component.name,
       objects,
-      metadata: componentMetadata(env, component, objects, operatorFields, renderedFrom),
+      metadata,
+      requires: component.requires ?? [],
+      ...(component.stage ? { stage: component.stage } : {}),
       ...(helm ? { helm } : {}),
+      runtimeObjects: runtimeObjectsOf(env, component, metadata),
     };
   });
+}
+
+/** The metadata names of delivered CRDs, sorted. */
+function crdNames(objects: readonly ApiObject[]): string[] {
+  return objects.map((o) => o.metadata.name).sort();
+}
+
+/**
+ * What a component's objects may refer to without rendering it: what it declares its chart or
+ * operator creates, and the destination namespace its Application creates (`CreateNamespace=true`).
+ */
+function runtimeObjectsOf(env: Environment, component: Component, metadata: ComponentMetadata): RuntimeObject[] {
+  return [
+    ...(component.runtimeObjects?.(env) ?? []),
+    ...(metadata.syncOptions.includes('CreateNamespace=true')
+      ? [{ kind: 'Namespace', name: metadata.namespace, why: 'its Argo CD Application creates it (CreateNamespace=true)' }]
+      : []),
+  ];
 }
 
 /**
@@ -224,6 +314,36 @@ export function helmSource(env: Environment, component: Component): HelmSource |
   };
 }
 
+/**
+ * The references of the environment's objects, and of the Argo CD objects its cluster receives,
+ * that resolve to nothing the platform delivers there or the cluster provides
+ * (lib/references.ts), each with its file relative to the output. Argo CD objects directly in
+ * `argocd/` are applied to every cluster; those in `argocd/<env>/` only to that environment's.
+ */
+export function environmentReferenceProblems(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): ReferenceProblem[] {
+  const mine = components.filter((c) => c.env === env.name);
+  const located: LocatedObject[] = [
+    ...mine.flatMap((c) => c.objects.map((object) => ({ file: `${c.env}/${c.component}/${fileNameFor(object)}`, object }))),
+    ...argo.filter((a) => {
+      const parts = a.file.split('/');
+      return parts.length === 2 || parts[1] === env.name;
+    }),
+  ];
+  return checkReferences(located, {
+    kubernetesVersion: env.cluster.kubernetesVersion,
+    runtimeObjects: mine.flatMap((c) => c.runtimeObjects),
+    modelledPods: env.workloads.filter((w) => w.modelled),
+  });
+}
+
+/** Throws the first unresolved reference as one line, with how many more there are. */
+export function checkEnvironmentReferences(env: Environment, components: readonly RenderedComponent[], argo: readonly LocatedObject[]): void {
+  const problems = environmentReferenceProblems(env, components, argo);
+  if (problems.length === 0) return;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more unresolved reference${problems.length > 2 ? 's' : ''})` : '';
+  throw new UserError(`${formatProblem(problems[0]!)}${more}`);
+}
+
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
   const components = envs.flatMap((env) => {
     const started = performance.now();
@@ -238,11 +358,16 @@ export function synthesize(envs: readonly Environment[], options: SynthOptions =
     files.push(...metadataFiles(`${c.env}/${c.component}`, c.metadata, c.helm));
   }
   let objects = components.reduce((n, c) => n + c.objects.length, 0);
+  const argo: LocatedObject[] = [];
   if (options.argocd) {
-    const argo = renderArgo(options.argocd, envs, components);
-    for (const obj of argo) files.push(objectFile(ARGOCD_DIR, obj));
-    objects += argo.length;
+    for (const { dir, object } of renderArgo(options.argocd, envs, components)) {
+      const file = objectFile(dir, object);
+      files.push(file);
+      argo.push({ file: file.path, object });
+    }
   }
+  objects += argo.length;
+  for (const env of envs) checkEnvironmentReferences(env, components, argo);
   for (const env of envs) {
     const rendered = components.filter((c) => c.env === env.name).flatMap((c) => c.objects);
     // The intent proof: throws on a violation, before anything is written.

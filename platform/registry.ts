@@ -10,9 +10,14 @@
  */
 import type { z } from 'zod';
 import { appComponent } from '../apps/app';
-import type { Component } from '../lib/component';
+import argoConfig from '../argocd/config';
+import { gitHost, parseArgoConfig } from '../argocd/settings';
+import type { Component, UpstreamCrds } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { admissionPoliciesComponent } from './admission-policies';
+import { argoCdComponent } from './argo-cd';
+import { certManager } from './cert-manager';
+import { externalSecrets } from './external-secrets';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
@@ -22,15 +27,24 @@ import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
 
+/** Argo CD itself, with the namespace and repository of `argocd/config.ts` (checked when first read). */
+const argoCd = argoCdComponent(() => {
+  const config = parseArgoConfig(argoConfig);
+  return { namespace: config.namespace, git: gitHost(config.repoURL) };
+});
+
 /** The platform components, in the order they are listed and rendered. */
 export const PLATFORM = [
   namespaces,
   networkPolicy,
+  certManager,
+  externalSecrets,
   twingateOperator,
   twingateAccessGateway,
   twingateConnector,
   networkProbes,
   admissionPoliciesComponent,
+  argoCd,
   spireCrds,
   spire,
 ] as const satisfies readonly Component[];
@@ -80,6 +94,13 @@ export function chartsOf(envs: readonly Environment[], catalogue: readonly Compo
     }
   }
   return [...refs.keys()].sort().map((k) => refs.get(k)!);
+}
+
+/** The upstream CRD bundles the environments' enabled components deliver, once each, by name: what `pnpm charts pull` fetches. */
+export function crdBundlesOf(envs: readonly Environment[], catalogue: readonly Component[] = PLATFORM): UpstreamCrds[] {
+  const bundles = new Map<string, UpstreamCrds>();
+  for (const env of envs) for (const c of componentsFor(env, catalogue)) if (c.crds) bundles.set(c.crds.name, c.crds);
+  return [...bundles.keys()].sort().map((k) => bundles.get(k)!);
 }
 
 /** Repositories of the charts registered components install, by chart name. */

@@ -40,7 +40,7 @@ describe('npx cdk8s synth on a copy of the repository (offline)', () => {
   function copyOfRepo(): string {
     const dir = tempDir('zt-cdk8s-');
     for (const d of ['lib', 'platform', 'apps', 'argocd', 'environments', 'analysis', 'dist']) cpSync(join(REPO, d), join(dir, d), { recursive: true });
-    for (const f of ['cdk8s.yaml', 'package.json', 'tsconfig.json', 'charts.lock.json']) cpSync(join(REPO, f), join(dir, f));
+    for (const f of ['cdk8s.yaml', 'package.json', 'tsconfig.json', 'charts.lock.json', 'crds.lock.json']) cpSync(join(REPO, f), join(dir, f));
     for (const d of ['node_modules', 'imports']) symlinkSync(join(REPO, d), join(dir, d));
     return dir;
   }

@@ -16,7 +16,7 @@ const LAYERS: readonly { readonly layer: number; readonly group: string; readonl
     layer: 0,
     group: 'core',
     match:
-      /^(lib\/(aws-access|cidr|cluster|component|environment|environment-infra|errors|kinds|output|subnets|workload-identity)\.ts|lib\/charts\/.*|imports\/.*)$/,
+      /^(lib\/(aws-access|cidr|cluster|component|environment|environment-infra|errors|kinds|output|references|subnets|workload-identity)\.ts|lib\/charts\/.*|imports\/.*)$/,
   },
   { layer: 1, group: 'components', match: /^(platform\/(?!registry\.ts).*|apps\/.*)$/ },
   { layer: 1, group: 'analysis', match: /^analysis\/(?!cli\.ts).*$/ },

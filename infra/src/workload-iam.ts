@@ -8,7 +8,7 @@
 import * as aws from '@pulumi/aws';
 import { appServiceAccount } from '../../apps/app';
 import { appRoleName, policyStatements } from '../../lib/aws-access';
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/shared/external-secrets';
 import type { Context } from './context';
 import { role } from './iam';
 import type { StoredSecret } from './secrets';

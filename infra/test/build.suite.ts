@@ -4,10 +4,11 @@ import * as twingate from '@twingate/pulumi-twingate';
 import { describe, expect, it } from 'vitest';
 import { CLUSTER_SECRET_TYPE } from '../../argocd/cluster-secret';
 import { loadEnvironment } from '../../lib/load';
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/shared/external-secrets';
+import { secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount, resolveTwingate } from '../../platform/twingate/settings';
 import { argoObjects, reader, realTree } from '../../tests/support/argocd';
-import { generateApplications } from '../../tests/support/argocd-evaluate';
+import { childApplications, generateApplications } from '../../tests/support/argocd-evaluate';
 import { buildInfra } from '../src/build';
 import { REQUIRED_TAG_KEYS } from '../src/tags';
 import { argoConfig, type Built, FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, typeToken } from './harness';
@@ -164,11 +165,14 @@ export function buildSuite(built: readonly Built[]): void {
         const mine = appsets.filter((a) => generateApplications(a, [cluster], tree, reader(tree)).length > 0);
         // Selected by exactly this environment's ApplicationSets, and only by them.
         expect(
-          mine.map((a) => a.metadata.name).every((n) => n.startsWith(`${b.env.name}-`)),
+          mine.map((a) => a.metadata.name),
           b.env.name,
-        ).toBe(true);
+        ).toEqual([b.env.name]);
         expect(mine.length, b.env.name).toBeGreaterThan(0);
-        const apps = mine.flatMap((a) => generateApplications(a, [cluster], tree, reader(tree)));
+        // The parents, and the child Applications each parent syncs.
+        const parents = mine.flatMap((a) => generateApplications(a, [cluster], tree, reader(tree)));
+        const apps = [...parents, ...parents.flatMap((p) => childApplications(p, tree, reader(tree)))];
+        expect(apps.length).toBeGreaterThan(parents.length);
         // By name (the Secret's), or an object Argo CD keeps in its own cluster, by the in-cluster server.
         for (const app of apps) expect([s.stringData.name, s.stringData.server]).toContain(app.spec.destination.name ?? app.spec.destination.server);
         expect(apps.some((app) => app.spec.destination.name === b.env.cluster.name)).toBe(true);

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import { describe, expect, it } from 'vitest';
-import { EXTERNAL_SECRETS_SERVICE_ACCOUNT, secretNames } from '../../platform/twingate/cloud-names';
+import { EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/shared/external-secrets';
+import { secretNames } from '../../platform/twingate/cloud-names';
 import { chartConnectorCount } from '../../platform/twingate/settings';
 import { type Built, FAKE_OPERATOR_KEY, isSecretInput } from './harness';
 

@@ -7,13 +7,18 @@
  *   folder of an existing directory (charts obtained without `pull`, e.g. a reviewed offline copy).
  * - `verify [--charts-dir <dir>] [--lock <file>] [--all]`: check folders against the lock.
  *
+ * Each also handles the upstream CRD files components deliver (`crds`, lib/charts/crds.ts): in
+ * the CRDs directory (`--crds-dir`, default `$ZT_CRDS_DIR`, else `<charts dir>/crds`), locked in
+ * crds.lock.json beside the chart lock.
+ *
  * Only `pull` uses the network. Exit codes follow lib/cli/run.ts: 1 for a user error or a
  * failed check, 2 for a bug.
  */
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { chartRepositories, chartsOf } from '../../platform/registry';
+import { chartRepositories, chartsOf, crdBundlesOf } from '../../platform/registry';
+import { CRD_LOCK_FILE_NAME, formatCrdLock, lockCrdsDirectory, pullCrds, readCrdLock, verifyCrds, writeCrdLock } from '../charts/crds';
 import { DEFAULT_LOCK_FILE, formatLock, lockDirectory, readLock, verifyDirectory, writeLock } from '../charts/lock';
 import { PUBLISHER_REPOSITORIES } from '../charts/pinned';
 import { pullCharts } from '../charts/pull';
@@ -27,6 +32,12 @@ import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from '../load';
 import { guard, type Io, processIo, runIfMain } from './run';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The CRDs directory of a command: `--crds-dir`, else `$ZT_CRDS_DIR`, else `crds/` inside the charts directory. */
+const crdsDirOf = (opts: { crdsDir?: string; chartsDir?: string }) =>
+  resolve(opts.crdsDir ?? process.env.ZT_CRDS_DIR ?? join(opts.chartsDir ?? DEFAULT_CHARTS_DIR, 'crds'));
+/** The CRD lock: crds.lock.json beside the chart lock. */
+const crdLockOf = (lock: string) => join(dirname(resolve(lock)), CRD_LOCK_FILE_NAME);
 
 /** `chart=url` flags as a map. */
 function repositoryFlags(flags: readonly string[]): Record<string, string> {
@@ -60,8 +71,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--update', 'accept a chart whose content differs from its locked digest', false)
       .option('--helm <bin>', 'helm binary (default: $HELM, PATH, $(go env GOPATH)/bin)')
-      .action(async (opts: { chartsDir: string; lock: string; update: boolean; helm?: string }) => {
-        const refs = chartsOf(await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR));
+      .option('--crds-dir <dir>', 'CRDs directory (default: $ZT_CRDS_DIR, else <charts dir>/crds)')
+      .action(async (opts: { chartsDir: string; lock: string; update: boolean; helm?: string; crdsDir?: string }) => {
+        const envs = await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR);
+        const refs = chartsOf(envs);
         const r = await pullCharts(refs, {
           chartsDir: opts.chartsDir,
           lockFile: opts.lock,
@@ -70,15 +83,34 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           log: (line) => io.out(`charts pull: ${line}`),
         });
         io.out(`charts pull: ${r.pulled.length} pulled, ${r.current.length} up to date -> ${show(resolve(opts.chartsDir))}, ${show(resolve(opts.lock))}`);
+        const bundles = crdBundlesOf(envs);
+        if (bundles.length === 0) return;
+        const c = await pullCrds(bundles, {
+          crdsDir: crdsDirOf(opts),
+          lockFile: crdLockOf(opts.lock),
+          update: opts.update,
+          log: (line) => io.out(`charts pull: ${line}`),
+        });
+        io.out(`charts pull: ${c.pulled.length} CRD files fetched, ${c.current.length} up to date -> ${show(crdsDirOf(opts))}, ${show(crdLockOf(opts.lock))}`);
       });
 
     program
       .command('lock')
       .description('record the digests of every chart folder of a directory in the lock file')
-      .requiredOption('--charts-dir <dir>', 'charts directory (one <chart>-<version>/ folder per chart)')
+      .option('--charts-dir <dir>', 'charts directory (one <chart>-<version>/ folder per chart)')
+      .option('--crds-dir <dir>', 'CRDs directory (one <bundle>/ folder per CRD bundle the environments deliver): writes crds.lock.json')
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--repository <chart=url>', "a chart's repository when the lock and the publishers' list lack it (repeatable)", collect, [])
-      .action((opts: { chartsDir: string; lock: string; repository: string[] }) => {
+      .action(async (opts: { chartsDir?: string; crdsDir?: string; lock: string; repository: string[] }) => {
+        if (!opts.chartsDir && !opts.crdsDir) throw new UserError('charts lock needs --charts-dir <dir> or --crds-dir <dir>');
+        if (opts.crdsDir) {
+          const entries = lockCrdsDirectory(crdBundlesOf(await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR)), opts.crdsDir);
+          const crdLock = crdLockOf(opts.lock);
+          const current = existsSync(crdLock) ? readCrdLock(crdLock) : undefined;
+          if (!current || formatCrdLock(current.crds) !== formatCrdLock(entries)) writeCrdLock(crdLock, entries);
+          io.out(`charts lock: ${entries.length} CRD files from ${show(resolve(opts.crdsDir))} -> ${show(crdLock)}`);
+        }
+        if (!opts.chartsDir) return;
         const lockFile = resolve(opts.lock);
         const current = existsSync(lockFile) ? readLock(lockFile) : undefined;
         const entries = lockDirectory(opts.chartsDir, {
@@ -105,15 +137,28 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--charts-dir <dir>', 'charts directory (default: $ZT_CHARTS_DIR, else .charts/)', chartsDirDefault)
       .option('--lock <file>', 'lock file', DEFAULT_LOCK_FILE)
       .option('--all', 'require every locked chart to be present, not only the pinned ones', false)
-      .action(async (opts: { chartsDir: string; lock: string; all: boolean }) => {
+      .option('--crds-dir <dir>', 'CRDs directory (default: $ZT_CRDS_DIR, else <charts dir>/crds)')
+      .action(async (opts: { chartsDir: string; lock: string; all: boolean; crdsDir?: string }) => {
         const lock = readLock(resolve(opts.lock));
-        const r = verifyDirectory(opts.chartsDir, lock, { required: chartsOf(await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR)), all: opts.all });
+        const envs = await loadEnvironments(DEFAULT_ENVIRONMENTS_DIR);
+        const r = verifyDirectory(opts.chartsDir, lock, { required: chartsOf(envs), all: opts.all });
+        const bundles = crdBundlesOf(envs);
+        let crds: { ok: number; errors: string[] } = { ok: 0, errors: [] };
+        if (bundles.length) {
+          try {
+            crds = verifyCrds(bundles, crdsDirOf(opts), readCrdLock(crdLockOf(opts.lock)));
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            crds = { ok: 0, errors: [e.message] };
+          }
+        }
+        r.errors.push(...crds.errors);
         for (const e of r.errors) io.err(`error: ${e}`);
         const extra = [
           r.absent.length ? `${r.absent.length} locked but absent (not pinned)` : '',
           r.unlocked.length ? `${r.unlocked.length} folders not in the lock (${r.unlocked.join(', ')})` : '',
         ].filter(Boolean);
-        const summary = `${r.ok.length} charts in ${show(resolve(opts.chartsDir))} match ${show(resolve(opts.lock))}${extra.length ? `; ${extra.join('; ')}` : ''}`;
+        const summary = `${r.ok.length} charts in ${show(resolve(opts.chartsDir))} match ${show(resolve(opts.lock))}${bundles.length ? `, ${crds.ok} CRD files in ${show(crdsDirOf(opts))} match ${CRD_LOCK_FILE_NAME}` : ''}${extra.length ? `; ${extra.join('; ')}` : ''}`;
         if (r.errors.length > 0) {
           io.err(`error: charts verify: ${r.errors.length} problem(s); ${summary}`);
           code = 1;

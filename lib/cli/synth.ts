@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { DEFAULT_ARGO_CONFIG, loadArgoConfig } from '../../argocd/settings';
+import { defaultCrdsDir } from '../charts/crds';
 import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments, REPO_ROOT } from '../load';
 import { listFiles, readTree, useYamlMemo, writeTree } from '../output';
 import { defaultChartsDir, synthesize } from '../synth';
@@ -28,10 +29,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       .option('--check', 'write nothing; exit 1 when the output directory is not what synth renders', false)
       .option('--argocd-config <file>', 'Argo CD configuration (repository URL, revisions)', DEFAULT_ARGO_CONFIG)
       .option('--charts <dir>', 'directory of upstream charts (<chart>-<version>/), as pnpm charts pull fills it (default: $ZT_CHARTS_DIR, else .charts/)')
+      .option('--crds <dir>', 'directory of upstream CRD bundles (<bundle>/<file>), as pnpm charts pull fills it (default: $ZT_CRDS_DIR, else .charts/crds/)')
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
     program.parse(argv, { from: 'user' });
-    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string }>();
+    const opts = program.opts<{ env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string; crds?: string }>();
 
     const started = performance.now();
     const memo = KeptYamlMemo.load(process.env.ZT_SYNTH_CACHE ? resolve(process.env.ZT_SYNTH_CACHE) : DEFAULT_YAML_MEMO);
@@ -47,7 +49,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 /** Loads, renders and writes (or checks), with toYaml's memo in place. */
 async function render(
   io: Io,
-  opts: { env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string },
+  opts: { env: string[]; out: string; environments: string; check: boolean; argocdConfig: string; charts?: string; crds?: string },
   started: number,
   memo: KeptYamlMemo,
 ): Promise<number> {
@@ -65,7 +67,7 @@ async function render(
   const result = synthesize(envs, {
     argocd,
     // Charts not in the charts directory are reused from the previous output while their inputs are unchanged.
-    charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir(), previous: outDir },
+    charts: { dir: opts.charts ? resolve(opts.charts) : defaultChartsDir(), crdsDir: opts.crds ? resolve(opts.crds) : defaultCrdsDir(), previous: outDir },
     onEnvironment: (p) =>
       progress(io, `synth: [${++done}/${envs.length}] ${p.env}: ${count(p.components, 'component')}, ${count(p.objects, 'object')} in ${Math.round(p.ms)} ms`),
   });

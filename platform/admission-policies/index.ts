@@ -225,5 +225,7 @@ export const admissionPoliciesComponent = {
   name: 'admission-policies',
   // Every cluster that serves the v1 API gets them; older ones cannot (see docs/admission-policies.md).
   enabled: servesV1Policies,
+  // In force before any workload is created (docs/argocd.md, "Ordering").
+  stage: 'foundation',
   render,
 } satisfies Component;

@@ -12,7 +12,7 @@ export const namespaces = {
   name: 'namespaces',
   enabled: 'always',
   // Before everything that lives in these namespaces (see docs/argocd.md, "Ordering").
-  wave: -1,
+  stage: 'foundation',
   render(chart, env) {
     for (const name of env.namespaces) {
       new k8s.KubeNamespace(chart, `ns-${name}`, {

@@ -154,6 +154,9 @@ function policyScoreExceptions(env: Environment): ScoreException[] {
 
 export const networkPolicy = {
   name: 'network-policy',
+  // Default deny is in place before any workload starts; its policies live in the namespaces.
+  stage: 'foundation',
+  requires: ['namespaces'],
   scoreExceptions: policyScoreExceptions,
   render(chart, env) {
     for (const p of networkPolicies(env)) {

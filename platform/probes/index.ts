@@ -69,8 +69,8 @@ function planText(env: Environment, plan: ProbePlan): string {
 
 export const networkProbes = {
   name: PROBES_COMPONENT,
-  // After the apps and the platform pods they dial, whose Applications sync in waves up to 2.
-  wave: 3,
+  // After the apps and the platform pods they dial (docs/argocd.md, "Ordering").
+  stage: 'verification',
   settings: probeSettings,
   scoreExceptions: [PINNED_IMAGE_PULL_POLICY],
   enabled: (env) => settingsOf(env, probeSettings).enabled,

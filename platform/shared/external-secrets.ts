@@ -1,13 +1,24 @@
 /**
- * Secrets through External Secrets: one ClusterSecretStore for AWS Secrets Manager and the
- * ExternalSecrets that materialise the Kubernetes Secrets charts reference by name. No secret
- * value is ever rendered; only secret names and Secrets Manager paths are.
+ * Secrets through External Secrets: the ClusterSecretStore for AWS Secrets Manager (rendered by
+ * the external-secrets component, the provider of stores) and the ExternalSecrets consumers
+ * render to materialise the Kubernetes Secrets their charts reference by name. No secret value
+ * is ever rendered; only secret names and Secrets Manager paths are.
  */
 import type { Construct } from 'constructs';
 import { ClusterSecretStore, ClusterSecretStoreSpecProviderAwsService } from '../../imports/eso-clustersecretstores-external-secrets.io';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/eso-externalsecrets-external-secrets.io';
 import { COMMON_LABELS } from '../../lib/component';
 import { crMetadata, WAVES } from './sync-waves';
+
+/**
+ * The External Secrets controller's namespace and ServiceAccount: the chart installs it there
+ * (platform/external-secrets), and infra's EKS Pod Identity association gives exactly this
+ * ServiceAccount read access to the environment's secrets. One constant for both sides.
+ */
+export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = { namespace: 'external-secrets', name: 'external-secrets' } as const;
+
+/** The ClusterSecretStore for the environment's AWS Secrets Manager (the default of `twingate.secrets.store`). */
+export const AWS_SECRET_STORE = 'aws-secrets-manager';
 
 /** How often ESO re-reads the store (rotation reaches pods on their next restart). @default "1h" */
 const REFRESH_INTERVAL = '1h';
@@ -25,7 +36,7 @@ interface SecretStoreProps {
  */
 export function awsSecretStore(scope: Construct, props: SecretStoreProps): ClusterSecretStore {
   return new ClusterSecretStore(scope, `store-${props.name}`, {
-    metadata: crMetadata(props.name, undefined, WAVES.secretStore, { ...COMMON_LABELS }),
+    metadata: crMetadata(props.name, undefined, WAVES.providedStore, { ...COMMON_LABELS }),
     spec: {
       provider: { aws: { service: ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER, region: props.region } },
       conditions: [{ namespaces: [...props.namespaces] }],

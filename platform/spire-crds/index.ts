@@ -2,7 +2,8 @@
  * The spire-crds component: the SPIRE controller manager's CustomResourceDefinitions
  * (ClusterSPIFFEID, ClusterStaticEntry, ClusterFederatedTrustDomain) from the upstream
  * `spire-crds` chart, in their own Application so they exist before the spire component's
- * ClusterSPIFFEIDs sync, and survive it being removed (the chart marks them `keep`).
+ * ClusterSPIFFEIDs sync (spire requires spire-crds, so its sync wave is derived after this one)
+ * and survive it being removed (the chart marks them `keep`).
  */
 import type { Component } from '../../lib/component';
 import { spireSettingsOf } from '../spire';
@@ -10,8 +11,6 @@ import { spireSettings } from '../spire/settings';
 
 export const spireCrds = {
   name: 'spire-crds',
-  // Before the spire component (wave 1), whose ClusterSPIFFEIDs need these kinds.
-  wave: 0,
   settings: spireSettings,
   namespace: (env) => spireSettingsOf(env).serverNamespace,
   chart: {

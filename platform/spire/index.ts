@@ -33,6 +33,13 @@ const podLabels = (name: string) => ({ [NAME_LABEL]: name, 'app.kubernetes.io/in
 /** The chart's controller manager only reconciles ClusterSPIFFEIDs of its class (`<server namespace>-<release>`). */
 export const controllerClass = (s: Pick<SpireSettings, 'serverNamespace'>) => `${s.serverNamespace}-${SPIRE_RELEASE}`;
 
+/**
+ * The trust bundle ConfigMap in the agent namespace: agents read it to verify the server on first
+ * contact. The server's `k8s_configmap` BundlePublisher creates and updates it at run time (the
+ * chart grants it get/patch/create on exactly this name), so it is never rendered.
+ */
+export const BUNDLE_CONFIGMAP = 'spire-bundle';
+
 /** Where the kubelet serves the pod list the agent's k8s workload attestor reads. */
 const KUBELET_PORT = 10250;
 
@@ -119,6 +126,7 @@ export function spireValues(env: Environment) {
       spire: {
         clusterName: env.cluster.name,
         trustDomain: s.trustDomain,
+        bundleConfigMap: BUNDLE_CONFIGMAP,
         caSubject: { country: s.caSubject.country, organization: s.caSubject.organization, commonName: `${env.name} SPIRE CA` },
         // Upstream's hardening: namespace layout, security contexts, strict mode, priority classes.
         recommendations: { enabled: true, prometheus: false },
@@ -240,7 +248,6 @@ export function clusterSpiffeIds(env: Environment) {
 
 export const spire = {
   name: 'spire',
-  wave: 1,
   settings: spireSettings,
   requires: ['spire-crds'],
   namespace: (env) => spireSettingsOf(env).serverNamespace,
@@ -282,6 +289,14 @@ export const spire = {
   ],
   workloads: spireWorkloads,
   flows: spireFlows,
+  runtimeObjects: (env) => [
+    {
+      kind: 'ConfigMap',
+      namespace: spireSettingsOf(env).agentNamespace,
+      name: BUNDLE_CONFIGMAP,
+      why: "the SPIRE server's k8s_configmap BundlePublisher creates and updates it with the trust bundle",
+    },
+  ],
   render(chart, env) {
     renderAgentNamespace(chart, env);
     for (const o of clusterSpiffeIds(env)) new ApiObject(chart, `clusterspiffeid-${o.metadata.name}`, o);

@@ -188,9 +188,9 @@ function gatewayScoreExceptions(env: Environment): ScoreException[] {
 
 export const twingateAccessGateway = {
   name: 'twingate-access-gateway',
-  wave: 2,
   settings: twingateSettings,
-  requires: ['twingate-operator'],
+  // The operator reconciles its Twingate objects; cert-manager issues its serving certificate.
+  requires: ['twingate-operator', 'cert-manager'],
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
     repository: GATEWAY_CHART_REPO,

@@ -60,11 +60,11 @@ export function connectorValues(env: Environment): ConnectorValues {
 
 export const twingateConnector = {
   name: 'twingate-connector',
-  wave: 2,
   settings: twingateSettings,
   // Rendered exactly when the environment asks for chart connectors: one fact, in twingate.connectors.
   enabled: (env) => resolveTwingate(env).connectors.mode === 'chart',
-  requires: ['twingate-operator'],
+  // Its tokens come through an ExternalSecret, read from the store external-secrets provides.
+  requires: ['twingate-operator', 'external-secrets'],
   namespace: (env) => resolveTwingate(env).namespace,
   scoreExceptions: [
     PINNED_IMAGE_PULL_POLICY,

@@ -16,7 +16,7 @@ import { TwingateResource, TwingateResourceSpecProtocolsTcpPolicy, TwingateResou
 import { apiServerPeers } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
-import { awsSecretStore, externalSecret } from '../shared/external-secrets';
+import { externalSecret } from '../shared/external-secrets';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan } from '../twingate/access';
 import { TWINGATE_OPERATOR_FIELDS } from '../twingate/operator-fields';
@@ -122,8 +122,9 @@ function operatorFlows(env: Environment): FlowInput[] {
 
 export const twingateOperator = {
   name: 'twingate-operator',
-  wave: 1,
   settings: twingateSettings,
+  // Its credentials come through an ExternalSecret, read from the store external-secrets provides.
+  requires: ['external-secrets'],
   namespace: (env) => resolveTwingate(env).namespace,
   chart: {
     repository: OPERATOR_CHART_REPO,
@@ -151,7 +152,6 @@ export const twingateOperator = {
     const ns = tg.namespace;
     const plan = accessPlan(env);
 
-    awsSecretStore(chart, { name: tg.secrets.store, region: tg.secrets.region, namespaces: [ns] });
     externalSecret(chart, {
       name: tg.secrets.operatorSecret,
       namespace: ns,

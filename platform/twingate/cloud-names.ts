@@ -1,6 +1,7 @@
 /**
  * Names that cross the line between the cloud (infra/) and the cluster (charts): Secrets
- * Manager secret names and the service account that gets an AWS role through Pod Identity.
+ * Manager secret names (the ServiceAccount that gets an AWS role through Pod Identity is
+ * `EXTERNAL_SECRETS_SERVICE_ACCOUNT` in platform/shared/external-secrets.ts).
  * Both layers compute them from the environment, so the charts never wait for a Pulumi output
  * to know what to reference, and a rename happens in one place: the environment's
  * `twingate.secrets` (default `zt-eks/<env>/twingate/...`).
@@ -28,6 +29,3 @@ export const secretNames = {
   /** Same keys, for EC2 connector host `index`; only that host reads it, at boot. */
   ec2ConnectorTokens: (env: Named, index: number) => `${paths(env).prefix}/ec2-connector-${index + 1}-tokens`,
 } as const;
-
-/** The External Secrets Operator controller, the only workload that reads Twingate secrets. */
-export const EXTERNAL_SECRETS_SERVICE_ACCOUNT = { namespace: 'external-secrets', name: 'external-secrets' } as const;

@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { maybeSettingsOf, type SettingsBlock, settingsOf, type WorkloadRef } from '../../lib/component';
 import { type Environment, NAME_LABEL, oneLine, type Problem, type Protocol } from '../../lib/environment';
+import { PLATFORM_CA_ISSUER } from '../shared/cert-manager';
+import { AWS_SECRET_STORE } from '../shared/external-secrets';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** Characters AWS Secrets Manager allows in a secret name. */
 const SECRET_PATH = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const show = (value: unknown) => JSON.stringify(value);
@@ -22,7 +23,6 @@ const hostname = z.string().refine((s) => s.length <= 253 && s.split('.').every(
   error: (i) => `${show(i.input)} is not a DNS name`,
 });
 const secretPath = z.string().refine((s) => SECRET_PATH.test(s), { error: (i) => `${show(i.input)} is not a Secrets Manager secret name` });
-const region = z.string().refine((s) => AWS_REGION.test(s), { error: (i) => `${show(i.input)} is not an AWS region` });
 
 /** How connectors are deployed: TwingateConnector CRs (the operator mints tokens) or the connector Helm chart (tokens from the secret store). */
 const CONNECTOR_MODES = ['operator', 'chart'] as const;
@@ -82,10 +82,13 @@ const twingateSchema = z.strictObject({
       replicas: z.number().int().min(1).max(10).default(1),
     })
     .prefault({}),
-  /** The gateway's serving certificate, issued by cert-manager. The issuer must be a CA issuer: the Secret needs `ca.crt`. */
+  /**
+   * The gateway's serving certificate, issued by cert-manager. The issuer must be a CA issuer: the
+   * Secret needs `ca.crt`. The default is the CA ClusterIssuer the cert-manager component renders.
+   */
   certificate: z
     .strictObject({
-      /** @default { name: "twingate-gateway-ca", kind: "ClusterIssuer" } */
+      /** @default { name: "twingate-gateway-ca" (the cert-manager component's CA issuer), kind: "ClusterIssuer" } */
       issuer: z
         .strictObject({
           name: label,
@@ -94,7 +97,7 @@ const twingateSchema = z.strictObject({
           /** @default "cert-manager.io" */
           group: hostname.default('cert-manager.io'),
         })
-        .default({ name: 'twingate-gateway-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }),
+        .default({ name: PLATFORM_CA_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' }),
       /** @default "2160h" (90 days) */
       duration: z
         .string()
@@ -110,10 +113,8 @@ const twingateSchema = z.strictObject({
   /** Where the operator's API key, the remote network id and connector tokens come from (External Secrets, AWS Secrets Manager). */
   secrets: z
     .strictObject({
-      /** ClusterSecretStore name. @default "aws-secrets-manager" */
-      store: label.default('aws-secrets-manager'),
-      /** @default aws.region */
-      region: region.optional(),
+      /** ClusterSecretStore the ExternalSecrets read. @default "aws-secrets-manager" (the one the external-secrets component renders, for aws.region) */
+      store: label.default(AWS_SECRET_STORE),
       /** Prefix of the default paths. @default "zt-eks/<env name>/twingate" */
       prefix: secretPath.optional(),
       /** Kubernetes Secret with TWINGATE_API_KEY and TWINGATE_REMOTE_NETWORK_ID. @default "twingate-operator-credentials" */
@@ -246,7 +247,6 @@ function resolve(tg: TwingateConfig, env: TwingateEnv): ResolvedTwingate {
     kubernetesResourceName: tg.gateway.resourceName ?? `${env.cluster.name} Kubernetes API`,
     secrets: {
       ...tg.secrets,
-      region: tg.secrets.region ?? env.aws.region,
       prefix,
       apiKeyPath: tg.secrets.apiKeyPath ?? `${prefix}/api-key`,
       remoteNetworkIdPath: tg.secrets.remoteNetworkIdPath ?? `${prefix}/remote-network-id`,

@@ -5,6 +5,7 @@ import dev from '../../environments/dev';
 import { controlPlaneCidrs } from '../../lib/cluster';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironment, loadEnvironments } from '../../lib/load';
+import { planSubnets } from '../../lib/subnets';
 import { renderEnvironment } from '../../lib/synth';
 import { type EnvironmentInput, validate } from '../../platform/registry';
 
@@ -17,8 +18,19 @@ const access = (env: Environment) =>
     ),
   );
 
+/**
+ * An environment as committed, except that dev leaves Argo CD out: the layout checks below are
+ * about the Twingate and whoami flows, and Argo CD's own (tests/platform/argo-cd.test.ts) would
+ * only renumber them.
+ */
 async function render(name: string) {
-  return access(await loadEnvironment(name));
+  return access(name === 'dev' ? withoutArgoCd() : await loadEnvironment(name));
+}
+
+function withoutArgoCd(): Environment {
+  const r = validate({ ...dev, namespaces: dev.namespaces.filter((n) => n !== 'argocd'), components: dev.components?.filter((c) => c !== 'argo-cd') });
+  if ('problem' in r) throw new Error(`${r.problem.path}: ${r.problem.message}`);
+  return r.env;
 }
 
 /** The lines of one `## section` of the file. */
@@ -43,7 +55,12 @@ const table = (lines: readonly string[]) =>
 
 /** dev with more flows: from a namespace that only has a modelled pod, from an unnamed CIDR, from a namespace without pods. */
 function devWith(flows: NonNullable<EnvironmentInput['flows']>): Environment {
-  const r = validate({ ...dev, flows: [...(dev.flows ?? []), ...flows] });
+  const r = validate({
+    ...dev,
+    namespaces: dev.namespaces.filter((n) => n !== 'argocd'),
+    components: dev.components?.filter((c) => c !== 'argo-cd'),
+    flows: [...(dev.flows ?? []), ...flows],
+  });
   if ('problem' in r) throw new Error(`${r.problem.path}: ${r.problem.message}`);
   return r.env;
 }
@@ -63,19 +80,29 @@ describe('ACCESS.md', () => {
       // No `a.b.c.d-e.f.g.h` range of the analyzer anywhere, and no long cell.
       expect(content, env.name).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
       const cells = table(section(content, 'Connectivity matrix')).flat();
-      expect(Math.max(...cells.map((c) => c.length)), env.name).toBeLessThanOrEqual(60);
+      // The longest cell is a workload's name (external-secrets/external-secrets-cert-controller[Deployment]).
+      expect(Math.max(...cells.map((c) => c.length)), env.name).toBeLessThanOrEqual(64);
       // The API server's second peer is the control-plane subnets, one per zone, never the VPC.
       const zones = controlPlaneCidrs(env).map((cidr, i) => [
         `EKS control plane (zone ${i + 1})`,
         `${cidr} (control-plane subnet of availability zone ${i + 1}, cut from network.vpcCidr)`,
       ]);
       expect(zones.length, env.name).toBe(env.infra!.availabilityZones);
+      // External Secrets reaches AWS through the interface endpoints of the private subnets, and the Pod Identity agent.
+      const privateZones = planSubnets(env, env.infra!.availabilityZones)
+        .map((z, i) => [
+          `private subnet (zone ${i + 1})`,
+          `${z.private} (private subnet of availability zone ${i + 1}: nodes, pods, AWS interface endpoints; cut from network.vpcCidr)`,
+        ])
+        .sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
       expect(table(section(content, 'Addresses outside the cluster')), env.name).toEqual([
         ['name', 'addresses'],
         ['API server (kubernetes Service)', "172.20.0.1/32 (the kubernetes Service's IP, the first host of network.serviceCidr 172.20.0.0/16)"],
+        ['EKS Pod Identity agent', '169.254.170.23/32 (the link-local address the agent serves on every node)'],
         ['anywhere', '0.0.0.0/0 (every IPv4 address)'],
         ...zones,
         ['internet', '0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16 (private and link-local ranges)'],
+        ...privateZones,
       ]);
       expect(content).not.toContain(env.network.vpcCidr);
     }
@@ -124,7 +151,7 @@ describe('ACCESS.md', () => {
   });
 
   it('numbers the declared flows with ends, port, what for and who declared them; the implicit DNS flow last', async () => {
-    const env = await loadEnvironment('dev');
+    const env = withoutArgoCd();
     const rows = table(section(access(env).content, 'Declared flows'));
     expect(rows[0]).toEqual(['#', 'from', 'to', 'port', 'what for', 'declared by']);
     expect(rows).toHaveLength(1 + env.flows.length + 1);
@@ -137,7 +164,7 @@ describe('ACCESS.md', () => {
       'environment',
     ]);
     expect(rows).toContainEqual([
-      '<a id="flow-3"></a>3',
+      '<a id="flow-28"></a>28',
       'twingate/connector (twingate/connector[Pod])',
       'internet: 0.0.0.0/0 except private ranges',
       'TCP 30000-31000',
@@ -145,7 +172,7 @@ describe('ACCESS.md', () => {
       'component twingate-operator',
     ]);
     expect(rows).toContainEqual([
-      '<a id="flow-10"></a>10',
+      '<a id="flow-35"></a>35',
       'twingate/gateway (twingate/twingate-gateway[Deployment])',
       'control plane 10.10.224.0/22',
       'TCP 443',
@@ -153,7 +180,7 @@ describe('ACCESS.md', () => {
       'component twingate-access-gateway',
     ]);
     expect(rows).toContainEqual([
-      '<a id="flow-9"></a>9',
+      '<a id="flow-34"></a>34',
       'twingate/gateway (twingate/twingate-gateway[Deployment])',
       'API server 172.20.0.1/32',
       'TCP 443',
@@ -161,8 +188,8 @@ describe('ACCESS.md', () => {
       'component twingate-access-gateway',
     ]);
     expect(rows.at(-1)).toEqual([
-      '<a id="flow-13"></a>13',
-      'twingate/*, whoami/*',
+      '<a id="flow-38"></a>38',
+      'twingate/*, whoami/*, cert-manager/*, external-secrets/*',
       'kube-system/coredns (kube-system/coredns[Deployment])',
       'TCP 53, UDP 53',
       'DNS, implicit for every namespace the platform owns',
@@ -171,7 +198,22 @@ describe('ACCESS.md', () => {
   });
 
   it('has the connectivity matrix with named columns, each part of a cell linked to the flow that declares it', async () => {
-    const rows = table(section((await render('dev')).content, 'Connectivity matrix'));
+    const all = table(section((await render('dev')).content, 'Connectivity matrix'));
+    // The Twingate and whoami part (tests/platform/cert-manager.test.ts and external-secrets.test.ts check the prerequisites' flows).
+    const columns = [
+      'from \\ to',
+      'kube-system/coredns[Deployment]',
+      'twingate/twingate-gateway[Deployment]',
+      'whoami/whoami[Deployment]',
+      'API server 172.20.0.1/32',
+      'control plane 10.10.224.0/22',
+      'control plane 10.10.228.0/22',
+      'internet: 0.0.0.0/0 except private ranges',
+    ].map((c) => all[0]!.indexOf(c));
+    expect(columns).not.toContain(-1);
+    // Rows of the prerequisites' pods, and of the control plane calling their webhooks, left out.
+    const rows = all.filter((r) => !/^(cert-manager|external-secrets)\/|^control plane /.test(r[0]!)).map((r) => columns.map((i) => r[i]!));
+    expect(all[0]).toContain('cert-manager/cert-manager-webhook[Deployment]');
     expect(rows[0]).toEqual([
       'from \\ to',
       'kube-system/coredns[Deployment]',
@@ -183,20 +225,38 @@ describe('ACCESS.md', () => {
       'internet: 0.0.0.0/0 except private ranges',
     ]);
     expect(rows.slice(1)).toEqual([
-      ['twingate/*', 'TCP 53, UDP 53 [13](#flow-13)', '', '', '', '', '', ''],
-      ['twingate/connector[Pod]', '', 'TCP 8443 [8](#flow-8)', 'TCP 8080 [1](#flow-1)', '', '', '', 'TCP 443 [2](#flow-2)<br>TCP 30000-31000 [3](#flow-3)'],
+      ['twingate/*', 'TCP 53, UDP 53 [38](#flow-38)', '', '', '', '', '', ''],
+      [
+        'twingate/connector[Pod]',
+        '',
+        'TCP 8443 [33](#flow-33)',
+        'TCP 8080 [1](#flow-1)',
+        '',
+        '',
+        '',
+        'TCP 443 [27](#flow-27)<br>TCP 30000-31000 [28](#flow-28)',
+      ],
       [
         'twingate/twingate-gateway[Deployment]',
         '',
         '',
         '',
-        'TCP 443 [9](#flow-9)',
-        'TCP 443 [10](#flow-10)',
-        'TCP 443 [11](#flow-11)',
-        'TCP 443 [12](#flow-12)',
+        'TCP 443 [34](#flow-34)',
+        'TCP 443 [35](#flow-35)',
+        'TCP 443 [36](#flow-36)',
+        'TCP 443 [37](#flow-37)',
       ],
-      ['twingate/twingate-operator[Deployment]', '', '', '', 'TCP 443 [4](#flow-4)', 'TCP 443 [5](#flow-5)', 'TCP 443 [6](#flow-6)', 'TCP 443 [7](#flow-7)'],
-      ['whoami/*', 'TCP 53, UDP 53 [13](#flow-13)', '', '', '', '', '', ''],
+      [
+        'twingate/twingate-operator[Deployment]',
+        '',
+        '',
+        '',
+        'TCP 443 [29](#flow-29)',
+        'TCP 443 [30](#flow-30)',
+        'TCP 443 [31](#flow-31)',
+        'TCP 443 [32](#flow-32)',
+      ],
+      ['whoami/*', 'TCP 53, UDP 53 [38](#flow-38)', '', '', '', '', '', ''],
     ]);
   });
 
@@ -233,7 +293,11 @@ describe('ACCESS.md', () => {
     // kube-dns is modelled as kube-system/coredns; the namespace-wide flow is not shown as its.
     expect(row('kube-system/coredns[Deployment]')).toBeUndefined();
     // An address without a name in the environment is its CIDR, after the in-cluster rows.
-    expect(rows.at(-1)).toEqual(['203.0.113.0/24', '', '', 'TCP 8080 [3](#flow-3)', '', '', '', '']);
+    const cells = row('203.0.113.0/24')!;
+    // After the in-cluster rows (with the control plane's, which calls the webhooks).
+    expect(rows.indexOf(cells)).toBeGreaterThan(rows.findIndex((r) => r[0] === 'whoami/whoami[Deployment]'));
+    expect(cells.filter((c) => c !== '')).toEqual(['203.0.113.0/24', 'TCP 8080 [3](#flow-3)']);
+    expect(cells[whoami]).toBe('TCP 8080 [3](#flow-3)');
     expect(table(section(content, 'Declared flows'))[4]).toEqual([
       '<a id="flow-4"></a>4',
       'monitoring/*',
@@ -243,22 +307,24 @@ describe('ACCESS.md', () => {
       'environment',
     ]);
     const chart = section(content, 'Allowed flows').join('\n');
-    expect(chart).toContain('  subgraph ns0["namespace kube-system"]\n    n0["every pod"]\n    n1["coredns[Deployment]"]\n  end');
+    expect(chart).toMatch(/ {2}subgraph ns\d+\["namespace kube-system"\]\n {4}(n\d+)\["every pod"\]\n {4}n\d+\["coredns\[Deployment\]"\]\n {2}end/);
   });
 
   it('has a readable Mermaid flowchart: namespaces as subgraphs, the named outside addresses as nodes, edges labelled with their flows', async () => {
     const chart = section((await render('dev')).content, 'Allowed flows');
     expect(chart[0]).toBe('```mermaid');
-    expect(chart).toContain('  subgraph ns1["namespace twingate"]');
-    expect(chart).toContain('  subgraph ns2["namespace whoami"]');
+    expect(chart).toContain('  subgraph ns0["namespace cert-manager"]');
+    expect(chart).toContain('  subgraph ns3["namespace twingate"]');
+    expect(chart).toContain('  subgraph ns4["namespace whoami"]');
     expect(chart).toContain('  subgraph outside["outside the cluster"]');
-    expect(chart).toContain('    n10["internet: 0.0.0.0/0 except private ranges"]');
-    expect(chart).toContain('  n2 -->|"TCP 443, TCP 30000-31000 (flows 2, 3)"| n10');
-    expect(chart).toContain('  n2 -->|"TCP 8080 (flow 1)"| n6');
-    expect(chart.filter((l) => l.includes('-->'))).toHaveLength(13);
+    expect(chart).toContain('    n19["internet: 0.0.0.0/0 except private ranges"]');
+    expect(chart).toContain('    n16["Pod Identity agent 169.254.170.23/32"]');
+    expect(chart).toContain('  n10 -->|"TCP 443, TCP 30000-31000 (flows 27, 28)"| n19');
+    expect(chart).toContain('  n10 -->|"TCP 8080 (flow 1)"| n14');
+    expect(chart.filter((l) => l.includes('-->'))).toHaveLength(40);
     // One node per label, never longer than a named address.
     const nodes = chart.filter((l) => /^ +n\d+\["/.test(l));
-    expect(nodes).toHaveLength(11);
+    expect(nodes).toHaveLength(22);
     expect(Math.max(...nodes.map((l) => l.length))).toBeLessThanOrEqual(60);
   });
 
@@ -266,14 +332,19 @@ describe('ACCESS.md', () => {
     const names = table(section((await render('staging')).content, 'Addresses outside the cluster'))
       .slice(1)
       .map((r) => r[0]);
-    // By the label shown in the matrix: `API server`, `anywhere`, `control plane`, `internet`.
+    // By the label shown in the matrix: `API server`, `Pod Identity agent`, `anywhere`, `control plane`, `internet`, `private subnet`
+    // (whose CIDRs sort as text: 10.15.128.0/18 before 10.15.64.0/18).
     expect(names).toEqual([
       'API server (kubernetes Service)',
+      'EKS Pod Identity agent',
       'anywhere',
       'EKS control plane (zone 1)',
       'EKS control plane (zone 2)',
       'EKS control plane (zone 3)',
       'internet',
+      'private subnet (zone 1)',
+      'private subnet (zone 3)',
+      'private subnet (zone 2)',
     ]);
   });
 

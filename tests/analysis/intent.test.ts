@@ -75,6 +75,38 @@ describe('intent of the committed environments', () => {
           'twingate/twingate-gateway[Deployment] => external',
           'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
           'twingate/twingate-operator[Deployment] => external',
+          // Argo CD (the argo-cd component): the API server and the Git host are external.
+          ...[
+            'application-controller[StatefulSet]',
+            'applicationset-controller[Deployment]',
+            'server[Deployment]',
+            'redis-secret-init[Job]',
+            'repo-server[Deployment]',
+          ].map((w) => `argocd/argocd-${w} => external`),
+          ...[
+            'application-controller[StatefulSet]',
+            'applicationset-controller[Deployment]',
+            'server[Deployment]',
+            'redis-secret-init[Job]',
+            'repo-server[Deployment]',
+            'redis[Deployment]',
+          ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
+          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
+          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
+          'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
+          'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
+          // The prerequisites: each pod to DNS and out (the API server, AWS), the API server in to each webhook.
+          ...['cert-manager/cert-manager', 'cert-manager/cert-manager-cainjector', 'cert-manager/cert-manager-webhook'].flatMap((d) => [
+            `${d}[Deployment] => external`,
+            `${d}[Deployment] => kube-system/coredns[Deployment]`,
+          ]),
+          ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap(
+            (d) => [`${d}[Deployment] => external`, `${d}[Deployment] => kube-system/coredns[Deployment]`],
+          ),
+          'external => cert-manager/cert-manager-webhook[Deployment]',
+          'external => external-secrets/external-secrets-webhook[Deployment]',
         ]),
       );
     }
@@ -98,7 +130,7 @@ describe('mutations of the rendered objects', () => {
 
   it('a flow whose egress allow is missing is blocked, named with the range that lacks it', async () => {
     const { env, objs } = await objects();
-    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name.includes('tcp-443')));
+    const mutated = objs.filter((o) => !(o.kind === 'NetworkPolicy' && o.metadata.name.includes('twingate-connector-to-0.0.0.0-0-tcp-443')));
     expect(() => checkIntent(env, mutated)).toThrow(
       'environment dev: component twingate-operator: flows: twingate/connector -> 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16 : TCP 443 is blocked (twingate/connector[Pod] => 0.0.0.0-9.255.255.255 lacks it)',
     );

@@ -52,21 +52,24 @@ describe('synth proves the intent', () => {
   blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
   groups: ['Engineering'],
   access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],
-  components: ['network-policy', 'twingate-operator'],`),
+  components: ['network-policy', 'external-secrets', 'twingate-operator'],`),
     );
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
-    expect(access).toContain('| shop/web[Deployment] |  | TCP 9000 [2](#flow-2) |  |  |  |  |');
-    expect(access).toContain('| shop/* | TCP 53, UDP 53 [8](#flow-8) |  |  |  |  |  |');
+    // Columns: the External Secrets webhook first (external-secrets, which the operator requires, is on too).
+    expect(access).toContain('| shop/web[Deployment] |  |  | TCP 9000 [2](#flow-2) |  |  |  |  |  |');
+    expect(access).toContain('| shop/* |  | TCP 53, UDP 53 [16](#flow-16) |  |  |  |  |  |  |');
     // The connector's row: its own egress (declared by the twingate-operator component) and the flow to shop/web.
     const connectorRow = access.split('\n').find((l) => l.startsWith('| twingate/connector[Pod] |'))!;
-    expect(connectorRow).toBe('| twingate/connector[Pod] |  |  | TCP 8080 [1](#flow-1) |  |  | TCP 443 [3](#flow-3)<br>TCP 30000-31000 [4](#flow-4) |');
+    expect(connectorRow).toBe(
+      '| twingate/connector[Pod] |  |  |  | TCP 8080 [1](#flow-1) |  |  |  | TCP 443 [11](#flow-11)<br>TCP 30000-31000 [12](#flow-12) |',
+    );
     expect(access).toContain(
-      '| <a id="flow-3"></a>3 | twingate/connector (twingate/connector[Pod]) | internet: 0.0.0.0/0 except private ranges | TCP 443 | connector to the Twingate controller and relays (TLS) | component twingate-operator |',
+      '| <a id="flow-11"></a>11 | twingate/connector (twingate/connector[Pod]) | internet: 0.0.0.0/0 except private ranges | TCP 443 | connector to the Twingate controller and relays (TLS) | component twingate-operator |',
     );
     expect(access).toContain('| Engineering | web (shop/web) | view in shop | none |');
-    expect(access).toContain('  subgraph ns1["namespace shop"]');
+    expect(access).toContain('  subgraph ns2["namespace shop"]');
     expect(access).toContain('| anywhere 0.0.0.0/0 | shop/* | no ingress from outside |');
   });
 

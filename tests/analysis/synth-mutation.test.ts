@@ -106,7 +106,7 @@ describe('synth fails on a mutated network-policy component', () => {
     expect(await synthDev()).toEqual({
       code: 1,
       err: [
-        'error: environment dev: flows: the rendered NetworkPolicies allow twingate/connector[Pod] => 10.10.0.0-10.10.223.255 : TCP 5432 which no flow declares',
+        'error: environment dev: flows: the rendered NetworkPolicies allow twingate/connector[Pod] => 10.10.0.0-10.10.63.255 : TCP 5432 which no flow declares',
       ],
       written: false,
     });

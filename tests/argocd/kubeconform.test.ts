@@ -1,6 +1,6 @@
 /**
- * kubeconform -strict over every Argo CD object: dist/argocd as committed, and the Applications
- * the ApplicationSets generate (plain and Helm), through `pnpm validate`'s own entry point.
+ * kubeconform -strict over every Argo CD object: dist/argocd (child Applications included), and
+ * the parent Applications the ApplicationSets generate, through `pnpm validate`'s own entry point.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,8 @@ import { loadArgoConfig } from '../../argocd/settings';
 import { main as validate } from '../../lib/cli/validate';
 import { toYaml } from '../../lib/output';
 import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../support';
-import { argoObjects, clusters, loadEnvs, reader, synthTree } from '../support/argocd';
+import { clusters, delivered, loadEnvs, synthTree } from '../support/argocd';
 import { catalogue, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
-import { generateApplications } from '../support/argocd-evaluate';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
 let dir: string;
@@ -30,9 +29,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'argocd-kubeconform-'));
   mkdirSync(join(dir, 'argocd'));
   mkdirSync(join(dir, 'generated'));
-  for (const [p, c] of tree) if (p.startsWith('dist/argocd/')) writeFileSync(join(dir, 'argocd', p.split('/').pop()!), c);
-  const apps = argoObjects(tree, 'ApplicationSet').flatMap((a) => generateApplications(a, clusters(envs, cfg), tree, reader(tree)));
-  for (const a of apps) writeFileSync(join(dir, 'generated', `${a.metadata.name}.yaml`), toYaml(a));
+  // dist/argocd with the child Applications of each environment (dist/argocd/<env>/), and the generated parents.
+  for (const [p, c] of tree) if (p.startsWith('dist/argocd/')) writeFileSync(join(dir, 'argocd', p.slice('dist/argocd/'.length).replace('/', '--')), c);
+  for (const a of delivered(tree, clusters(envs, cfg)).parents) writeFileSync(join(dir, 'generated', `${a.metadata.name}.yaml`), toYaml(a));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,10 +41,11 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
-    // 18 objects in dist/argocd (bootstrap project, root, two projects and two ApplicationSets per environment, 4 environments),
-    // dev, staging and prod x 7 components generated (admission-policies included), plus network-probes in staging, and
-    // urlshort's 8 platform components (spire-crds and spire included) plus its 4 apps.
-    expect(valid).toBe(18 + 3 * 7 + 1 + 8 + 4);
+    // 18 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment, 4 environments);
+    // one child Application per component (dev, staging and prod x 7, admission-policies and 3 fixtures included, plus
+    // network-probes in staging; urlshort's 12: the same 6 plus spire-crds, spire and 3 more apps); one generated parent per
+    // environment.
+    expect(valid).toBe(18 + (3 * 7 + 1) + 12 + 4);
     expect(code).toBe(0);
   });
 

@@ -1,14 +1,16 @@
 /** AppProjects: least privilege per environment, and the bootstrap project around the root. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { BOOTSTRAP_PROJECT, IN_CLUSTER, ROOT_APPLICATION } from '../../argocd/bootstrap';
 import { type ArgoConfig, loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
+import { groupOf } from '../../lib/kinds';
 import type { ApiObject } from '../../lib/output';
 import { componentsFor } from '../../platform/registry';
 import { spireSettingsOf } from '../../platform/spire';
-import { argoObjects, clusters, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
+import { argoObjects, clusters, delivered, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
 import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
-import { applicationProblems, type ClusterSecret, generateApplications } from '../support/argocd-evaluate';
+import { applicationProblems, type ClusterSecret } from '../support/argocd-evaluate';
 
 let envs: Environment[];
 let cfg: ArgoConfig;
@@ -28,12 +30,12 @@ const project = (tree: Map<string, string>, name: string) =>
   argoObjects(tree, 'AppProject').find((p) => p.metadata.name === name)! as ApiObject & { spec: any };
 
 describe('environment AppProjects', () => {
-  it('exist twice per environment (platform, apps), with no wildcard anywhere (prod included)', () => {
+  it('exist three times per environment (platform, apps, delivery), with no wildcard anywhere (prod included)', () => {
     for (const tree of [realTree(), fixture]) {
       const names = argoObjects(tree, 'AppProject')
         .map((p) => p.metadata.name)
         .sort();
-      expect(names).toEqual([BOOTSTRAP_PROJECT, ...envs.flatMap((e) => [`${e.name}-platform`, `${e.name}-apps`])].sort());
+      expect(names).toEqual([BOOTSTRAP_PROJECT, ...envs.flatMap((e) => [`${e.name}-platform`, `${e.name}-apps`, `${e.name}-delivery`])].sort());
       for (const p of argoObjects(tree, 'AppProject')) expect(strings(p.spec).filter((s) => s.includes('*'))).toEqual([]);
     }
     expect(project(realTree(), 'prod-platform')).toBeDefined();
@@ -67,12 +69,11 @@ describe('environment AppProjects', () => {
     add('customresourcedefinition.x.yaml', 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.com}\n');
     add('mutatingwebhookconfiguration.x.yaml', 'apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: x}\n');
     add('namespace.x.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n');
-    // component.json cannot move it: the directory decides the ApplicationSet, hence the project.
+    // component.json cannot move it: the child Application in dist/argocd names the project, from the registry.
     const meta = JSON.parse(tree.get('dist/dev/whoami/component.json')!);
     tree.set('dist/dev/whoami/component.json', JSON.stringify({ component: { ...meta.component, project: 'dev-platform' } }));
     const projects = argoObjects(tree, 'AppProject');
-    const apps = argoObjects(tree, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, tree, reader(tree)));
-    const app = apps.filter((a) => a.metadata.name === 'dev-eu-whoami');
+    const app = delivered(tree, cls).children.filter((a) => a.metadata.name === 'dev-eu-whoami');
     expect(app).toHaveLength(1);
     expect(app[0]!.spec.project).toBe('dev-apps');
     const problems = applicationProblems(app[0]!, projects, tree, reader(tree));
@@ -82,7 +83,9 @@ describe('environment AppProjects', () => {
       "dev-eu-whoami: dist/dev/whoami/mutatingwebhookconfiguration.x.yaml is a cluster-scoped admissionregistration.k8s.io/MutatingWebhookConfiguration, not in the project's clusterResourceWhitelist",
       "dev-eu-whoami: dist/dev/whoami/namespace.x.yaml is a cluster-scoped core/Namespace, not in the project's clusterResourceWhitelist",
       "dev-eu-whoami: dist/dev/whoami/networkpolicy.whoami.open.yaml is a networking.k8s.io/NetworkPolicy, in the project's namespaceResourceBlacklist",
+      "dev-eu-whoami: dist/dev/whoami/networkpolicy.whoami.open.yaml is a networking.k8s.io/NetworkPolicy, not in the project's namespaceResourceWhitelist",
       "dev-eu-whoami: dist/dev/whoami/rolebinding.whoami.me.yaml is a rbac.authorization.k8s.io/RoleBinding, in the project's namespaceResourceBlacklist",
+      "dev-eu-whoami: dist/dev/whoami/rolebinding.whoami.me.yaml is a rbac.authorization.k8s.io/RoleBinding, not in the project's namespaceResourceWhitelist",
     ]);
     // The same objects in a platform directory are admitted (the platform renders RBAC and policies).
     expect(project(tree, 'dev-platform').spec.clusterResourceWhitelist.some((k: { kind: string }) => k.kind === 'ClusterRole')).toBe(true);
@@ -111,12 +114,15 @@ describe('environment AppProjects', () => {
   it('whitelist cluster-scoped kinds one by one: rendered ones plus what the charts install', () => {
     const kinds = (tree: Map<string, string>) =>
       project(tree, 'staging-platform').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
-    // Real staging: Namespaces, the ClusterSecretStore and gateway RBAC it renders, plus what the Twingate charts install.
+    // Real staging: Namespaces, the ClusterIssuers, ClusterSecretStore and gateway RBAC it renders, plus what the charts install (webhooks).
     expect(kinds(realTree())).toEqual([
       '/Namespace',
+      'admissionregistration.k8s.io/MutatingWebhookConfiguration',
       'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
       'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+      'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
       'apiextensions.k8s.io/CustomResourceDefinition',
+      'cert-manager.io/ClusterIssuer',
       'external-secrets.io/ClusterSecretStore',
       'rbac.authorization.k8s.io/ClusterRole',
       'rbac.authorization.k8s.io/ClusterRoleBinding',
@@ -131,12 +137,45 @@ describe('environment AppProjects', () => {
     ]);
   });
 
+  it('whitelist namespaced kinds one by one: exactly those the components render, hooks and chart output included', () => {
+    const tree = realTree();
+    for (const env of envs) {
+      for (const kind of ['platform', 'apps'] as const) {
+        const rendered = new Set<string>();
+        for (const [p, c] of tree) {
+          const [, e, component, file] = p.split('/');
+          if (e !== env.name || !file?.endsWith('.yaml') || file === 'values.yaml') continue;
+          if ((Object.hasOwn(env.apps, component!) ? 'apps' : 'platform') !== kind) continue;
+          const doc = parse(c) as ApiObject;
+          if (doc.metadata.namespace) rendered.add(`${groupOf(doc.apiVersion)}/${doc.kind}`);
+        }
+        const listed = project(tree, `${env.name}-${kind}`).spec.namespaceResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
+        expect(listed, `${env.name}-${kind}`).toEqual([...rendered].sort());
+      }
+    }
+    // Argo CD's own chart among them: its hook Job and its Secret (rendered without data).
+    const staging = project(tree, 'staging-platform').spec.namespaceResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`);
+    expect(staging).toEqual(expect.arrayContaining(['/Secret', 'batch/Job', 'apps/StatefulSet', 'rbac.authorization.k8s.io/Role']));
+  });
+
+  it('delivery projects: Application objects only, in Argo CD namespace on the environment cluster, nothing cluster-scoped', () => {
+    for (const env of envs) {
+      const p = project(realTree(), `${env.name}-delivery`);
+      expect(p.spec.sourceRepos).toEqual([cfg.repoURL]);
+      expect(p.spec.destinations).toEqual([{ name: env.cluster.name, namespace: cfg.namespace }]);
+      expect(p.spec.clusterResourceWhitelist).toEqual([]);
+      expect(p.spec.namespaceResourceWhitelist).toEqual([{ group: 'argoproj.io', kind: 'Application' }]);
+    }
+  });
+
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
-    const apps = argoObjects(fixture, 'ApplicationSet').flatMap((a) => generateApplications(a, cls, fixture, reader(fixture)));
-    // 8 per environment (admission-policies included), plus network-probes in staging, plus urlshort's
-    // spire-crds, spire and 3 more apps (it has 4; the others 1).
-    expect(apps.length).toBe(envs.length * 8 + 1 + 2 + 3);
+    const { parents, children } = delivered(fixture, cls);
+    // 8 children per environment (admission-policies and the 4 fixtures included), plus network-probes in staging,
+    // plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1); one parent each.
+    expect(children.length).toBe(envs.length * 8 + 1 + 2 + 3);
+    expect(parents.length).toBe(envs.length);
+    const apps = [...parents, ...children];
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);
   });
 
@@ -148,11 +187,10 @@ describe('environment AppProjects', () => {
       'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: hook}\n',
     );
     const projects = argoObjects(tree, 'AppProject');
-    const app = argoObjects(tree, 'ApplicationSet')
-      .flatMap((a) => generateApplications(a, cls, tree, reader(tree)))
-      .find((a) => a.metadata.name === 'dev-eu-whoami')!;
+    const app = delivered(tree, cls).children.find((a) => a.metadata.name === 'dev-eu-whoami')!;
     expect(applicationProblems(app, projects, tree, reader(tree))).toEqual([
       "dev-eu-whoami: dist/dev/whoami/configmap.kube-system.x.yaml deploys into namespace kube-system, outside the project's destinations",
+      "dev-eu-whoami: dist/dev/whoami/configmap.kube-system.x.yaml is a core/ConfigMap, not in the project's namespaceResourceWhitelist",
       "dev-eu-whoami: dist/dev/whoami/validatingwebhookconfiguration.hook.yaml is a cluster-scoped admissionregistration.k8s.io/ValidatingWebhookConfiguration, not in the project's clusterResourceWhitelist",
     ]);
     const foreign = {

@@ -91,6 +91,19 @@ describe('pnpm synth --argocd-config', () => {
     }
   });
 
+  it('refuses a config whose namespace is not where the argo-cd component installs Argo CD, writing nothing', async () => {
+    const r = await run(`export default { repoURL: 'https://git.example.com/platform/zt.git', targetRevision: 'main', namespace: 'gitops' };\n`);
+    try {
+      expect(r.code).toBe(1);
+      expect(r.err).toEqual([
+        'error: Argo CD config: namespace: "gitops" is not where the argo-cd component installs Argo CD in environment dev ("argocd", from argocd/config.ts); render with one config',
+      ]);
+      expect(existsSync(join(r.dir, 'dist'))).toBe(false);
+    } finally {
+      rmSync(r.dir, { recursive: true, force: true });
+    }
+  });
+
   it('renders dist/argocd from the given config', async () => {
     const r = await run(
       `export default { repoURL: 'git@git.example.com:platform/zt.git', targetRevision: 'v1.2.3', environments: { prod: { targetRevision: 'release' } } };\n`,
@@ -98,10 +111,14 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(18);
-      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod-apps.yaml'), 'utf8');
+      // 18 objects (bootstrap project, root, three projects and one ApplicationSet per environment) and one directory of child Applications per environment.
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(18 + 4);
+      const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
-      expect(prod).toContain('revision: release');
+      expect(prod).toContain('targetRevision: release');
+      const child = readFileSync(join(r.dir, 'dist', 'argocd', 'prod', 'application.argocd.prod-eu-whoami.yaml'), 'utf8');
+      expect(child).toContain('repoURL: git@git.example.com:platform/zt.git');
+      expect(child).toContain('targetRevision: release');
       expect(readFileSync(join(r.dir, 'dist', 'argocd', 'application.argocd.root.yaml'), 'utf8')).toContain('targetRevision: v1.2.3');
     } finally {
       rmSync(r.dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /** charts.lock.json: format, reading, verification messages, and the `pnpm charts lock|verify` CLI. */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, type LockEntry, readLock, verifyChart, verifyDirectory, writeLock } from '../../lib/charts/lock';
 import { chartDigest } from '../../lib/charts/source';
@@ -132,8 +132,12 @@ describe('pnpm charts lock / verify', () => {
     expect(again.lines.out[0]).toContain('(0 added, 0 changed, 0 removed)');
 
     const ok = capture();
-    expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1); // the pinned Twingate and SPIRE charts are absent
-    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 5 problem\(s\); 1 charts in .* match /);
+    // The 8 pinned charts are absent (Twingate, SPIRE and the prerequisites), and crds.lock.json beside the lock (the external-secrets CRDs).
+    expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1);
+    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 9 problem\(s\); 1 charts in .* match /);
+    expect(ok.lines.err).toContain(
+      `error: ${join(dirname(lockFile), 'crds.lock.json')} does not exist (run pnpm charts pull, or pnpm charts lock --crds-dir <dir>)`,
+    );
 
     appendFileSync(join(dir, 'tiny-0.1.0', 'values.yaml'), '# edit\n');
     const bad = capture();

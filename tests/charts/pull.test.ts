@@ -51,8 +51,8 @@ describe('pnpm charts pull', () => {
     const err: string[] = [];
     const code = await main(['pull', '--charts-dir', chartsDir, '--lock', lockFile, '--helm', fakeHelm('v3.22.0')], { out: () => {}, err: (l) => err.push(l) });
     expect(code).toBe(1);
-    // The environments render connector 0.1.35 (staging), gateway 1.0.0 and twingate-operator 2.0.0; the first fails.
-    expect(err).toEqual(['error: chart connector-0.1.35: helm pull from https://twingate.github.io/helm-charts failed: fake helm']);
+    // The environments render argo-cd 10.1.1, cert-manager v1.21.1, connector 0.1.35 (staging), external-secrets 2.9.0, gateway 1.0.0 and twingate-operator 2.0.0; the first fails.
+    expect(err).toEqual(['error: chart argo-cd-10.1.1: helm pull from https://argoproj.github.io/argo-helm failed: fake helm']);
     expect(readdirSync(chartsDir)).toEqual([]);
     expect(existsSync(lockFile)).toBe(false);
   });

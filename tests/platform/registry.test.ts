@@ -114,7 +114,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
   });
 
   it.each([
-    ['without its settings block', (e: any) => delete e.metrics, 'components[3]', '"metrics-agent" needs a metrics block'],
+    ['without its settings block', (e: any) => delete e.metrics, 'components[6]', '"metrics-agent" needs a metrics block'],
     ['a misspelt field of its block', (e: any) => (e.metrics = { scrapeIntervall: '15s' }), 'metrics', 'unknown field "scrapeIntervall"'],
     [
       'a bad value in its block',
@@ -130,8 +130,8 @@ describe('a new platform component: one folder plus one registry entry', () => {
     ],
     [
       'without a component it requires',
-      (e: any) => (e.components = ['twingate-operator', 'metrics-agent']),
-      'components[1]',
+      (e: any) => (e.components = ['cert-manager', 'external-secrets', 'twingate-operator', 'metrics-agent']),
+      'components[3]',
       '"metrics-agent" needs "network-policy"',
     ],
     [
@@ -150,8 +150,9 @@ describe('a new platform component: one folder plus one registry entry', () => {
     input.components.push('metrics-agent');
     expect(validate(input)).toEqual({
       problem: {
-        path: 'components[3]',
-        message: '"metrics-agent" is not one of "network-policy", "twingate-operator", "twingate-access-gateway", "spire-crds", "spire"',
+        path: 'components[6]',
+        message:
+          '"metrics-agent" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd", "spire-crds", "spire"',
       },
     });
   });
@@ -165,9 +166,12 @@ describe('a new platform component: one folder plus one registry entry', () => {
 
   it('chart pins come from the components, once', () => {
     expect(pinnedCharts(CATALOGUE).map((c) => `${c.component}:${c.chart}@${c.version}`)).toEqual([
+      'cert-manager:cert-manager@v1.21.1',
+      'external-secrets:external-secrets@2.9.0',
       'twingate-operator:twingate-operator@2.0.0',
       'twingate-access-gateway:gateway@1.0.0',
       'twingate-connector:connector@0.1.35',
+      'argo-cd:argo-cd@10.1.1',
       'spire-crds:spire-crds@0.6.0',
       'spire:spire@0.30.0',
       'metrics-agent:metrics-agent@1.2.4',
@@ -179,7 +183,10 @@ describe('charts the environments render', () => {
   it('are derived from enabled components and overrides, once each', async () => {
     const envs = await loadEnvironments();
     expect(chartsOf(envs).map((c) => `${c.chart}@${c.version} ${c.repository}`)).toEqual([
+      'argo-cd@10.1.1 https://argoproj.github.io/argo-helm',
+      'cert-manager@v1.21.1 https://charts.jetstack.io',
       'connector@0.1.35 https://twingate.github.io/helm-charts',
+      'external-secrets@2.9.0 https://charts.external-secrets.io',
       'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
       'spire-crds@0.6.0 https://spiffe.github.io/helm-charts-hardened',
       'spire@0.30.0 https://spiffe.github.io/helm-charts-hardened',

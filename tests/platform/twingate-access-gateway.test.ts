@@ -17,7 +17,8 @@ type Obj = ApiObject & { spec: any };
 
 function checkSans(env: Environment): void {
   const objects = renderAll(env) as Obj[];
-  const [cert] = ofKind<Obj>(objects, 'Certificate');
+  // The gateway's own Certificate (cert-manager renders its CA's too).
+  const [cert] = ofKind<Obj & { component: string }>(objects, 'Certificate').filter((c) => c.component === 'twingate-access-gateway');
   expect(cert).toBeDefined();
   const sans = new Set<string>([...(cert!.spec.dnsNames ?? []), ...(cert!.spec.ipAddresses ?? [])]);
   const [gateway] = ofKind<Obj>(objects, 'TwingateGateway');
@@ -48,7 +49,7 @@ describe('access gateway', () => {
       baseInput({ twingate: { network: 'acme', gateway: { alias: 'eks-a.corp.int' }, certificate: { issuer: { name: 'private-ca', kind: 'Issuer' } } } }),
     );
     checkSans(env);
-    const cert = ofKind<Obj>(renderAll(env), 'Certificate')[0]!;
+    const cert = ofKind<Obj & { component: string }>(renderAll(env), 'Certificate').find((c) => c.component === 'twingate-access-gateway')!;
     expect(cert.spec.dnsNames).toContain('eks-a.corp.int');
     expect(cert.spec.issuerRef.kind).toBe('Issuer');
   });

@@ -288,6 +288,17 @@ export function generateApplications(appset: Obj, clusters: readonly ClusterSecr
 // ---------------------------------------------------------------------------------------------
 // What the AppProject admits
 
+/** Parsed manifests by content: the trees share most files, and charts' CRDs are large. */
+const PARSED = new Map<string, Obj>();
+function parsedManifest(content: string): Obj {
+  let doc = PARSED.get(content);
+  if (doc === undefined) {
+    doc = parse(content) as Obj;
+    PARSED.set(content, doc);
+  }
+  return doc;
+}
+
 const RFC1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
@@ -330,14 +341,15 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
       if (deployed.some((f) => [METADATA_FILE, VALUES_FILE].includes(f.split('/').pop()!)))
         say(`path ${s.path}: the directory source does not exclude ${METADATA_FILE}/${VALUES_FILE}`);
       for (const f of deployed) {
-        for (const doc of [parse(read(f))].filter(Boolean) as Obj[]) {
+        for (const doc of [parsedManifest(read(f))].filter(Boolean) as Obj[]) {
           const group = groupOf(String(doc.apiVersion));
           if (doc.metadata?.namespace) {
             if (!permitted(doc.metadata.namespace)) say(`${f} deploys into namespace ${doc.metadata.namespace}, outside the project's destinations`);
             const refused = ((ps.namespaceResourceBlacklist ?? []) as Obj[]).some((k) => k.group === group && k.kind === doc.kind);
             if (refused) say(`${f} is a ${group || 'core'}/${doc.kind}, in the project's namespaceResourceBlacklist`);
+            // Argo CD reads an empty namespaceResourceWhitelist as "every namespaced kind".
             const allowed = ps.namespaceResourceWhitelist as Obj[] | undefined;
-            if (allowed && !allowed.some((k) => k.group === group && k.kind === doc.kind))
+            if (allowed?.length && !allowed.some((k) => k.group === group && k.kind === doc.kind))
               say(`${f} is a ${group || 'core'}/${doc.kind}, not in the project's namespaceResourceWhitelist`);
           } else if (!whitelisted(group, doc.kind)) {
             say(`${f} is a cluster-scoped ${group || 'core'}/${doc.kind}, not in the project's clusterResourceWhitelist`);
@@ -353,6 +365,23 @@ export function applicationProblems(app: Obj, projects: readonly Obj[], tree: Tr
   if (options.includes('CreateNamespace=true') && !whitelisted('', 'Namespace'))
     say("CreateNamespace=true needs Namespace in the project's clusterResourceWhitelist");
   return problems;
+}
+
+/**
+ * The child Applications a parent Application syncs: every manifest directly in its directory
+ * source (no recursion), each of which must be an Application.
+ */
+export function childApplications(parent: Obj, tree: Tree, read: (p: string) => string): Obj[] {
+  const s = parent.spec.source as Obj;
+  if (!s?.path || s.directory?.recurse !== false) throw new Error(`${parent.metadata.name}: a parent syncs one directory, not recursively`);
+  return paths(tree)
+    .filter((f) => f.startsWith(`${s.path}/`) && !f.slice(s.path.length + 1).includes('/') && /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => {
+      const doc = parse(read(f)) as Obj;
+      if (doc.kind !== 'Application') throw new Error(`${f}: a parent's directory holds Applications only, not a ${doc.kind}`);
+      return doc;
+    });
 }
 
 /** Component directories (`dist/<env>/<component>/`) that no Application deploys. */

@@ -6,7 +6,7 @@ import type { Environment } from '../../lib/environment';
 import { loadEnvironments, REPO_ROOT } from '../../lib/load';
 import { type ApiObject, readTree } from '../../lib/output';
 import { type SynthOptions, synthesize } from '../../lib/synth';
-import type { ClusterSecret } from './argocd-evaluate';
+import { type ClusterSecret, childApplications, generateApplications } from './argocd-evaluate';
 
 export const loadEnvs = () => loadEnvironments();
 
@@ -48,3 +48,14 @@ export const reader = (tree: ReadonlyMap<string, string>) => (p: string) => {
   if (c === undefined) throw new Error(`no file ${p}`);
   return c;
 };
+
+/**
+ * What Argo CD delivers from a tree for `clusters`: the ApplicationSets, the parent Applications
+ * they generate, and the child Applications each parent syncs (one list per parent).
+ */
+export function delivered(tree: ReadonlyMap<string, string>, clusters: readonly ClusterSecret[]) {
+  const appsets = argoObjects(tree, 'ApplicationSet');
+  const parents = appsets.flatMap((a) => generateApplications(a, clusters, tree, reader(tree)));
+  const byParent = new Map(parents.map((p) => [p.metadata.name as string, childApplications(p, tree, reader(tree))]));
+  return { appsets, parents, byParent, children: [...byParent.values()].flat() };
+}

@@ -21,7 +21,7 @@ export function baseInput(overrides: Partial<EnvironmentInput> = {}): Environmen
     groups: ['Engineering'],
     access: [{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' }],
     twingate: { network: 'acme' },
-    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+    components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway'],
     ...overrides,
   };
 }
@@ -107,7 +107,7 @@ export function generateInput(seed: number): EnvironmentInput {
       ...prefix,
       connectors: chart ? { mode: 'chart' } : { mode: 'operator', replicas: 1 + Math.floor(rnd() * 3) },
     },
-    components: ['network-policy', 'twingate-operator', 'twingate-access-gateway'],
+    components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway'],
   });
 }
 

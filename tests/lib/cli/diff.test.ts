@@ -13,7 +13,19 @@ import { main as diff } from '../../../lib/cli/diff';
 import { captureIo, REPO } from '../../support';
 
 /** What the base's synth and loader need from the workspace. */
-const PARTS = ['lib', 'platform', 'apps', 'analysis', 'argocd', 'imports', 'environments', 'package.json', 'tsconfig.json', 'charts.lock.json'];
+const PARTS = [
+  'lib',
+  'platform',
+  'apps',
+  'analysis',
+  'argocd',
+  'imports',
+  'environments',
+  'package.json',
+  'tsconfig.json',
+  'charts.lock.json',
+  'crds.lock.json',
+];
 
 let repo: string;
 
@@ -81,7 +93,8 @@ describe('pnpm diff against the commit before', () => {
 
   it('says it in one line first, then the base', () => {
     expect(text.out.slice(0, 2)).toEqual([
-      '4 objects changed in 1 environment; 1 connection added, 0 removed; identity: 1 group added, 1 changed',
+      // The AppProject lists the namespaced kinds dev renders, and TwingateGroup is a new one.
+      '5 objects changed in 1 environment and argocd/; 1 connection added, 0 removed; identity: 1 group added, 1 changed',
       `base: HEAD~1 (${git('rev-parse', 'HEAD~1').slice(0, 7)}); compared with: the working tree`,
     ]);
     expect(text.out.at(-1)).toBe('unchanged: prod, staging, urlshort');
@@ -121,6 +134,19 @@ describe('pnpm diff against the commit before', () => {
       '  - Engineering -> whoami -> edit',
       '  + Engineering -> whoami -> view',
       '',
+      '== argocd: 1 object changed',
+      'manifests:',
+      '  ~ AppProject argocd/dev-platform',
+      '      @@ -62,6 +62,8 @@',
+      '           - group: twingate.com',
+      '             kind: TwingateGateway',
+      '           - group: twingate.com',
+      '      +      kind: TwingateGroup',
+      '      +    - group: twingate.com',
+      '             kind: TwingateResource',
+      '           - group: twingate.com',
+      '             kind: TwingateResourceAccess',
+      '',
     ]);
   });
 
@@ -128,7 +154,7 @@ describe('pnpm diff against the commit before', () => {
     const md = await run('--base', 'HEAD~1', '--format', 'markdown');
     expect(md.code).toBe(0);
     const out = md.out.join('\n');
-    expect(md.out[0]).toBe('**4 objects changed in 1 environment; 1 connection added, 0 removed; identity: 1 group added, 1 changed**');
+    expect(md.out[0]).toBe('**5 objects changed in 1 environment and argocd/; 1 connection added, 0 removed; identity: 1 group added, 1 changed**');
     expect(out).toContain('<summary><b>dev</b>: 4 objects changed; 1 connection added, 0 removed; identity: 1 group added, 1 changed</summary>');
     expect(out).toContain(
       [
@@ -149,7 +175,8 @@ describe('pnpm diff against the commit before', () => {
         '| ~ | Engineering | whoami | edit → view |',
       ].join('\n'),
     );
-    expect(out.match(/<summary><b>/g)?.length).toBe(1);
+    // dev, and argocd/ (the dev-platform AppProject's new kind).
+    expect(out.match(/<summary><b>/g)?.length).toBe(2);
     expect(worktrees()).toBe(1);
   });
 });
@@ -180,7 +207,7 @@ describe('pnpm diff: a port moved, a flow and a group dropped, an address flow a
 
   it('a pair whose ports changed gets a - and a + line; an address end is named as declared', () => {
     expect(text.code).toBe(0);
-    expect(text.out[0]).toBe('7 objects changed in 1 environment; 2 connections added, 2 removed; identity: 1 group removed');
+    expect(text.out[0]).toBe('8 objects changed in 1 environment and argocd/; 2 connections added, 2 removed; identity: 1 group removed');
     expect(text.out.slice(text.out.indexOf('connections:'), text.out.indexOf('unchanged: prod, staging, urlshort'))).toEqual([
       'connections:',
       '  - kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8080',
@@ -189,6 +216,19 @@ describe('pnpm diff: a port moved, a flow and a group dropped, an address flow a
       '  + whoami/whoami[Deployment] => 192.0.2.0/24 : TCP 443',
       'identity (group -> Twingate resources -> Kubernetes role):',
       '  - Data Team -> whoami -> (no Kubernetes role)',
+      '',
+      '== argocd: 1 object changed',
+      'manifests:',
+      '  ~ AppProject argocd/dev-platform',
+      '      @@ -62,8 +62,6 @@',
+      '           - group: twingate.com',
+      '             kind: TwingateGateway',
+      '           - group: twingate.com',
+      '      -      kind: TwingateGroup',
+      '      -    - group: twingate.com',
+      '             kind: TwingateResource',
+      '           - group: twingate.com',
+      '             kind: TwingateResourceAccess',
       '',
     ]);
     expect(text.out.filter((l) => /^ {4}[-+~] /.test(l))).toEqual([

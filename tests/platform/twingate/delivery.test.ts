@@ -28,7 +28,7 @@ describe('Twingate delivery', () => {
     }
   });
 
-  it('Helm sources: pinned upstream charts, namespace and waves after the operator', async () => {
+  it('Helm sources: pinned upstream charts, namespace, and order after the operator', async () => {
     const [prod] = await loadEnvironments(undefined, ['prod']);
     const op = platformComponent('twingate-operator');
     const gw = platformComponent('twingate-access-gateway');
@@ -42,8 +42,9 @@ describe('Twingate delivery', () => {
     expect(helmSource(prod!, gw)!).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'gateway', version: '1.0.0' });
     expect(helmSource(prod!, cn)!).toMatchObject({ repository: 'https://twingate.github.io/helm-charts', chart: 'connector', version: '0.1.35' });
     for (const c of [op, gw, cn]) expect(c.namespace!(prod!)).toBe('twingate');
-    expect(gw.wave!).toBeGreaterThan(op.wave!);
-    expect(cn.wave!).toBeGreaterThan(op.wave!);
+    // Their Applications sync after the operator's: the order derives from requires (argocd/order.ts).
+    expect(gw.requires).toContain('twingate-operator');
+    expect(cn.requires).toContain('twingate-operator');
   });
 
   it('custom resources sync in waves with SkipDryRunOnMissingResource', async () => {

@@ -111,7 +111,7 @@ const BAD: [string, EnvironmentInput, string, RegExp][] = [
     'components[1]',
     /"twingate-access-gateway" needs "twingate-operator"/,
   ],
-  ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[1]', /"twingate-operator" needs a twingate block/],
+  ['twingate component without twingate', baseInput({ twingate: undefined }), 'components[3]', /"twingate-operator" needs a twingate block/],
   [
     'undeclared managed group',
     baseInput({ twingate: { network: 'acme', managedGroups: ['Okta Admins'] } }),
@@ -179,7 +179,8 @@ describe('twingate environment block', () => {
     expect(tg.connectors).toEqual({ mode: 'operator', replicas: 1, peerToPeer: false });
     expect(tg.gatewayAlias).toBe('kubernetes.test-eu.int');
     expect(tg.kubernetesAddress).toBe('kubernetes.default.svc.cluster.local');
-    expect(tg.secrets).toMatchObject({ store: 'aws-secrets-manager', region: 'eu-west-2', apiKeyPath: 'zt-eks/test/twingate/api-key' });
+    expect(tg.secrets).toMatchObject({ store: 'aws-secrets-manager', apiKeyPath: 'zt-eks/test/twingate/api-key' });
+    expect(tg.certificate.issuer).toEqual({ name: 'twingate-gateway-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
   });
 
   it('chart connectors switch the connector component on, operator connectors leave it off', () => {
@@ -243,7 +244,7 @@ describe('pnpm synth with bad twingate input', () => {
     mkdirSync(envDir);
     write('good', baseInput());
     const lines: string[] = [];
-    expect(await synth(['--environments', envDir, '--out', outDir], { out: (l) => lines.push(l), err: (l) => lines.push(l) })).toBe(0);
+    expect(await synth(['--environments', envDir, '--out', outDir], { out: (l) => lines.push(l), err: (l) => lines.push(l) }), lines.join('\n')).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

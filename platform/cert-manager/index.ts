@@ -1,0 +1,190 @@
+/**
+ * The cert-manager component: the upstream `cert-manager` chart (rendered by synth, CRDs
+ * included and kept on uninstall) plus the platform's CA chain, the provider of the access
+ * gateway's issuer:
+ *
+ *   ClusterIssuer `zt-selfsigned-root` (selfSigned)
+ *     -> Certificate `twingate-gateway-ca` (isCA, in the cert-manager namespace, its Secret of the same name)
+ *       -> ClusterIssuer `twingate-gateway-ca` (ca.secretName: that Secret)
+ *
+ * A CA issuer puts its own certificate into `ca.crt` of every Secret it issues
+ * ({@link ISSUERS_WRITING_CA_CRT}); the TwingateCertificateAuthority reads `ca.crt` from the
+ * gateway's Secret. See docs/cert-manager.md.
+ */
+import { ApiObject } from 'cdk8s';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+} from '../../imports/certmanager-certificates-cert-manager.io';
+import { apiServerPeers, apiServerSources } from '../../lib/cluster';
+import { COMMON_LABELS, type Component, PINNED_IMAGE_PULL_POLICY, type WorkloadRef } from '../../lib/component';
+import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
+import { CERT_MANAGER_NAMESPACE, PLATFORM_CA_ISSUER } from '../shared/cert-manager';
+import { crMetadata, WAVES } from '../shared/sync-waves';
+
+const CHART_REPO = 'https://charts.jetstack.io';
+export const RELEASE = 'cert-manager';
+const INSTANCE = 'app.kubernetes.io/instance';
+const COMPONENT = 'app.kubernetes.io/component';
+
+/** The self-signed root issuer: it only signs the CA certificate below. */
+export const ROOT_ISSUER = 'zt-selfsigned-root';
+/** The CA Certificate and its Secret (in the cert-manager namespace, the ClusterIssuer's cluster resource namespace). */
+export const CA_CERTIFICATE = PLATFORM_CA_ISSUER;
+/** The CA: 10 years, renewed a year ahead (a new CA means a new TwingateCertificateAuthority registration). @default 87600h / 8760h */
+const CA_DURATION = { duration: '87600h', renewBefore: '8760h' } as const;
+
+/**
+ * The issuer types whose Secrets always carry `ca.crt`: a CA issuer writes its own certificate
+ * there, a SelfSigned issuer the certificate itself (cert-manager's CA issuer docs and Secret
+ * keys). Other types (ACME: a public chain only) are not relied upon for the gateway.
+ */
+export const ISSUERS_WRITING_CA_CRT: readonly string[] = ['ca', 'selfSigned'];
+
+/** The webhook's TLS port (chart `webhook.securePort`), which the API server calls. */
+export const WEBHOOK_PORT = 10250;
+
+/** The three Deployments of the chart, by workload name, with their pods' selector labels. */
+export const CERT_MANAGER_WORKLOADS = {
+  controller: { [NAME_LABEL]: 'cert-manager', [INSTANCE]: RELEASE, [COMPONENT]: 'controller' },
+  webhook: { [NAME_LABEL]: 'webhook', [INSTANCE]: RELEASE, [COMPONENT]: 'webhook' },
+  cainjector: { [NAME_LABEL]: 'cainjector', [INSTANCE]: RELEASE, [COMPONENT]: 'cainjector' },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Chart values (upstream values.yaml of cert-manager v1.21.1; only what we set)
+
+interface Resources {
+  readonly requests: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
+  readonly limits: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
+}
+
+/** What every Deployment of the chart gets: two replicas spread over nodes, a PodDisruptionBudget, bounded resources. */
+interface DeploymentValues {
+  readonly replicaCount: number;
+  readonly podDisruptionBudget: { readonly enabled: true; readonly minAvailable: 1 };
+  readonly resources: Resources;
+  readonly affinity: object;
+  /** kube-score wants a user and group above 10000 (the image runs as 1000 otherwise). */
+  readonly securityContext: object;
+}
+
+interface CertManagerValues extends DeploymentValues {
+  /** The CRDs are chart templates, kept when the release is removed (upstream's recommendation: deleting them deletes every Certificate). */
+  readonly crds: { readonly enabled: true; readonly keep: true };
+  /** Leader election in cert-manager's own namespace, not kube-system (the platform does not write there). */
+  readonly global: { readonly leaderElection: { readonly namespace: string } };
+  /** No Prometheus here: the metrics Service and its port stay closed. */
+  readonly prometheus: { readonly enabled: false };
+  readonly webhook: DeploymentValues;
+  readonly cainjector: DeploymentValues;
+  /** The post-install Job that waits for the webhook: Argo CD's health checks do that, and a hook pod would need its own flows. */
+  readonly startupapicheck: { readonly enabled: false };
+}
+
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
+  requests: { cpu, memory, 'ephemeral-storage': '64Mi' },
+  limits: { cpu: cpuLimit, memory: memoryLimit, 'ephemeral-storage': '256Mi' },
+});
+
+/** Two replicas, at most one evicted at a time, preferably on different nodes. */
+function deployment(labels: Readonly<Record<string, string>>, r: Resources): DeploymentValues {
+  return {
+    replicaCount: 2,
+    podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    resources: r,
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...labels } } } },
+        ],
+      },
+    },
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+  };
+}
+
+export function certManagerValues(_env: Environment): CertManagerValues {
+  return {
+    crds: { enabled: true, keep: true },
+    global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
+    prometheus: { enabled: false },
+    ...deployment(CERT_MANAGER_WORKLOADS.controller, resources('50m', '128Mi', '500m', '512Mi')),
+    webhook: deployment(CERT_MANAGER_WORKLOADS.webhook, resources('20m', '64Mi', '200m', '128Mi')),
+    cainjector: deployment(CERT_MANAGER_WORKLOADS.cainjector, resources('20m', '128Mi', '200m', '512Mi')),
+    startupapicheck: { enabled: false },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods and flows
+
+function workloads(): WorkloadRef[] {
+  return [
+    { namespace: CERT_MANAGER_NAMESPACE, name: 'controller', labels: CERT_MANAGER_WORKLOADS.controller, ports: {} },
+    {
+      namespace: CERT_MANAGER_NAMESPACE,
+      name: 'webhook',
+      labels: CERT_MANAGER_WORKLOADS.webhook,
+      ports: { https: { containerPort: WEBHOOK_PORT, protocol: 'TCP' } },
+    },
+    { namespace: CERT_MANAGER_NAMESPACE, name: 'cainjector', labels: CERT_MANAGER_WORKLOADS.cainjector, ports: {} },
+  ];
+}
+
+/**
+ * All three reach the API server (the controller issues, the cainjector writes CA bundles into
+ * webhook configurations and CRDs, the webhook reads its serving CA Secret); the API server
+ * calls the webhook. Nothing reaches the internet: the only issuers are self-signed and CA.
+ */
+function flows(env: Environment): FlowInput[] {
+  const ns = CERT_MANAGER_NAMESPACE;
+  return [
+    ...(['controller', 'cainjector', 'webhook'] as const).flatMap((w) =>
+      apiServerPeers(env).map((to) => ({ from: `${ns}/${w}`, to, port: 443, description: `cert-manager ${w} to the Kubernetes API server` })),
+    ),
+    ...apiServerSources(env).map((from) => ({
+      from,
+      to: `${ns}/webhook`,
+      port: 'https',
+      description: 'the Kubernetes API server calls the cert-manager admission webhook',
+    })),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CA chain
+
+function clusterIssuer(chart: Parameters<Component['render']>[0], name: string, wave: number, spec: Record<string, unknown>): ApiObject {
+  return new ApiObject(chart, `cluster-issuer-${name}`, {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: crMetadata(name, undefined, wave, { ...COMMON_LABELS }),
+    spec,
+  } as never);
+}
+
+export const certManager = {
+  name: 'cert-manager',
+  namespace: () => CERT_MANAGER_NAMESPACE,
+  chart: { repository: CHART_REPO, chart: 'cert-manager', version: 'v1.21.1', releaseName: RELEASE, values: certManagerValues },
+  workloads,
+  flows,
+  scoreExceptions: [PINNED_IMAGE_PULL_POLICY],
+  render(chart, env) {
+    clusterIssuer(chart, ROOT_ISSUER, WAVES.rootIssuer, { selfSigned: {} });
+    new Certificate(chart, 'ca-certificate', {
+      metadata: crMetadata(CA_CERTIFICATE, CERT_MANAGER_NAMESPACE, WAVES.caCertificate, { ...COMMON_LABELS }),
+      spec: {
+        isCa: true,
+        commonName: `${env.cluster.name} platform CA`,
+        secretName: CA_CERTIFICATE,
+        ...CA_DURATION,
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+        issuerRef: { name: ROOT_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      },
+    });
+    clusterIssuer(chart, PLATFORM_CA_ISSUER, WAVES.caIssuer, { ca: { secretName: CA_CERTIFICATE } });
+  },
+} satisfies Component;
