@@ -108,26 +108,26 @@ describe('ACCESS.md', () => {
     }
   });
 
-  it('names the node subnets and the EKS Pod Identity agent (urlshort: database, SQS, credentials, SPIRE agent to kubelet)', async () => {
+  it('names the private subnets and the EKS Pod Identity agent (urlshort: database, SQS, credentials, SPIRE agent to kubelet)', async () => {
     const env = await loadEnvironment('urlshort');
     const content = access(env).content;
     expect(content).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
     expect(table(section(content, 'Addresses outside the cluster'))).toEqual([
       ['name', 'addresses'],
       ['API server (kubernetes Service)', "172.20.0.1/32 (the kubernetes Service's IP, the first host of network.serviceCidr 172.20.0.0/16)"],
-      ['EKS Pod Identity agent', '169.254.170.23/32 (link-local address of the agent on every node)'],
+      ['EKS Pod Identity agent', '169.254.170.23/32 (the link-local address the agent serves on every node)'],
       ['VPC', '10.0.0.0/16 (network.vpcCidr)'],
       ['anywhere', '0.0.0.0/0 (every IPv4 address)'],
       ['EKS control plane (zone 1)', '10.0.224.0/22 (control-plane subnet of availability zone 1, cut from network.vpcCidr)'],
       ['EKS control plane (zone 2)', '10.0.228.0/22 (control-plane subnet of availability zone 2, cut from network.vpcCidr)'],
       ['internet', '0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (private ranges)'],
-      ['nodes (zone 1)', '10.0.0.0/18 (private subnet of availability zone 1 (nodes and pods), cut from network.vpcCidr)'],
-      ['nodes (zone 2)', '10.0.64.0/18 (private subnet of availability zone 2 (nodes and pods), cut from network.vpcCidr)'],
+      ['private subnet (zone 1)', '10.0.0.0/18 (private subnet of availability zone 1: nodes, pods, AWS interface endpoints; cut from network.vpcCidr)'],
+      ['private subnet (zone 2)', '10.0.64.0/18 (private subnet of availability zone 2: nodes, pods, AWS interface endpoints; cut from network.vpcCidr)'],
     ]);
     // The agent's kubelet flow (neither end owned) is in the matrix too.
     const rows = table(section(content, 'Connectivity matrix'));
     const agent = rows.find((r) => r[0] === 'spire-system/spire-agent[DaemonSet]')!;
-    expect(agent[rows[0]!.indexOf('nodes 10.0.0.0/18')]).toMatch(/^TCP 10250 \[\d+\]\(#flow-\d+\)$/);
+    expect(agent[rows[0]!.indexOf('private subnet 10.0.0.0/18')]).toMatch(/^TCP 10250 \[\d+\]\(#flow-\d+\)$/);
   });
 
   it('shows the workload identity layer: SPIFFE IDs, mTLS with the network flow that carries it, AWS roles', async () => {

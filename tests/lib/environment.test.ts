@@ -76,7 +76,7 @@ const CASES: [string, Mutation, string][] = [
     'error: environment dev: access[0].group: group "Nobody" is not declared in groups',
   ],
   ['access to an unknown app', (e) => (e.access[0].resources = ['grafana']), 'error: environment dev: access[0].resources[0]: unknown app "grafana"'],
-  ['namespace declared twice', (e) => e.namespaces.push('whoami'), 'error: environment dev: namespaces[3]: "whoami" is declared twice'],
+  ['namespace declared twice', (e) => e.namespaces.push('whoami'), 'error: environment dev: namespaces[2]: "whoami" is declared twice'],
   ['group declared twice', (e) => e.groups.push('Engineering'), 'error: environment dev: groups[2]: "Engineering" is declared twice'],
   [
     'image on latest',
@@ -139,7 +139,7 @@ const CASES: [string, Mutation, string][] = [
   [
     'owning kube-system',
     (e) => e.namespaces.push('kube-system'),
-    'error: environment dev: namespaces[3]: "kube-system" is a Kubernetes system namespace; the platform cannot own it',
+    'error: environment dev: namespaces[2]: "kube-system" is a Kubernetes system namespace; the platform cannot own it',
   ],
   [
     'chart version range',
@@ -208,7 +208,7 @@ const CASES: [string, Mutation, string][] = [
   [
     'namespace of 64 characters',
     (e) => e.namespaces.push(`${NS63}x`),
-    `error: environment dev: namespaces[3]: "${NS63}x" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
+    `error: environment dev: namespaces[2]: "${NS63}x" is not a DNS-1123 label (lowercase letters, digits and "-", at most 63 characters)`,
   ],
   [
     'an app named like a platform workload of its namespace',

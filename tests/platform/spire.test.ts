@@ -17,10 +17,12 @@ import { main as synth } from '../../lib/cli/synth';
 import { main as validateCli } from '../../lib/cli/validate';
 import type { Environment } from '../../lib/environment';
 import { readTree } from '../../lib/output';
+import { formatProblem } from '../../lib/references';
+import { environmentReferenceProblems, renderEnvironment } from '../../lib/synth';
 import { TRUST_DOMAIN, workloadIdentityOf } from '../../lib/workload-identity';
 import { POD_SECURITY_LEVEL } from '../../platform/namespaces';
-import { type EnvironmentInput, validate } from '../../platform/registry';
-import { AGENT_NAMESPACE_REASON, controllerClass, POD_SECURITY_EXCEPTION_ANNOTATION, spireSettingsOf } from '../../platform/spire';
+import { componentsFor, type EnvironmentInput, validate } from '../../platform/registry';
+import { AGENT_NAMESPACE_REASON, BUNDLE_CONFIGMAP, controllerClass, POD_SECURITY_EXCEPTION_ANNOTATION, spire, spireSettingsOf } from '../../platform/spire';
 import { captureIo, clone, environments, KUBECONFORM_SCHEMAS, objectsOf, skipWithoutKubeconform } from '../support';
 
 type Obj = ReturnType<typeof objectsOf>[number] & { spec?: any; data?: Record<string, string> };
@@ -279,6 +281,40 @@ describe('NetworkPolicies of the SPIRE pods', () => {
       } else expect(formatConns(c.conns)).toBe('TCP 9443');
     }
     expect(into.length).toBeGreaterThan(1);
+  });
+});
+
+describe('references: the trust bundle ConfigMap the server publishes at run time', () => {
+  it('is the ConfigMap the agent mounts, the one the server publishes to and the one its Role may create, in the agent namespace', () => {
+    const agent = of('DaemonSet', s.agentNamespace).find((o) => o.metadata.name === 'spire-agent')!;
+    expect(agent.spec.template.spec.volumes.filter((v: any) => v.configMap).map((v: any) => v.configMap.name)).toContain(BUNDLE_CONFIGMAP);
+    const server = JSON.parse(of('ConfigMap', s.serverNamespace).find((o) => o.metadata.name === 'spire-server')!.data!['server.conf']!);
+    expect(server.plugins.BundlePublisher[0].k8s_configmap.plugin_data.clusters[0]['chart-internal']).toMatchObject({
+      configmap_name: BUNDLE_CONFIGMAP,
+      namespace: s.agentNamespace,
+    });
+    const role = of('Role', s.agentNamespace).find((o) => o.metadata.name === 'spire-bundle') as any;
+    expect(role.rules).toEqual([
+      expect.objectContaining({ resources: ['configmaps'], resourceNames: [BUNDLE_CONFIGMAP], verbs: expect.arrayContaining(['create']) }),
+    ]);
+    // Never rendered: the server creates it.
+    expect(of('ConfigMap').filter((o) => o.metadata.name === BUNDLE_CONFIGMAP)).toEqual([]);
+  });
+
+  it('is declared by the spire component (and nothing else is), so every reference of urlshort resolves', () => {
+    expect(spire.runtimeObjects(env)).toEqual([
+      { kind: 'ConfigMap', namespace: s.agentNamespace, name: BUNDLE_CONFIGMAP, why: expect.stringContaining('BundlePublisher') },
+    ]);
+    expect(environmentReferenceProblems(env, renderEnvironment(env), []).map(formatProblem)).toEqual([]);
+  });
+
+  it('without the declaration, the reference check names the agent mount (the check can fail)', () => {
+    const undeclared = renderEnvironment(env, {
+      componentsFor: (e) => componentsFor(e).map((c) => (c.name === 'spire' ? { ...c, runtimeObjects: undefined } : c)),
+    });
+    expect(environmentReferenceProblems(env, undeclared, []).map(formatProblem)).toEqual([
+      `urlshort/spire/daemonset.spire-system.spire-agent.yaml: spec.template.spec.volumes[4].configMap.name: ConfigMap "${BUNDLE_CONFIGMAP}" in namespace "spire-system" is not delivered (no component renders it)`,
+    ]);
   });
 });
 
