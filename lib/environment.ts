@@ -297,6 +297,11 @@ export interface Environment extends Omit<Parsed, 'charts' | 'flows' | 'componen
   readonly namespaces: readonly string[];
   /** Namespaces of the enabled platform components (those with a `namespace`), sorted: the access table grants at most `view` there. */
   readonly platformNamespaces: readonly string[];
+  /**
+   * For each enabled platform component, the namespaces of the enabled components that require it
+   * (sorted): e.g. who may use the secret store of `external-secrets`, so access follows `requires`.
+   */
+  readonly namespacesRequiring: Readonly<Record<string, readonly string[]>>;
   /** Every chart of the registry with its pinned version (defaults merged). */
   readonly charts: Readonly<Record<string, string>>;
   /** Enabled platform components, listed or enabled by another fact of the environment, in registry order. */
@@ -378,7 +383,7 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
   const parsed = environmentSchema(catalogue).safeParse(input, { reportInput: true });
   if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
   const data = parsed.data as Parsed & Record<string, unknown>;
-  const base: Environment = { ...data, flows: [], components: [], charts: {}, workloads: [], settings: {}, platformNamespaces: [] };
+  const base: Environment = { ...data, flows: [], components: [], charts: {}, workloads: [], settings: {}, platformNamespaces: [], namespacesRequiring: {} };
 
   for (const name of Object.keys(data.apps)) {
     // An app is a component of its own: it would share the platform component's dist/ directory.
@@ -434,7 +439,12 @@ function validateUnlabelled(input: unknown, catalogue: readonly Component[]): { 
   // A component installing into a system namespace is a bug in the component: the platform never owns those.
   if (reserved) throw new Error(`internal: a platform component installs into system namespace ${reserved}`);
   // Owned from here on (after the blocks' checks, which may require a namespace to be declared): the components' namespaces join the declared ones (Namespace objects, default deny, admission policies).
-  env = { ...env, namespaces: [...env.namespaces, ...platform.filter((n) => !env.namespaces.includes(n))], platformNamespaces: platform };
+  env = {
+    ...env,
+    namespaces: [...env.namespaces, ...platform.filter((n) => !env.namespaces.includes(n))],
+    platformNamespaces: platform,
+    namespacesRequiring: namespacesRequiring(env, components),
+  };
   const declared = [...checkReferences(env, data.flows)];
   if (declared[0]) return { problem: declared[0] };
   const flows: ResolvedFlow[] = data.flows.map((f) => resolveFlow(env, f));
@@ -740,6 +750,16 @@ function* checkIdentity(env: Environment): Generator<Problem> {
  */
 export function platformNamespaces(env: Environment, components: readonly Component[]): string[] {
   return [...new Set(components.flatMap((c) => (c.namespace ? [c.namespace(env)] : [])))].sort();
+}
+
+/** For each component, the namespaces of the components that require it. */
+function namespacesRequiring(env: Environment, components: readonly Component[]): Record<string, string[]> {
+  return Object.fromEntries(
+    components.map((p) => [
+      p.name,
+      [...new Set(components.filter((c) => c.requires?.includes(p.name) && c.namespace).map((c) => c.namespace!(env)))].sort(),
+    ]),
+  );
 }
 
 function* checkPlatformAccess(env: Environment, platform: readonly string[]): Generator<Problem> {

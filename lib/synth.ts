@@ -12,6 +12,7 @@ import { checkIntent } from '../analysis/intent';
 import { type ComponentMetadata, componentMetadata, METADATA_FILE, metadataFiles, VALUES_FILE } from '../argocd/component-metadata';
 import { renderArgo } from '../argocd/render';
 import type { ArgoConfig } from '../argocd/settings';
+import { ARGO_CD_COMPONENT } from '../platform/argo-cd';
 import { componentsFor, PLATFORM } from '../platform/registry';
 import { type CrdLock, crdsRenderedFrom, DEFAULT_CRD_LOCK_FILE, defaultCrdsDir, readCrdLock, readCrds } from './charts/crds';
 import { DEFAULT_LOCK_FILE, findEntry, type Lock, readLock } from './charts/lock';
@@ -345,6 +346,13 @@ export function checkEnvironmentReferences(env: Environment, components: readonl
 }
 
 export function synthesize(envs: readonly Environment[], options: SynthOptions = {}): SynthResult {
+  // Each environment's cluster runs its own Argo CD, which applies dist/argocd/: without it nothing there resolves.
+  const withoutArgo = options.argocd && envs.find((e) => !e.components.includes(ARGO_CD_COMPONENT));
+  if (withoutArgo) {
+    throw new UserError(
+      `environment ${withoutArgo.name}: components: "${ARGO_CD_COMPONENT}" must be enabled: Argo CD runs in the environment's cluster and applies dist/argocd/ (docs/argocd.md)`,
+    );
+  }
   const components = envs.flatMap((env) => {
     const started = performance.now();
     const rendered = renderEnvironment(env, options);

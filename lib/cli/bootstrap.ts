@@ -26,7 +26,8 @@ import { type ApiObject, fileNameFor } from '../output';
 import { guard, type Io, processIo, runIfMain } from './run';
 
 /** The directory of the Argo CD component under dist/<env>/. */
-export const ARGO_CD_COMPONENT = 'argo-cd';
+export { ARGO_CD_COMPONENT } from '../../platform/argo-cd';
+import { ARGO_CD_COMPONENT } from '../../platform/argo-cd';
 /** Argo CD's server-side apply field manager: what the application controller applies as. */
 export const ARGOCD_FIELD_MANAGER = 'argocd-controller';
 /** The cluster Secret is infra's, not Argo CD's: a manager of its own. */

@@ -158,8 +158,11 @@ function flows(env: Environment): FlowInput[] {
   ];
 }
 
+/** The component's name; components that `requires` it may use its secret store. */
+export const EXTERNAL_SECRETS_COMPONENT = 'external-secrets';
+
 export const externalSecrets = {
-  name: 'external-secrets',
+  name: EXTERNAL_SECRETS_COMPONENT,
   namespace: () => NAMESPACE,
   chart: { repository: CHART_REPO, chart: 'external-secrets', version: '2.9.0', releaseName: RELEASE, values: externalSecretsValues },
   crds: ESO_CRDS,
@@ -168,6 +171,6 @@ export const externalSecrets = {
   scoreExceptions: [PINNED_IMAGE_PULL_POLICY],
   render(chart, env) {
     // No auth block: the controller's own identity (Pod Identity) reads the environment's secrets.
-    awsSecretStore(chart, { name: AWS_SECRET_STORE, region: env.aws.region, namespaces: env.platformNamespaces });
+    awsSecretStore(chart, { name: AWS_SECRET_STORE, region: env.aws.region, namespaces: env.namespacesRequiring[EXTERNAL_SECRETS_COMPONENT] ?? [] });
   },
 } satisfies Component;

@@ -52,30 +52,31 @@ describe('synth proves the intent', () => {
   blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: { cidr: '0.0.0.0/0' }, to: 'shop/*', reason: 'no ingress from outside' }],
   groups: ['Engineering'],
   access: [{ group: 'Engineering', resources: ['web'], kubernetesRole: 'view' }],
-  components: ['network-policy', 'external-secrets', 'twingate-operator'],`),
+  components: ['network-policy', 'external-secrets', 'twingate-operator', 'argo-cd'],`),
     );
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const access = readFileSync(join(r.out, 'lab', 'ACCESS.md'), 'utf8');
-    // Columns: the External Secrets webhook first (external-secrets, which the operator requires, is on too).
-    expect(access).toContain('| shop/web[Deployment] |  |  | TCP 9000 [2](#flow-2) |  |  |  |  |  |');
-    expect(access).toContain('| shop/* |  | TCP 53, UDP 53 [16](#flow-16) |  |  |  |  |  |  |');
+    // Columns: Argo CD's repo-server and Redis, the External Secrets webhook first (argo-cd and external-secrets, which the operator requires, are on too).
+    expect(access).toContain('| shop/web[Deployment] |  |  |  |  | TCP 9000 [2](#flow-2) |  |  |  |  |  |');
+    expect(access).toContain('| shop/* |  |  |  | TCP 53, UDP 53 [31](#flow-31) |  |  |  |  |  |  |');
     // The connector's row: its own egress (declared by the twingate-operator component) and the flow to shop/web.
     const connectorRow = access.split('\n').find((l) => l.startsWith('| twingate/connector[Pod] |'))!;
     expect(connectorRow).toBe(
-      '| twingate/connector[Pod] |  |  |  | TCP 8080 [1](#flow-1) |  |  |  | TCP 443 [11](#flow-11)<br>TCP 30000-31000 [12](#flow-12) |',
+      '| twingate/connector[Pod] |  |  |  |  |  | TCP 8080 [1](#flow-1) |  |  |  | TCP 443 [11](#flow-11)<br>TCP 30000-31000 [12](#flow-12) |',
     );
     expect(access).toContain(
       '| <a id="flow-11"></a>11 | twingate/connector (twingate/connector[Pod]) | internet: 0.0.0.0/0 except private ranges | TCP 443 | connector to the Twingate controller and relays (TLS) | component twingate-operator |',
     );
     expect(access).toContain('| Engineering | web (shop/web) | view in shop | none |');
-    expect(access).toContain('  subgraph ns2["namespace shop"]');
+    expect(access).toContain('  subgraph ns3["namespace shop"]');
     expect(access).toContain('| anywhere 0.0.0.0/0 | shop/* | no ingress from outside |');
   });
 
   it('fails with one line and writes nothing when a declared-blocked path is a declared flow', async () => {
     const r = await synth(
-      environment(`flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
+      environment(`components: ['network-policy', 'argo-cd'],
+  flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
   blocked: [{ from: 'shop/api', to: 'shop/web' }, { from: 'shop/web', to: 'shop/api', reason: 'contradiction' }],`),
     );
     expect(r.code).toBe(1);
@@ -85,7 +86,7 @@ describe('synth proves the intent', () => {
 
   it('fails when the network-policy component is off: the environment is open', async () => {
     const r = await synth(
-      environment(`components: [],
+      environment(`components: ['argo-cd'],
   flows: [{ from: 'shop/web', to: 'shop/api', port: 'grpc' }],
   blocked: [{ from: 'shop/api', to: 'shop/web', reason: 'callbacks are not allowed' }],`),
     );
@@ -97,10 +98,20 @@ describe('synth proves the intent', () => {
   });
 
   it('fails naming a connection no flow declares when nothing is declared blocked', async () => {
-    const r = await synth(environment(`components: [], flows: [],`));
+    const r = await synth(environment(`components: ['argo-cd'], flows: [],`));
     expect(r.code).toBe(1);
     expect(r.err).toEqual([
-      'error: environment lab: flows: the rendered NetworkPolicies allow kube-system/coredns[Deployment] => shop/api[Deployment] : All Connections which no flow declares',
+      // Without network-policy every pod is open; the first connection named is one of Argo CD's.
+      'error: environment lab: flows: the rendered NetworkPolicies allow argocd/argocd-application-controller[StatefulSet] => argocd/argocd-applicationset-controller[Deployment] : All Connections which no flow declares',
+    ]);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it('refuses an environment without argo-cd in one line: its cluster would have nothing to apply dist/argocd/', async () => {
+    const r = await synth(environment(`components: ['network-policy'], flows: [],`));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([
+      'error: environment lab: components: "argo-cd" must be enabled: Argo CD runs in the environment\'s cluster and applies dist/argocd/ (docs/argocd.md)',
     ]);
     expect(existsSync(r.out)).toBe(false);
   });

@@ -45,7 +45,6 @@ describe('component metadata', () => {
 
   it('uses server-side apply only for components that install CRDs', () => {
     const ssa = [...meta].filter(([, m]) => m.syncOptions.includes('ServerSideApply=true')).map(([d]) => d.split('/')[1]);
-    // argo-cd: the fixture catalogue's stand-in renders the Argo CD CRDs, as the real chart does.
     expect(new Set(ssa)).toEqual(new Set(['argo-cd', 'twingate-operator', 'spire-crds']));
   });
 

@@ -81,7 +81,7 @@ describe('sync waves of the committed child Applications', () => {
     }
   });
 
-  it('are, for staging: foundation first, the operator before what it serves, apps, then the probes', () => {
+  it('are, for staging: foundation first, the prerequisites, the operator before what it serves, apps, then the probes', () => {
     const staging = envs.find((e) => e.name === 'staging')!;
     expect(Object.fromEntries(committedWaves(staging))).toEqual({
       'admission-policies': 0,

@@ -171,8 +171,8 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const { parents, children } = delivered(fixture, cls);
-    // 9 children per environment (admission-policies, argo-cd's CRD stand-in and the 4 fixtures included), plus
-    // network-probes in staging, plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1); one parent each.
+    // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in
+    // staging, plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1); one parent each.
     expect(children.length).toBe(envs.length * 9 + 1 + 2 + 3);
     expect(parents.length).toBe(envs.length);
     const apps = [...parents, ...children];

@@ -89,15 +89,16 @@ describe('external-secrets', async () => {
     );
   });
 
-  it('provides the ClusterSecretStore every ExternalSecret references: AWS Secrets Manager, no auth block, platform namespaces only, after the chart', () => {
+  it('provides the ClusterSecretStore every ExternalSecret references: AWS Secrets Manager, no auth block, only the namespaces of components requiring it, after the chart', () => {
     for (const env of envs) {
       const objects = rendered.get(env.name)!;
       const stores = objects.filter((o) => o.kind === 'ClusterSecretStore');
       expect(stores.map((s) => [s.component, s.metadata.name])).toEqual([['external-secrets', AWS_SECRET_STORE]]);
       const store = stores[0]!;
       expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: env.aws.region } });
-      expect(store.spec.conditions).toEqual([{ namespaces: [...env.platformNamespaces] }]);
-      expect(env.platformNamespaces).not.toContain('whoami');
+      // Exactly the namespaces of the components that require external-secrets (the Twingate ones here).
+      expect(store.spec.conditions).toEqual([{ namespaces: ['twingate'] }]);
+      expect(env.namespacesRequiring['external-secrets']).toEqual(['twingate']);
       expect(store.metadata.annotations).toMatchObject({
         'argocd.argoproj.io/sync-wave': '1',
         'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',

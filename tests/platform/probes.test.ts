@@ -65,7 +65,7 @@ describe('network-probes is opt-in', () => {
   });
 
   it('is switched on by its settings, never by listing it', () => {
-    expect(problemOf((e) => e.components.push(PROBES_COMPONENT))).toMatch(/^components\[5\]: "network-probes" is enabled by the environment's settings/);
+    expect(problemOf((e) => e.components.push(PROBES_COMPONENT))).toMatch(/^components\[6\]: "network-probes" is enabled by the environment's settings/);
   });
 
   it('checks its settings: pinned image, addresses inside their CIDR, sane timeouts', () => {

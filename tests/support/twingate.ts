@@ -21,7 +21,7 @@ export function baseInput(overrides: Partial<EnvironmentInput> = {}): Environmen
     groups: ['Engineering'],
     access: [{ group: 'Engineering', resources: ['whoami'], kubernetesRole: 'view' }],
     twingate: { network: 'acme' },
-    components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway'],
+    components: ['network-policy', 'cert-manager', 'external-secrets', 'twingate-operator', 'twingate-access-gateway', 'argo-cd'],
     ...overrides,
   };
 }

@@ -60,15 +60,15 @@ describe('secrets', () => {
     }
   });
 
-  it('ExternalSecrets use the one ClusterSecretStore: AWS Secrets Manager, controller identity (Pod Identity), platform namespaces only', async () => {
+  it('ExternalSecrets use the one ClusterSecretStore: AWS Secrets Manager, controller identity (Pod Identity), the Twingate namespace only', async () => {
     for (const env of await loadEnvironments()) {
       const objects = renderAll(env) as Obj[];
       const stores = ofKind<Obj>(objects, 'ClusterSecretStore');
       expect(stores).toHaveLength(1);
       const store = stores[0]!;
       expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: env.aws.region } });
-      // Platform namespaces only (the access table grants at most view there), never an app's.
-      expect(store.spec.conditions).toEqual([{ namespaces: ['cert-manager', 'external-secrets', 'twingate'] }]);
+      // Only the namespaces of components that require external-secrets (Twingate's), never an app's.
+      expect(store.spec.conditions).toEqual([{ namespaces: ['twingate'] }]);
       expect(store.metadata.name).toBe(resolveTwingate(env).secrets.store);
       for (const es of ofKind<Obj>(objects, 'ExternalSecret')) {
         expect(es.metadata.namespace).toBe(resolveTwingate(env).namespace);
