@@ -755,10 +755,7 @@ export function platformNamespaces(env: Environment, components: readonly Compon
 /** For each component, the namespaces of the components that require it. */
 function namespacesRequiring(env: Environment, components: readonly Component[]): Record<string, string[]> {
   return Object.fromEntries(
-    components.map((p) => [
-      p.name,
-      [...new Set(components.filter((c) => c.requires?.includes(p.name) && c.namespace).map((c) => c.namespace!(env)))].sort(),
-    ]),
+    components.map((p) => [p.name, [...new Set(components.filter((c) => c.requires?.includes(p.name) && c.namespace).map((c) => c.namespace!(env)))].sort()]),
   );
 }
 
