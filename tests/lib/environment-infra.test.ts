@@ -99,7 +99,7 @@ describe('environment infra block', () => {
 
   it('is set for every shipped environment, prod larger than dev', async () => {
     const envs = Object.fromEntries((await loadEnvironments()).map((e) => [e.name, e.infra!]));
-    expect(Object.keys(envs).sort()).toEqual(['dev', 'prod', 'staging']);
+    expect(Object.keys(envs).sort()).toEqual(['dev', 'prod', 'staging', 'urlshort']);
     expect(envs.prod!.availabilityZones).toBeGreaterThan(envs.dev!.availabilityZones);
     expect(envs.prod!.nodes.max).toBeGreaterThan(envs.dev!.nodes.max);
     // Nobody reaches a new cluster otherwise (API authentication mode, no creator admin).
