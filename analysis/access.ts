@@ -13,10 +13,12 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
+import { appRoleName } from '../lib/aws-access';
 import { controlPlaneCidrs, kubernetesServiceIp, POD_IDENTITY_AGENT } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import { planSubnets } from '../lib/subnets';
+import { workloadIdentityOf } from '../lib/workload-identity';
 import type { Endpoint } from './analyze';
 import { type ConnSet, describeConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { type DeclaredFlow, declaredFlows, type IntentResult, KUBE_DNS_PEER } from './intent';
@@ -121,7 +123,11 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
     namespaceOf.set(l, w.namespace);
     return l;
   };
-  for (const c of proof.connections) {
+  // Declared flows between ends the platform does not own (the SPIRE agent, in its own namespace,
+  // to its kubelet) are proven too (checkIntent requires every declared flow open): show them.
+  const inScope = new Set(proof.connections);
+  const declaredOutside = proof.analysis.connections.filter((c) => !inScope.has(c) && declared.some((d) => d.flow && d.from(c.src) && d.to(c.dst)));
+  for (const c of [...proof.connections, ...declaredOutside]) {
     let explained = NO_CONNS;
     for (const d of declared) {
       if (!d.from(c.src) || !d.to(c.dst)) continue;
@@ -138,7 +144,8 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
       at.set(d.number, union(at.get(d.number) ?? NO_CONNS, part));
     }
     // The proof allows nothing undeclared; an unexplained connection means a bug, not a change.
-    if (!isEmpty(subtract(c.conns, explained))) throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
+    if (inScope.has(c) && !isEmpty(subtract(c.conns, explained)))
+      throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
   }
   const unseen = new Set(declared.map((d) => d.number).filter((n) => !seen.has(n)));
   return { cells, outside: outsideLabels, namespaceOf, unseen };
@@ -302,6 +309,71 @@ function identity(env: Environment): string[] {
   ];
 }
 
+/**
+ * The identity layer beside the network layer: who each workload is authenticated as (its SPIFFE
+ * ID), which SPIFFE ID may call which over mTLS and the network flow that lets the call through,
+ * and the AWS role each app assumes with exactly its declared actions. Empty (no section) when
+ * the environment declares no workload identity and no AWS access.
+ */
+function workloadIdentity(env: Environment): string[] {
+  const view = workloadIdentityOf(env);
+  const aws = Object.entries(env.apps)
+    .filter(([, a]) => a.aws.length > 0)
+    .sort(([a], [b]) => byText(a, b));
+  if (!view && aws.length === 0) return [];
+  const workloads = [...new Set([...(view?.identities.map((i) => i.app) ?? []), ...aws.map(([n]) => n)])].sort(byText);
+  const role = (app: string) => (env.apps[app]!.aws.length ? `\`${appRoleName(env.name, app)}\`` : 'none');
+  const out = [
+    '## Workload identity',
+    '',
+    view
+      ? `SPIFFE trust domain \`${view.trustDomain}\` (SPIRE). A workload proves who it is with an X.509 SVID for its ServiceAccount; AWS access comes from its own IAM role through EKS Pod Identity, never from the node.`
+      : "No SPIFFE identities (no `spire` block). AWS access comes from each app's own IAM role through EKS Pod Identity, never from the node.",
+    '',
+    '| workload | ServiceAccount | authenticated as (SPIFFE ID) | AWS role (EKS Pod Identity) |',
+    '| --- | --- | --- | --- |',
+    ...workloads.map((app) => {
+      const ns = env.apps[app]!.namespace;
+      const id = view?.identities.find((i) => i.app === app);
+      return `| ${ns}/${app} | ${ns}/${app} | ${id ? `\`${id.spiffeId}\`` : 'none'} | ${role(app)} |`;
+    }),
+  ];
+  if (view) {
+    const flowOf = (client: string, server: string, port: string, containerPort: number) =>
+      env.flows.findIndex((f) => !f.origin && f.from === client && f.to === server && (f.port === port || f.port === containerPort)) + 1;
+    out.push('', '### mTLS: who may call whom, authenticated as whom', '');
+    if (view.mtls.length === 0) out.push('None declared.');
+    else {
+      out.push('| client (SPIFFE ID) | server (SPIFFE ID) | port | network flow | what for |', '| --- | --- | --- | --- | --- |');
+      for (const m of view.mtls) {
+        const n = flowOf(`${m.client.namespace}/${m.client.app}`, `${m.server.namespace}/${m.server.app}`, m.port, m.containerPort);
+        out.push(
+          `| \`${m.client.spiffeId}\` | \`${m.server.spiffeId}\` | TCP ${m.containerPort} (${m.port}) | ${n > 0 ? `[${n}](#flow-${n})` : 'none'} | ${cell(m.description ?? '')} |`,
+        );
+      }
+      out.push(
+        '',
+        'The server accepts exactly these client IDs (`SPIFFE_MTLS_ALLOWED_CLIENTS` in its pods); the network flow lets nothing else reach the port.',
+      );
+    }
+  }
+  if (aws.length) {
+    out.push('', '### AWS access (one role per app, exactly these actions on exactly these resources)', '');
+    out.push('| app | IAM role | actions | resources |', '| --- | --- | --- | --- |');
+    for (const [app, a] of aws) {
+      for (const st of a.aws)
+        out.push(
+          `| ${a.namespace}/${app} | ${role(app)} | ${[...st.actions].sort().join(', ')} | ${[...st.resources]
+            .sort()
+            .map((r) => `\`${r}\``)
+            .join(', ')} |`,
+        );
+    }
+  }
+  out.push('');
+  return out;
+}
+
 /** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
 export function accessFile(env: Environment, proof: IntentResult): RenderedFile {
   const declared = declaredFlows(env);
@@ -341,6 +413,7 @@ export function accessFile(env: Environment, proof: IntentResult): RenderedFile 
     '',
     ...identity(env),
     '',
+    ...workloadIdentity(env),
   ].join('\n');
   return { path: `${env.name}/ACCESS.md`, content };
 }

@@ -21,6 +21,8 @@ import { externalSecrets } from './external-secrets';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
+import { spire } from './spire';
+import { spireCrds } from './spire-crds';
 import { tailscaleOperator } from './tailscale-operator';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
@@ -45,6 +47,8 @@ export const PLATFORM = [
   networkProbes,
   admissionPoliciesComponent,
   argoCd,
+  spireCrds,
+  spire,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */

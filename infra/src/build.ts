@@ -15,7 +15,7 @@ import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
 import { buildTailscale } from './tailscale';
 import { buildTwingate, exposeApiEndpoint } from './twingate';
-import { buildExternalSecretsAccess } from './workload-iam';
+import { buildAppAccess, buildExternalSecretsAccess } from './workload-iam';
 
 interface InfraInputs {
   /**
@@ -45,7 +45,7 @@ interface InfraOutputs {
     zones: pulumi.Output<string>[];
     privateSubnetIds: pulumi.Output<string>[];
   };
-  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
+  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string>; apps: Record<string, pulumi.Output<string>> };
   readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
   readonly twingate: {
     network: string;
@@ -99,6 +99,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
   const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors, ...(tsOauth ? [tsOauth] : [])], key);
+  const appRoles = buildAppAccess(ctx, cluster);
 
   const argocdClusterSecret = pulumi.all([cluster.name, cluster.arn, net.vpc.id, esoRole.arn]).apply(([clusterName, arn, vpcId, externalSecretsRoleArn]) =>
     clusterSecret(inputs.argo, {
@@ -129,7 +130,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       zones: net.zones,
       privateSubnetIds: net.privateSubnets.map((s) => s.id),
     },
-    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
+    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn, apps: Object.fromEntries(Object.entries(appRoles).map(([app, r]) => [app, r.arn])) },
     secrets: {
       apiKey: ref(apiKey),
       remoteNetworkId: ref(remoteNetworkId),

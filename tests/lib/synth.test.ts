@@ -33,7 +33,7 @@ describe('pnpm synth', () => {
       expect(readdirSync(join(out, env))).toEqual(expect.arrayContaining(['namespaces', 'network-policy', 'whoami']));
     }
     expect(io.lines.out).toHaveLength(1);
-    expect(io.lines.out[0]).toMatch(/^synth: 4 environments \(dev, lab, prod, staging\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /);
+    expect(io.lines.out[0]).toMatch(/^synth: 5 environments \(dev, lab, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /);
   });
 
   it('writes one object per file, named after its kind, namespace and name', async () => {
