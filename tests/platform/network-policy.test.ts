@@ -133,7 +133,7 @@ function assertContract(env: Environment) {
 describe('network-policy on the committed environments', () => {
   it('meets the contract in every committed environment', async () => {
     const envs = await environments();
-    expect(envs.length).toBe(4);
+    expect(envs.length).toBe(5);
     for (const env of envs) assertContract(env);
   });
 

@@ -16,7 +16,7 @@ describe.skipIf(skipWithoutShared)('pnpm synth', () => {
     const io = { ...captureIo(), tty: true };
     expect(await synth(['--out', join(tempDir(), 'dist')], io)).toBe(0);
     expect(io.lines.err).toEqual([
-      expect.stringMatching(/^synth: \[1\/4\] dev: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[1\/5\] dev: \d+ components, \d+ objects in \d+ ms$/),
       expect.stringMatching(/^synth: \[2\/5\] lab: \d+ components, \d+ objects in \d+ ms$/),
       expect.stringMatching(/^synth: \[3\/5\] prod: \d+ components, \d+ objects in \d+ ms$/),
       expect.stringMatching(/^synth: \[4\/5\] staging: \d+ components, \d+ objects in \d+ ms$/),
