@@ -221,7 +221,7 @@ describe('Pod Security: the server restricted, the agent namespace the documente
     expect(n.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'privileged',
       'pod-security.kubernetes.io/audit': 'restricted',
-      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/warn': 'privileged',
     });
     expect((n.metadata.annotations as Record<string, string>)[POD_SECURITY_EXCEPTION_ANNOTATION]).toBe(AGENT_NAMESPACE_REASON);
   });
