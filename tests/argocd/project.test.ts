@@ -41,6 +41,16 @@ describe('environment AppProjects', () => {
     expect(project(realTree(), 'prod-platform')).toBeDefined();
   });
 
+  it('are synced by the root one wave before the ApplicationSets, so no generated parent names a project Argo CD does not hold yet', () => {
+    const wave = (o: ApiObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const rooted = (kind: string) => argoObjects(realTree(), kind).filter((o) => o.metadata.name !== BOOTSTRAP_PROJECT && o.metadata.name !== ROOT_APPLICATION);
+    const projects = rooted('AppProject');
+    expect(projects).toHaveLength(envs.length * 3);
+    const sets = rooted('ApplicationSet');
+    expect(sets).toHaveLength(envs.length);
+    expect(Math.max(...projects.map(wave))).toBeLessThan(Math.min(...sets.map(wave)));
+  });
+
   it('app projects: nothing cluster-scoped, no NetworkPolicy, Role or RoleBinding, app namespaces only', () => {
     for (const env of envs) {
       const p = project(realTree(), `${env.name}-apps`);
