@@ -205,9 +205,11 @@ describe('pnpm bootstrap', () => {
     expect(r.code).toBe(0);
     const waits = calls().filter((c) => c.argv.includes('--for=condition=Established'));
     expect(waits).toHaveLength(3);
-    expect(calls().map((c) => c.argv).filter((a) => !a.includes('--for=condition=Established'))).toEqual(
-      EXPECTED.filter((a) => !a.includes('--for=condition=Established')),
-    );
+    expect(
+      calls()
+        .map((c) => c.argv)
+        .filter((a) => !a.includes('--for=condition=Established')),
+    ).toEqual(EXPECTED.filter((a) => !a.includes('--for=condition=Established')));
   });
 
   it('gives up on null status.conditions once --timeout has passed', async () => {
