@@ -27,6 +27,7 @@ import { guard, type Io, processIo, runIfMain } from './run';
 
 /** The directory of the Argo CD component under dist/<env>/. */
 export { ARGO_CD_COMPONENT } from '../../platform/argo-cd';
+
 import { ARGO_CD_COMPONENT } from '../../platform/argo-cd';
 /** Argo CD's server-side apply field manager: what the application controller applies as. */
 export const ARGOCD_FIELD_MANAGER = 'argocd-controller';
