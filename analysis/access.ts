@@ -4,7 +4,8 @@
  * and who declared it), the connectivity matrix (every cell the proven connections, each part
  * linked to the flow that declares it), a Mermaid flowchart (namespaces as subgraphs, the named
  * outside addresses as nodes), the blocked paths proven closed, and the identity view (Twingate
- * group -> resources -> Kubernetes role through the access gateway).
+ * group -> resources -> Kubernetes role through the access gateway; with Tailscale, tailnet group
+ * -> apps through the subnet router, and roles through the API server proxy).
  *
  * Presentation only: the connections are the proof's (`checkIntent`), and every one of them is
  * attributed to the declared flows that cover it. A flow's end is shown as it was declared: a
@@ -12,10 +13,12 @@
  * be modelled there), a CIDR by its name (VPC, API server, internet...) and address, never as
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
+import { appRoleName } from '../lib/aws-access';
 import { controlPlaneCidrs, kubernetesServiceIp, POD_IDENTITY_AGENT } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import { planSubnets } from '../lib/subnets';
+import { workloadIdentityOf } from '../lib/workload-identity';
 import type { Endpoint } from './analyze';
 import { type ConnSet, describeConns, intersect, isEmpty, NO_CONNS, subtract, union } from './conns';
 import { type DeclaredFlow, declaredFlows, type IntentResult, KUBE_DNS_PEER } from './intent';
@@ -120,7 +123,11 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
     namespaceOf.set(l, w.namespace);
     return l;
   };
-  for (const c of proof.connections) {
+  // Declared flows between ends the platform does not own (the SPIRE agent, in its own namespace,
+  // to its kubelet) are proven too (checkIntent requires every declared flow open): show them.
+  const inScope = new Set(proof.connections);
+  const declaredOutside = proof.analysis.connections.filter((c) => !inScope.has(c) && declared.some((d) => d.flow && d.from(c.src) && d.to(c.dst)));
+  for (const c of [...proof.connections, ...declaredOutside]) {
     let explained = NO_CONNS;
     for (const d of declared) {
       if (!d.from(c.src) || !d.to(c.dst)) continue;
@@ -137,7 +144,8 @@ function matrix(env: Environment, proof: IntentResult, declared: readonly Declar
       at.set(d.number, union(at.get(d.number) ?? NO_CONNS, part));
     }
     // The proof allows nothing undeclared; an unexplained connection means a bug, not a change.
-    if (!isEmpty(subtract(c.conns, explained))) throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
+    if (inScope.has(c) && !isEmpty(subtract(c.conns, explained)))
+      throw new Error(`internal: ACCESS.md: a proven connection no declared flow explains (env ${env.name})`);
   }
   const unseen = new Set(declared.map((d) => d.number).filter((n) => !seen.has(n)));
   return { cells, outside: outsideLabels, namespaceOf, unseen };
@@ -247,8 +255,30 @@ function outsideTable(env: Environment): string[] {
   return ['| name | addresses |', '| --- | --- |', ...list.map((o) => `| ${cell(o.name)} | ${cell(o.addresses)} |`)];
 }
 
+/** How people reach apps and the API server, per access provider whose settings block the environment has. */
+const PROVIDERS = [
+  { key: 'twingate', name: 'Twingate', reach: 'Twingate', api: 'access gateway' },
+  { key: 'tailscale', name: 'Tailscale', reach: 'Tailscale subnet router', api: 'Tailscale API server proxy' },
+] as const;
+
+/** The providers of an environment; Twingate's wording when it has none (the access table alone). */
+function providersOf(env: Environment): readonly (typeof PROVIDERS)[number][] {
+  const found = PROVIDERS.filter((p) => env.settings[p.key] !== undefined);
+  return found.length > 0 ? found : [PROVIDERS[0]];
+}
+
 function identity(env: Environment): string[] {
-  if (env.groups.length === 0) return ['No groups: nobody reaches anything in this environment through Twingate.'];
+  const via = providersOf(env);
+  const names = via.map((p) => p.name).join(' or ');
+  if (env.groups.length === 0) return [`No groups: nobody reaches anything in this environment through ${names}.`];
+  const only = via.length === 1 ? via[0]!.key : undefined;
+  const groupHeader = only === 'twingate' ? 'Twingate group' : only === 'tailscale' ? 'Tailnet group' : 'Group (Twingate and tailnet)';
+  const appsHeader =
+    only === 'twingate'
+      ? 'Twingate resources (apps)'
+      : only === 'tailscale'
+        ? 'Apps (through the subnet router)'
+        : 'Apps (Twingate resources, Tailscale subnet router)';
   // Every declared group, with its access row or none. Code-unit order, not localeCompare: the
   // output must not depend on the machine's locale.
   const rows = [...env.groups]
@@ -261,7 +291,7 @@ function identity(env: Environment): string[] {
   const clusterWide = (r: (typeof rows)[number]) =>
     r.clusterRole === 'cluster-admin' ? '**cluster-admin (break-glass)**' : r.clusterRole ? `**${r.clusterRole}, cluster-wide**` : 'none';
   return [
-    "| Twingate group | Twingate resources (apps) | Kubernetes role in the apps' namespaces (RoleBindings) | Cluster-wide role (ClusterRoleBinding) |",
+    `| ${groupHeader} | ${appsHeader} | Kubernetes role in the apps' namespaces (RoleBindings) | Cluster-wide role (ClusterRoleBinding) |`,
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${cell(r.group)} | ${r.resources.map(app).join(', ') || 'none'} | ${namespaced(r)} | ${clusterWide(r)} |`),
     '',
@@ -269,14 +299,79 @@ function identity(env: Environment): string[] {
     'flowchart LR',
     ...rows.flatMap((r, i) => [
       `  g${i}["group ${r.group.replace(/"/g, '#quot;')}"]`,
-      ...r.resources.map((res) => `  g${i} -->|Twingate| r_${res.replace(/-/g, '_')}["resource ${res}"]`),
-      ...(r.kubernetesRole ? [`  g${i} -->|access gateway| k_${r.kubernetesRole.replace(/-/g, '_')}["ClusterRole ${r.kubernetesRole}"]`] : []),
-      ...(r.clusterRole
-        ? [`  g${i} -->|access gateway, cluster-wide| c_${r.clusterRole.replace(/-/g, '_')}["ClusterRole ${r.clusterRole}, cluster-wide"]`]
-        : []),
+      ...via.flatMap((p) => r.resources.map((res) => `  g${i} -->|${p.reach}| r_${res.replace(/-/g, '_')}["resource ${res}"]`)),
+      ...via.flatMap((p) => (r.kubernetesRole ? [`  g${i} -->|${p.api}| k_${r.kubernetesRole.replace(/-/g, '_')}["ClusterRole ${r.kubernetesRole}"]`] : [])),
+      ...via.flatMap((p) =>
+        r.clusterRole ? [`  g${i} -->|${p.api}, cluster-wide| c_${r.clusterRole.replace(/-/g, '_')}["ClusterRole ${r.clusterRole}, cluster-wide"]`] : [],
+      ),
     ]),
     '```',
   ];
+}
+
+/**
+ * The identity layer beside the network layer: who each workload is authenticated as (its SPIFFE
+ * ID), which SPIFFE ID may call which over mTLS and the network flow that lets the call through,
+ * and the AWS role each app assumes with exactly its declared actions. Empty (no section) when
+ * the environment declares no workload identity and no AWS access.
+ */
+function workloadIdentity(env: Environment): string[] {
+  const view = workloadIdentityOf(env);
+  const aws = Object.entries(env.apps)
+    .filter(([, a]) => a.aws.length > 0)
+    .sort(([a], [b]) => byText(a, b));
+  if (!view && aws.length === 0) return [];
+  const workloads = [...new Set([...(view?.identities.map((i) => i.app) ?? []), ...aws.map(([n]) => n)])].sort(byText);
+  const role = (app: string) => (env.apps[app]!.aws.length ? `\`${appRoleName(env.name, app)}\`` : 'none');
+  const out = [
+    '## Workload identity',
+    '',
+    view
+      ? `SPIFFE trust domain \`${view.trustDomain}\` (SPIRE). A workload proves who it is with an X.509 SVID for its ServiceAccount; AWS access comes from its own IAM role through EKS Pod Identity, never from the node.`
+      : "No SPIFFE identities (no `spire` block). AWS access comes from each app's own IAM role through EKS Pod Identity, never from the node.",
+    '',
+    '| workload | ServiceAccount | authenticated as (SPIFFE ID) | AWS role (EKS Pod Identity) |',
+    '| --- | --- | --- | --- |',
+    ...workloads.map((app) => {
+      const ns = env.apps[app]!.namespace;
+      const id = view?.identities.find((i) => i.app === app);
+      return `| ${ns}/${app} | ${ns}/${app} | ${id ? `\`${id.spiffeId}\`` : 'none'} | ${role(app)} |`;
+    }),
+  ];
+  if (view) {
+    const flowOf = (client: string, server: string, port: string, containerPort: number) =>
+      env.flows.findIndex((f) => !f.origin && f.from === client && f.to === server && (f.port === port || f.port === containerPort)) + 1;
+    out.push('', '### mTLS: who may call whom, authenticated as whom', '');
+    if (view.mtls.length === 0) out.push('None declared.');
+    else {
+      out.push('| client (SPIFFE ID) | server (SPIFFE ID) | port | network flow | what for |', '| --- | --- | --- | --- | --- |');
+      for (const m of view.mtls) {
+        const n = flowOf(`${m.client.namespace}/${m.client.app}`, `${m.server.namespace}/${m.server.app}`, m.port, m.containerPort);
+        out.push(
+          `| \`${m.client.spiffeId}\` | \`${m.server.spiffeId}\` | TCP ${m.containerPort} (${m.port}) | ${n > 0 ? `[${n}](#flow-${n})` : 'none'} | ${cell(m.description ?? '')} |`,
+        );
+      }
+      out.push(
+        '',
+        'The server accepts exactly these client IDs (`SPIFFE_MTLS_ALLOWED_CLIENTS` in its pods); the network flow lets nothing else reach the port.',
+      );
+    }
+  }
+  if (aws.length) {
+    out.push('', '### AWS access (one role per app, exactly these actions on exactly these resources)', '');
+    out.push('| app | IAM role | actions | resources |', '| --- | --- | --- | --- |');
+    for (const [app, a] of aws) {
+      for (const st of a.aws)
+        out.push(
+          `| ${a.namespace}/${app} | ${role(app)} | ${[...st.actions].sort().join(', ')} | ${[...st.resources]
+            .sort()
+            .map((r) => `\`${r}\``)
+            .join(', ')} |`,
+        );
+    }
+  }
+  out.push('');
+  return out;
 }
 
 /** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
@@ -318,6 +413,7 @@ export function accessFile(env: Environment, proof: IntentResult): RenderedFile 
     '',
     ...identity(env),
     '',
+    ...workloadIdentity(env),
   ].join('\n');
   return { path: `${env.name}/ACCESS.md`, content };
 }

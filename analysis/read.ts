@@ -134,12 +134,33 @@ function yamlProblem(message: string, line?: number): string {
 /** A parsed document's value, or why it has none (one line). */
 type Parsed = { readonly value: unknown; readonly problem?: undefined } | { readonly value?: undefined; readonly problem: string };
 
+/**
+ * Deepest nesting a manifest may have. The deepest real ones (CRD schemas) stay under 64; the
+ * limit makes absurd input one error line on every machine instead of a stack overflow on some.
+ */
+const MAX_DEPTH = 512;
+
+/** Whether `value` nests deeper than `max` (iterative: deep input must not overflow the stack here). */
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return false;
+}
+
 /** A parsed YAML document as a plain value; a document error or a failed conversion is a problem. */
 function documentValue(doc: Document.Parsed, lineOf: (offset: number) => number): Parsed {
   const error = doc.errors[0];
   if (error) return { problem: yamlProblem(error.message, lineOf(error.pos[0])) };
   try {
-    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // Whether the parser overflows its stack first depends on the stack it runs on; this limit does not.
+    if (depthExceeds(value, MAX_DEPTH)) return { problem: yamlProblem(`nesting deeper than ${MAX_DEPTH} levels`) };
+    return { value };
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     if (/excessive alias count/i.test(e.message)) return { problem: yamlProblem(`aliases expand beyond ${MAX_ALIAS_COUNT} nodes (an alias bomb?)`) };

@@ -4,11 +4,44 @@
  * the network-policy component, driven by the environment's flows.
  */
 import { k8s } from 'cdk8s-plus-28';
+import { appRoleName } from '../lib/aws-access';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, type ScoreException } from '../lib/component';
-import { NAME_LABEL } from '../lib/environment';
+import { type Environment, NAME_LABEL } from '../lib/environment';
+import { identityOfApp, workloadIdentityOf } from '../lib/workload-identity';
 
 /** UID/GID apps run as: the conventional unprivileged "nonroot" user of distroless images. */
 const APP_UID = 65532;
+
+/** The ServiceAccount an app's pods run as: named after the app, in its namespace (what Pod Identity and SPIFFE IDs bind to). */
+export function appServiceAccount(env: Pick<Environment, 'apps'>, appName: string): { namespace: string; name: string } {
+  return { namespace: env.apps[appName]!.namespace, name: appName };
+}
+
+/** Where an app with a SPIFFE identity finds the SPIRE agent's Workload API (a `csi.spiffe.io` volume, allowed under restricted). */
+export const SPIFFE_SOCKET_DIR = '/spiffe-workload-api';
+const SPIFFE_VOLUME = 'spiffe-workload-api';
+/** Annotation on an app's ServiceAccount naming the IAM role EKS Pod Identity binds it to. */
+export const AWS_ROLE_ANNOTATION = 'zt-eks-gitops/aws-role';
+
+/**
+ * Environment variables of an app with a SPIFFE identity: the Workload API socket (the go-spiffe
+ * and java-spiffe convention), its own ID, and the peers the environment authorizes over mTLS
+ * (the server accepts exactly these client IDs; the client expects exactly these server IDs).
+ */
+export function spiffeEnv(env: Environment, appName: string): { name: string; value: string }[] {
+  const self = identityOfApp(env, appName);
+  if (!self) return [];
+  const mtls = workloadIdentityOf(env)!.mtls;
+  const ids = (list: string[]) => [...new Set(list)].sort().join(',');
+  const clients = ids(mtls.filter((m) => m.server.app === appName).map((m) => m.client.spiffeId));
+  const servers = ids(mtls.filter((m) => m.client.app === appName).map((m) => m.server.spiffeId));
+  return [
+    { name: 'SPIFFE_ENDPOINT_SOCKET', value: `unix://${SPIFFE_SOCKET_DIR}/spire-agent.sock` },
+    { name: 'SPIFFE_ID', value: self.spiffeId },
+    ...(clients ? [{ name: 'SPIFFE_MTLS_ALLOWED_CLIENTS', value: clients }] : []),
+    ...(servers ? [{ name: 'SPIFFE_MTLS_ALLOWED_SERVERS', value: servers }] : []),
+  ];
+}
 
 export function appComponent(appName: string): Component {
   return {
@@ -20,7 +53,19 @@ export function appComponent(appName: string): Component {
       const labels = { ...COMMON_LABELS, ...selector, 'app.kubernetes.io/part-of': env.name };
       const metadata = { name: appName, namespace: app.namespace, labels };
 
-      new k8s.KubeServiceAccount(chart, 'service-account', { metadata, automountServiceAccountToken: false });
+      // EKS Pod Identity binds the app's role to this ServiceAccount (infra/src/workload-iam.ts); no token is mounted.
+      const sa = appServiceAccount(env, appName);
+      new k8s.KubeServiceAccount(chart, 'service-account', {
+        metadata: { ...metadata, name: sa.name, ...(app.aws.length ? { annotations: { [AWS_ROLE_ANNOTATION]: appRoleName(env.name, appName) } } : {}) },
+        automountServiceAccountToken: false,
+      });
+      const spiffe = spiffeEnv(env, appName);
+      const variables = [
+        ...Object.entries(app.env)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, value]) => ({ name, value })),
+        ...spiffe,
+      ];
 
       const ports = Object.entries(app.ports).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       new k8s.KubeDeployment(chart, 'deployment', {
@@ -32,7 +77,7 @@ export function appComponent(appName: string): Component {
           template: {
             metadata: { labels },
             spec: {
-              serviceAccountName: appName,
+              serviceAccountName: sa.name,
               automountServiceAccountToken: false,
               // Replicas spread over nodes when they can (one node loss keeps the app serving).
               ...(app.replicas > 1
@@ -58,13 +103,8 @@ export function appComponent(appName: string): Component {
                   image: app.image,
                   imagePullPolicy: 'IfNotPresent',
                   ...(app.args.length ? { args: app.args } : {}),
-                  ...(Object.keys(app.env).length
-                    ? {
-                        env: Object.entries(app.env)
-                          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-                          .map(([name, value]) => ({ name, value })),
-                      }
-                    : {}),
+                  ...(variables.length ? { env: variables } : {}),
+                  ...(spiffe.length ? { volumeMounts: [{ name: SPIFFE_VOLUME, mountPath: SPIFFE_SOCKET_DIR, readOnly: true }] } : {}),
                   ports: ports.map(([name, p]) => ({ name, containerPort: p.containerPort, protocol: p.protocol })),
                   resources: {
                     requests: {
@@ -85,6 +125,8 @@ export function appComponent(appName: string): Component {
                   readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(ports[0]![0]) }, periodSeconds: 10 },
                 },
               ],
+              // The SPIRE agent's Workload API through the SPIFFE CSI driver: no hostPath, so the pod stays restricted.
+              ...(spiffe.length ? { volumes: [{ name: SPIFFE_VOLUME, csi: { driver: 'csi.spiffe.io', readOnly: true } }] } : {}),
             },
           },
         },

@@ -54,6 +54,11 @@ export interface OperatorField extends GroupKind {
   readonly jqPathExpressions: readonly string[];
   /** Why the field changes outside git. */
   readonly why: string;
+  /**
+   * Only for the declaring component's own Application: for a core kind other components render
+   * too (e.g. `spec.externalName` of the Tailscale egress Services, not of every Service). @default false
+   */
+  readonly ownComponentOnly?: boolean;
 }
 
 /**

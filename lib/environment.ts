@@ -4,9 +4,12 @@
  * what this schema guarantees.
  */
 import { z } from 'zod';
+import { awsStatement, checkAwsStatements } from './aws-access';
 import { contains, formatIpv4, isCidr, overlaps, parseCidr } from './cidr';
+import { POD_IDENTITY_AGENT } from './cluster';
 import type { Component, SettingsBlock, WorkloadRef } from './component';
 import { infraSchema } from './environment-infra';
+import { checkMtlsFlows } from './workload-identity';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -129,6 +132,11 @@ const app = z.strictObject({
   resources: resources.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } }),
   /** Plain, non-secret environment variables. */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  /**
+   * AWS access the app needs (lib/aws-access.ts): infra creates one IAM role with exactly these
+   * actions on exactly these ARNs, bound to the app's ServiceAccount by EKS Pod Identity. @default []
+   */
+  aws: z.array(awsStatement).default([]),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -562,6 +570,35 @@ function* checkShape(env: Environment): Generator<Problem> {
 function* checkReferences(env: Environment, flows: readonly Flow[]): Generator<Problem> {
   yield* checkFlows(env, flows);
   yield* checkIdentity(env);
+  yield* checkAwsAccess(env, flows);
+  yield* checkMtlsFlows(env, flows);
+}
+
+/**
+ * Each app's AWS declarations (lib/aws-access.ts), and the flow its pods need to fetch the role's
+ * credentials from the EKS Pod Identity agent: without it, default deny leaves the app without AWS.
+ */
+function* checkAwsAccess(env: Environment, flows: readonly Flow[]): Generator<Problem> {
+  for (const [name, a] of Object.entries(env.apps)) {
+    for (const p of checkAwsStatements(a.aws, env.aws.region)) yield { path: `apps.${name}.${p.path}`, message: p.message };
+    if (a.aws.length === 0) continue;
+    const self = `${a.namespace}/${name}`;
+    const agent = flows.some(
+      (f) =>
+        f.from === self &&
+        typeof f.to !== 'string' &&
+        contains(parseCidr(f.to.cidr)!, parseCidr(POD_IDENTITY_AGENT.cidr)!) &&
+        f.to.except.every((e) => !overlaps(parseCidr(e)!, parseCidr(POD_IDENTITY_AGENT.cidr)!)) &&
+        f.port === POD_IDENTITY_AGENT.port &&
+        (f.protocol ?? 'TCP') === 'TCP',
+    );
+    if (!agent) {
+      yield {
+        path: `apps.${name}.aws`,
+        message: `the app gets its AWS role from the EKS Pod Identity agent: declare the flow { from: ${show(self)}, to: { cidr: ${show(POD_IDENTITY_AGENT.cidr)} }, port: ${POD_IDENTITY_AGENT.port} }`,
+      };
+    }
+  }
 }
 
 function* checkNetwork(env: Environment): Generator<Problem> {
@@ -718,10 +755,7 @@ export function platformNamespaces(env: Environment, components: readonly Compon
 /** For each component, the namespaces of the components that require it. */
 function namespacesRequiring(env: Environment, components: readonly Component[]): Record<string, string[]> {
   return Object.fromEntries(
-    components.map((p) => [
-      p.name,
-      [...new Set(components.filter((c) => c.requires?.includes(p.name) && c.namespace).map((c) => c.namespace!(env)))].sort(),
-    ]),
+    components.map((p) => [p.name, [...new Set(components.filter((c) => c.requires?.includes(p.name) && c.namespace).map((c) => c.namespace!(env)))].sort()]),
   );
 }
 

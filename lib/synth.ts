@@ -215,7 +215,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
   const select = options.componentsFor ?? ((e: Environment) => componentsFor(e, catalogue));
   // The App is only a construct root: synth() is never called, so nothing touches its outdir.
   const app = new App({ outdir: '.', recordConstructMetadata: false });
-  const operatorFields = catalogue.flatMap((c) => c.operatorFields ?? []);
+  const operatorFields = catalogue.flatMap((c) => (c.operatorFields ?? []).filter((f) => !f.ownComponentOnly));
   const rendered = select(env).map((component) => {
     const chart = new Chart(app, `${env.name}-${component.name}`, { disableResourceNameHashes: true });
     component.render(chart, env);
@@ -239,7 +239,7 @@ export function renderEnvironment(env: Environment, options: Omit<SynthOptions, 
       env,
       component,
       objects,
-      operatorFields,
+      [...operatorFields, ...(component.operatorFields ?? []).filter((f) => f.ownComponentOnly)],
       renderedFrom,
       crds && { names: crdNames(crds.objects), renderedFrom: crds.renderedFrom },
     );

@@ -21,6 +21,9 @@ import { externalSecrets } from './external-secrets';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
+import { spire } from './spire';
+import { spireCrds } from './spire-crds';
+import { tailscaleOperator } from './tailscale-operator';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
@@ -40,9 +43,12 @@ export const PLATFORM = [
   twingateOperator,
   twingateAccessGateway,
   twingateConnector,
+  tailscaleOperator,
   networkProbes,
   admissionPoliciesComponent,
   argoCd,
+  spireCrds,
+  spire,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */

@@ -15,7 +15,8 @@ const LAYERS: readonly { readonly layer: number; readonly group: string; readonl
   {
     layer: 0,
     group: 'core',
-    match: /^(lib\/(cidr|cluster|component|environment|environment-infra|errors|kinds|output|references|subnets)\.ts|lib\/charts\/.*|imports\/.*)$/,
+    match:
+      /^(lib\/(aws-access|cidr|cluster|component|environment|environment-infra|errors|kinds|output|references|subnets|workload-identity)\.ts|lib\/charts\/.*|imports\/.*)$/,
   },
   { layer: 1, group: 'components', match: /^(platform\/(?!registry\.ts).*|apps\/.*)$/ },
   { layer: 1, group: 'analysis', match: /^analysis\/(?!cli\.ts).*$/ },

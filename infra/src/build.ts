@@ -13,8 +13,9 @@ import { createContext } from './context';
 import { buildCluster } from './eks';
 import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
+import { buildTailscale } from './tailscale';
 import { buildTwingate, exposeApiEndpoint } from './twingate';
-import { buildExternalSecretsAccess } from './workload-iam';
+import { buildAppAccess, buildExternalSecretsAccess } from './workload-iam';
 
 interface InfraInputs {
   /**
@@ -44,7 +45,7 @@ interface InfraOutputs {
     zones: pulumi.Output<string>[];
     privateSubnetIds: pulumi.Output<string>[];
   };
-  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string> };
+  readonly roles: { externalSecrets: pulumi.Output<string>; nodes: pulumi.Output<string>; apps: Record<string, pulumi.Output<string>> };
   readonly secrets: { apiKey: SecretRef; remoteNetworkId: SecretRef; clusterConnectors: SecretRef[]; ec2Connectors: SecretRef[] };
   readonly twingate: {
     network: string;
@@ -52,6 +53,8 @@ interface InfraOutputs {
     eksNetworkId: pulumi.Output<string>;
     apiEndpointResourceId: pulumi.Output<string>;
   };
+  /** Environments with the tailscale-operator component: the tailnet policy and where the operator's OAuth client is stored. */
+  readonly tailscale: { policyId: pulumi.Output<string>; oauthClient: SecretRef } | null;
   readonly connectorHostIds: pulumi.Output<string>[];
   /** Who runs `pnpm bootstrap`: the role with an access entry, the Twingate group and the resource through which it reaches the endpoint. */
   readonly bootstrap: { roleArn: string; twingateGroup: string; twingateResource: pulumi.Output<string> };
@@ -88,10 +91,15 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
     storeSecret(ctx, key, `aws-connector-${i + 1}`, secretNames.ec2ConnectorTokens(env, i), 'Tokens of an EC2 Twingate connector host (aws-network)', c.tokens),
   );
 
+  const ts = buildTailscale(env);
+  const tsOauth =
+    ts && storeSecret(ctx, key, 'tailscale-oauth-client', ts.oauthClientPath, 'Tailscale operator OAuth client (client_id, client_secret)', ts.oauthValues);
+
   const { cluster, nodeRole } = buildCluster(ctx, net);
   const hosts = buildConnectorHosts(ctx, net, ec2Connectors, key);
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
-  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors], key);
+  const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors, ...(tsOauth ? [tsOauth] : [])], key);
+  const appRoles = buildAppAccess(ctx, cluster);
 
   const argocdClusterSecret = pulumi.all([cluster.name, cluster.arn, net.vpc.id, esoRole.arn]).apply(([clusterName, arn, vpcId, externalSecretsRoleArn]) =>
     clusterSecret(inputs.argo, {
@@ -122,7 +130,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       zones: net.zones,
       privateSubnetIds: net.privateSubnets.map((s) => s.id),
     },
-    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn },
+    roles: { externalSecrets: esoRole.arn, nodes: nodeRole.arn, apps: Object.fromEntries(Object.entries(appRoles).map(([app, r]) => [app, r.arn])) },
     secrets: {
       apiKey: ref(apiKey),
       remoteNetworkId: ref(remoteNetworkId),
@@ -130,6 +138,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
       ec2Connectors: ec2Connectors.map(ref),
     },
     twingate: { network: ctx.twingateNetwork, awsNetworkId: tg.awsNetwork.id, eksNetworkId: tg.eksNetwork.id, apiEndpointResourceId: apiEndpoint.id },
+    tailscale: ts && tsOauth ? { policyId: ts.policy.id, oauthClient: ref(tsOauth) } : null,
     connectorHostIds: hosts.map((h) => h.id),
     bootstrap: { roleArn: ctx.infra.bootstrap.roleArn, twingateGroup: ctx.infra.bootstrap.twingateGroup, twingateResource: apiEndpoint.name },
     argocdClusterSecret,

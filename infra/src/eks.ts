@@ -8,6 +8,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { corednsAddonConfiguration } from '../../platform/tailscale/dns';
+import { maybeTailscale } from '../../platform/tailscale/settings';
 import type { Context } from './context';
 import { role } from './iam';
 import type { Network } from './network';
@@ -157,6 +159,8 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
     },
     { ...opts, dependsOn: early },
   );
-  addon('coredns', {}, [nodeGroup]);
+  // With Tailscale split DNS, CoreDNS also forwards the tailnet zone to the operator's nameserver.
+  const tsDns = ctx.env.components.includes('tailscale-operator') && maybeTailscale(ctx.env)?.dns.enabled;
+  addon('coredns', tsDns ? { configurationValues: corednsAddonConfiguration(ctx.env) } : {}, [nodeGroup]);
   return { cluster, nodeRole, nodeGroup };
 }

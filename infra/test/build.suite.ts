@@ -34,7 +34,7 @@ const UNTAGGABLE = new Set(
 export function buildSuite(built: readonly Built[]): void {
   describe('buildInfra', () => {
     it('builds every environment', () => {
-      expect(built.map((b) => b.env.name)).toEqual(['dev', 'prod', 'staging']);
+      expect(built.map((b) => b.env.name)).toEqual(['dev', 'prod', 'staging', 'urlshort']);
     });
 
     it('tags every AWS resource with environment, owner and managed-by', () => {
@@ -71,6 +71,7 @@ export function buildSuite(built: readonly Built[]): void {
         dev: { zones: 2, nats: 1, ec2: 1, cluster: 0 },
         staging: { zones: 3, nats: 1, ec2: 1, cluster: 1 },
         prod: { zones: 3, nats: 3, ec2: 2, cluster: 0 },
+        urlshort: { zones: 2, nats: 1, ec2: 1, cluster: 0 },
       });
       // Cluster connectors are not a setting: they follow twingate.connectors.mode.
       for (const b of built) expect(b.outputs.secrets.clusterConnectors, b.env.name).toHaveLength(chartConnectorCount(b.env));

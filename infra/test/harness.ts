@@ -87,6 +87,7 @@ export async function build(env: Environment): Promise<Built> {
   const mine = (r: Recorded) =>
     r.provider.includes(`::aws-${env.name}::`) ||
     r.provider.includes(`::twingate-${env.name}::`) ||
+    r.provider.includes(`::tailscale-${env.name}::`) ||
     (r.type.startsWith('pulumi:providers:') && r.name.endsWith(`-${env.name}`));
   const resources = recorded.filter(mine);
   return {
@@ -105,7 +106,8 @@ export async function build(env: Environment): Promise<Built> {
 
 /** Builds every environment of environments/ (in order, so registrations do not interleave). */
 async function buildAll(): Promise<Built[]> {
-  const envs = await loadEnvironments();
+  // Environments without an infra block (lab: a Tailscale-only cluster) are not built by the program.
+  const envs = (await loadEnvironments()).filter((e) => e.infra);
   const out: Built[] = [];
   for (const env of envs) out.push(await build(env));
   return out;

@@ -13,6 +13,7 @@ import { builtEnvironments } from './harness';
 import { networkSuite } from './network.suite';
 import { secretsSuite } from './secrets.suite';
 import { twingateSuite } from './twingate.suite';
+import { workloadIamSuite } from './workload-iam.suite';
 
 const built = builtEnvironments();
 
@@ -22,3 +23,4 @@ twingateSuite(built);
 connectorHostsSuite(built);
 secretsSuite(built);
 buildSuite(built);
+workloadIamSuite(built);

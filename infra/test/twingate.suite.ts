@@ -49,6 +49,7 @@ export function twingateSuite(built: readonly Built[]): void {
         dev: { mode: 'operator', derived: 0, registered: 0 },
         staging: { mode: 'chart', derived: 1, registered: 1 },
         prod: { mode: 'operator', derived: 0, registered: 0 },
+        urlshort: { mode: 'operator', derived: 0, registered: 0 },
       });
     });
 

@@ -71,6 +71,17 @@ export async function releaseProblems(root: string): Promise<string[]> {
         problems.push(`${show(file)}: ${field}: account ${account} is an AWS documentation account; use a role of your own account`);
       }
     }
+    // The resources apps declare AWS access to (their roles would grant access to someone else's account).
+    for (const [name, app] of Object.entries(env.apps)) {
+      for (const [i, s] of app.aws.entries()) {
+        for (const [j, arn] of s.resources.entries()) {
+          const account = arn.split(':')[4] ?? '';
+          if (DOCUMENTATION_ACCOUNTS.includes(account)) {
+            problems.push(`${show(file)}: apps.${name}.aws[${i}].resources[${j}]: account ${account} is an AWS documentation account; name your own resource`);
+          }
+        }
+      }
+    }
   }
 
   const owners = join(root, '.github', 'CODEOWNERS');

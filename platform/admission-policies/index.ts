@@ -15,6 +15,7 @@
 import { ApiObject, type Chart } from 'cdk8s';
 import { COMMON_LABELS, type Component } from '../../lib/component';
 import type { Environment } from '../../lib/environment';
+import { privilegedNamespaces } from '../shared/pod-security';
 
 export const API_VERSION = 'admissionregistration.k8s.io/v1';
 
@@ -85,6 +86,7 @@ const POD_VARIABLES = [
 /** The policies for one environment, in a stable order. Policy 4 only where the environment has apps. */
 export function admissionPolicies(env: Environment): PolicySpec[] {
   const owned = [...env.namespaces].sort();
+  const privileged = privilegedNamespaces(env);
   const appNamespaces = [...new Set(Object.values(env.apps).map((a) => a.namespace))].sort();
   const policies: PolicySpec[] = [
     {
@@ -119,7 +121,8 @@ export function admissionPolicies(env: Environment): PolicySpec[] {
     },
     {
       name: 'restricted-workloads',
-      namespaces: owned,
+      // Namespaces with a Pod Security exception (platform/shared/pod-security.ts) are left out.
+      namespaces: owned.filter((n) => !privileged.has(n)),
       resourceRules: WORKLOAD_RULES,
       variables: [
         ...POD_VARIABLES,

@@ -24,6 +24,7 @@ import { apiServerPeers } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type ScoreException } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
+import { renderBindings } from '../shared/access-bindings';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 import { accessPlan, KUBERNETES_RESOURCE } from '../twingate/access';
 import { labels, type ResourceRequirements, renderAccess, UPSTREAM_USER_ID, withEphemeralStorage } from '../twingate/render';
@@ -249,15 +250,7 @@ export const twingateAccessGateway = {
     // group with a role also gets access to the resource.
     for (const a of plan.kubernetesAccess) renderAccess(chart, a, ns);
 
-    for (const b of plan.bindings) {
-      const props = {
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: b.role },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: b.group }],
-      };
-      if (b.namespace)
-        new k8s.KubeRoleBinding(chart, `binding-${b.name}-${b.namespace}`, { metadata: { name: b.name, namespace: b.namespace, labels }, ...props });
-      else new k8s.KubeClusterRoleBinding(chart, `binding-${b.name}`, { metadata: { name: b.name, labels }, ...props });
-    }
+    renderBindings(chart, plan.bindings, labels);
 
     new k8s.KubeServiceAccount(chart, 'service-account', { metadata: { name: GATEWAY_SERVICE_ACCOUNT, namespace: ns, labels } });
   },

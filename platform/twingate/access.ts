@@ -7,6 +7,7 @@
  * components render exactly this; tests compare it (and the rendered objects) with the table.
  */
 import type { Environment } from '../../lib/environment';
+import { accessBindings, impersonatedGroups, type PlannedBinding } from '../shared/access-bindings';
 import { appAlias, exposedApps, GATEWAY_GROUPS, groupSlug, resolveTwingate, twingateGroupName } from './settings';
 
 /** Metadata name of the Kubernetes-type resource (app resources are `<app>.<namespace>`, with a dot, so they never collide). */
@@ -46,17 +47,6 @@ export interface PlannedAccess {
   /** Metadata name of the TwingateResource. */
   readonly resource: string;
   readonly group: PlannedGroup;
-}
-
-export interface PlannedBinding {
-  /** `twingate-group-<slug of the declared group>`. */
-  readonly name: string;
-  /** The Group subject: the group's name in Twingate, which the gateway forwards. */
-  readonly group: string;
-  /** The ClusterRole bound (`view`, `edit`, `admin`, or `cluster-admin` for the break-glass group). */
-  readonly role: string;
-  /** Namespace of a RoleBinding; absent for a ClusterRoleBinding. */
-  readonly namespace?: string;
 }
 
 interface AccessPlan {
@@ -112,7 +102,6 @@ export function accessPlan(env: Environment): AccessPlan {
 
   const appAccess: PlannedAccess[] = [];
   const kubernetesAccess: PlannedAccess[] = [];
-  const bindings: PlannedBinding[] = [];
   for (const row of env.access) {
     const group = byName.get(row.group);
     if (group) {
@@ -122,25 +111,16 @@ export function accessPlan(env: Environment): AccessPlan {
       }
       if (row.kubernetesRole || row.clusterRole) kubernetesAccess.push({ name: `${KUBERNETES_RESOURCE}.${group.slug}`, resource: KUBERNETES_RESOURCE, group });
     }
-    const name = `twingate-group-${groupSlug(row.group)}`;
-    const subject = twingateGroupName(tg, row.group);
-    if (row.kubernetesRole) {
-      for (const namespace of [...new Set(row.resources.map((app) => env.apps[app]!.namespace))].sort()) {
-        bindings.push({ name, group: subject, role: row.kubernetesRole, namespace });
-      }
-    }
-    if (row.clusterRole) bindings.push({ name, group: subject, role: row.clusterRole });
   }
-  const withRole = env.access.filter((r) => r.kubernetesRole || r.clusterRole).map((r) => twingateGroupName(tg, r.group));
+  // The gateway forwards a group's Twingate name, so that is the RBAC subject.
+  const provider = { prefix: 'twingate-group', subject: (g: string) => twingateGroupName(tg, g), slug: groupSlug };
   const byObjectName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   return {
     resources,
     groups,
     appAccess: appAccess.sort(byObjectName),
     kubernetesAccess: kubernetesAccess.sort(byObjectName),
-    bindings: bindings.sort(
-      (a, b) => byObjectName(a, b) || ((a.namespace ?? '') < (b.namespace ?? '') ? -1 : (a.namespace ?? '') > (b.namespace ?? '') ? 1 : 0),
-    ),
-    impersonatedGroups: [...new Set([...withRole, ...GATEWAY_GROUPS])].sort(),
+    bindings: accessBindings(env, provider),
+    impersonatedGroups: impersonatedGroups(env, provider, GATEWAY_GROUPS),
   };
 }

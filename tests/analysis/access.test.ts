@@ -74,13 +74,17 @@ describe('ACCESS.md', () => {
   });
 
   it("names the addresses outside the cluster as the environment declares them, never as the analyzer's range lists", async () => {
-    for (const env of await loadEnvironments()) {
+    // The whoami environments with an infra block (their control-plane subnets are known; lab has none);
+    // urlshort (other addresses) has its own test below.
+    for (const env of (await loadEnvironments()).filter((e) => e.apps.whoami && e.infra)) {
       const { content } = access(env);
-      // No `a.b.c.d-e.f.g.h` range of the analyzer anywhere, and no long cell.
+      // No `a.b.c.d-e.f.g.h` range of the analyzer anywhere, and no long part of a cell (one part per flow).
       expect(content, env.name).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
-      const cells = table(section(content, 'Connectivity matrix')).flat();
-      // The longest cell is a workload's name (external-secrets/external-secrets-cert-controller[Deployment]).
-      expect(Math.max(...cells.map((c) => c.length)), env.name).toBeLessThanOrEqual(64);
+      const parts = table(section(content, 'Connectivity matrix'))
+        .flat()
+        .flatMap((c) => c.split('<br>'));
+      // The longest part is a workload's name (external-secrets/external-secrets-cert-controller[Deployment]).
+      expect(Math.max(...parts.map((c) => c.length)), env.name).toBeLessThanOrEqual(64);
       // The API server's second peer is the control-plane subnets, one per zone, never the VPC.
       const zones = controlPlaneCidrs(env).map((cidr, i) => [
         `EKS control plane (zone ${i + 1})`,
@@ -105,6 +109,48 @@ describe('ACCESS.md', () => {
       ]);
       expect(content).not.toContain(env.network.vpcCidr);
     }
+  });
+
+  it('names the private subnets and the EKS Pod Identity agent (urlshort: database, SQS, credentials, SPIRE agent to kubelet)', async () => {
+    const env = await loadEnvironment('urlshort');
+    const content = access(env).content;
+    expect(content).not.toMatch(/\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+/);
+    expect(table(section(content, 'Addresses outside the cluster'))).toEqual([
+      ['name', 'addresses'],
+      ['API server (kubernetes Service)', "172.20.0.1/32 (the kubernetes Service's IP, the first host of network.serviceCidr 172.20.0.0/16)"],
+      ['EKS Pod Identity agent', '169.254.170.23/32 (the link-local address the agent serves on every node)'],
+      ['VPC', '10.0.0.0/16 (network.vpcCidr)'],
+      ['anywhere', '0.0.0.0/0 (every IPv4 address)'],
+      ['EKS control plane (zone 1)', '10.0.224.0/22 (control-plane subnet of availability zone 1, cut from network.vpcCidr)'],
+      ['EKS control plane (zone 2)', '10.0.228.0/22 (control-plane subnet of availability zone 2, cut from network.vpcCidr)'],
+      ['internet', '0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (private ranges)'],
+      ['private subnet (zone 1)', '10.0.0.0/18 (private subnet of availability zone 1: nodes, pods, AWS interface endpoints; cut from network.vpcCidr)'],
+      ['private subnet (zone 2)', '10.0.64.0/18 (private subnet of availability zone 2: nodes, pods, AWS interface endpoints; cut from network.vpcCidr)'],
+    ]);
+    // The agent's kubelet flow (neither end owned) is in the matrix too.
+    const rows = table(section(content, 'Connectivity matrix'));
+    const agent = rows.find((r) => r[0] === 'spire-system/spire-agent[DaemonSet]')!;
+    expect(agent[rows[0]!.indexOf('private subnet 10.0.0.0/18')]).toMatch(/^TCP 10250 \[\d+\]\(#flow-\d+\)$/);
+  });
+
+  it('shows the workload identity layer: SPIFFE IDs, mTLS with the network flow that carries it, AWS roles', async () => {
+    const env = await loadEnvironment('urlshort');
+    const content = access(env).content;
+    expect(table(section(content, 'Workload identity')).slice(0, 4)).toEqual([
+      ['workload', 'ServiceAccount', 'authenticated as (SPIFFE ID)', 'AWS role (EKS Pod Identity)'],
+      ['services/api-gateway', 'services/api-gateway', '`spiffe://mol.la/ns/services/sa/api-gateway`', 'none'],
+      ['services/url-service', 'services/url-service', '`spiffe://mol.la/ns/services/sa/url-service`', 'none'],
+      ['services/worker', 'services/worker', '`spiffe://mol.la/ns/services/sa/worker`', '`urlshort-app-worker`'],
+    ]);
+    const flow = env.flows.findIndex((f) => f.from === 'services/api-gateway' && f.to === 'services/url-service') + 1;
+    expect(content).toContain(
+      `| \`spiffe://mol.la/ns/services/sa/api-gateway\` | \`spiffe://mol.la/ns/services/sa/url-service\` | TCP 8443 (mtls) | [${flow}](#flow-${flow}) | url-service accepts only the API gateway |`,
+    );
+    expect(content).toContain(
+      '| services/worker | `urlshort-app-worker` | sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:ReceiveMessage | `arn:aws:sqs:us-east-1:111122223333:urlshort-clicks` |',
+    );
+    // Environments without workload identity or AWS access have no such section.
+    expect(access(await loadEnvironment('dev')).content).not.toContain('## Workload identity');
   });
 
   it('numbers the declared flows with ends, port, what for and who declared them; the implicit DNS flow last', async () => {

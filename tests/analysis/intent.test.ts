@@ -18,10 +18,44 @@ const netpol = (namespace: string, name: string, spec: Record<string, unknown>):
   spec,
 });
 
+/** Argo CD (the argo-cd component, in every environment): the API server and the Git host are external. */
+const ARGO_CD = [
+  ...[
+    'application-controller[StatefulSet]',
+    'applicationset-controller[Deployment]',
+    'server[Deployment]',
+    'redis-secret-init[Job]',
+    'repo-server[Deployment]',
+  ].map((w) => `argocd/argocd-${w} => external`),
+  ...[
+    'application-controller[StatefulSet]',
+    'applicationset-controller[Deployment]',
+    'server[Deployment]',
+    'redis-secret-init[Job]',
+    'repo-server[Deployment]',
+    'redis[Deployment]',
+  ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
+  'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
+  'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
+  'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
+  'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
+];
+
+/** External Secrets (in every environment): each pod to DNS and out (the API server, AWS), the API server in to its webhook. */
+const EXTERNAL_SECRETS = [
+  ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap((d) => [
+    `${d}[Deployment] => external`,
+    `${d}[Deployment] => kube-system/coredns[Deployment]`,
+  ]),
+  'external => external-secrets/external-secrets-webhook[Deployment]',
+];
+
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging', 'urlshort']);
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
       // Probe Jobs (network-probes, on in staging) carry their sources' labels and get exactly their
@@ -33,6 +67,92 @@ describe('intent of the committed environments', () => {
       // The gateway and operator are the charts' Deployments, rendered into dist/; connectors are
       // the connector chart's Deployment in staging and operator-made pods (modelled) elsewhere.
       const connector = env.name === 'staging' ? 'twingate/twingate-connector[Deployment]' : 'twingate/connector[Pod]';
+      const twingate = [
+        `${connector} => kube-system/coredns[Deployment]`,
+        `${connector} => external`,
+        `${connector} => twingate/twingate-gateway[Deployment]`,
+        'twingate/twingate-gateway[Deployment] => kube-system/coredns[Deployment]',
+        'twingate/twingate-gateway[Deployment] => external',
+        'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
+        'twingate/twingate-operator[Deployment] => external',
+      ];
+      // What every environment enables: Argo CD and the prerequisites (cert-manager, external-secrets).
+      const prerequisites = [
+        // Argo CD (the argo-cd component): the API server and the Git host are external.
+        ...[
+          'application-controller[StatefulSet]',
+          'applicationset-controller[Deployment]',
+          'server[Deployment]',
+          'redis-secret-init[Job]',
+          'repo-server[Deployment]',
+        ].map((w) => `argocd/argocd-${w} => external`),
+        ...[
+          'application-controller[StatefulSet]',
+          'applicationset-controller[Deployment]',
+          'server[Deployment]',
+          'redis-secret-init[Job]',
+          'repo-server[Deployment]',
+          'redis[Deployment]',
+        ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
+        'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
+        'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
+        'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
+        'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
+        'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
+        'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
+        // The prerequisites: each pod to DNS and out (the API server, AWS), the API server in to each webhook.
+        ...['cert-manager/cert-manager', 'cert-manager/cert-manager-cainjector', 'cert-manager/cert-manager-webhook'].flatMap((d) => [
+          `${d}[Deployment] => external`,
+          `${d}[Deployment] => kube-system/coredns[Deployment]`,
+        ]),
+        ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap(
+          (d) => [`${d}[Deployment] => external`, `${d}[Deployment] => kube-system/coredns[Deployment]`],
+        ),
+        'external => cert-manager/cert-manager-webhook[Deployment]',
+        'external => external-secrets/external-secrets-webhook[Deployment]',
+      ];
+      if (env.name === 'urlshort') {
+        // Seed 004's application, plus SPIRE: the agent (not owned) appears where it meets an owned pod.
+        expect(new Set(text), env.name).toEqual(
+          new Set([
+            ...twingate,
+            ...prerequisites,
+            `${connector} => public/frontend[Deployment]`,
+            'public/frontend[Deployment] => kube-system/coredns[Deployment]',
+            'public/frontend[Deployment] => services/api-gateway[Deployment]',
+            'services/api-gateway[Deployment] => kube-system/coredns[Deployment]',
+            'services/api-gateway[Deployment] => services/url-service[Deployment]',
+            'services/url-service[Deployment] => external',
+            'services/url-service[Deployment] => kube-system/coredns[Deployment]',
+            'services/worker[Deployment] => external',
+            'services/worker[Deployment] => kube-system/coredns[Deployment]',
+            'spire-server/spire-server[StatefulSet] => external',
+            'spire-server/spire-server[StatefulSet] => kube-system/coredns[Deployment]',
+            'external => spire-server/spire-server[StatefulSet]',
+            'spire-system/spire-agent[DaemonSet] => spire-server/spire-server[StatefulSet]',
+          ]),
+        );
+        continue;
+      }
+      if (env.name === 'lab') {
+        // Tailscale only: the operator is the chart's Deployment; its proxies and nameserver are operator-made (modelled).
+        expect(new Set(text), env.name).toEqual(
+          new Set([
+            'tailscale/subnet-router[Pod] => whoami/whoami[Deployment]',
+            'whoami/whoami[Deployment] => tailscale/egress-lab-nginx[Pod]',
+            'kube-system/coredns[Deployment] => tailscale/nameserver[Pod]',
+            ...['operator[Deployment]', 'subnet-router[Pod]', 'api-server-proxy[Pod]', 'egress-lab-nginx[Pod]'].flatMap((w) => [
+              `tailscale/${w} => external`,
+              `tailscale/${w} => kube-system/coredns[Deployment]`,
+            ]),
+            'tailscale/nameserver[Pod] => kube-system/coredns[Deployment]',
+            'whoami/whoami[Deployment] => kube-system/coredns[Deployment]',
+            ...ARGO_CD,
+            ...EXTERNAL_SECRETS,
+          ]),
+        );
+        continue;
+      }
       expect(new Set(text), env.name).toEqual(
         new Set([
           `${connector} => whoami/whoami[Deployment]`,
@@ -44,38 +164,7 @@ describe('intent of the committed environments', () => {
           'twingate/twingate-gateway[Deployment] => external',
           'twingate/twingate-operator[Deployment] => kube-system/coredns[Deployment]',
           'twingate/twingate-operator[Deployment] => external',
-          // Argo CD (the argo-cd component): the API server and the Git host are external.
-          ...[
-            'application-controller[StatefulSet]',
-            'applicationset-controller[Deployment]',
-            'server[Deployment]',
-            'redis-secret-init[Job]',
-            'repo-server[Deployment]',
-          ].map((w) => `argocd/argocd-${w} => external`),
-          ...[
-            'application-controller[StatefulSet]',
-            'applicationset-controller[Deployment]',
-            'server[Deployment]',
-            'redis-secret-init[Job]',
-            'repo-server[Deployment]',
-            'redis[Deployment]',
-          ].map((w) => `argocd/argocd-${w} => kube-system/coredns[Deployment]`),
-          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-applicationset-controller[Deployment] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-server[Deployment] => argocd/argocd-repo-server[Deployment]',
-          'argocd/argocd-application-controller[StatefulSet] => argocd/argocd-redis[Deployment]',
-          'argocd/argocd-repo-server[Deployment] => argocd/argocd-redis[Deployment]',
-          'argocd/argocd-server[Deployment] => argocd/argocd-redis[Deployment]',
-          // The prerequisites: each pod to DNS and out (the API server, AWS), the API server in to each webhook.
-          ...['cert-manager/cert-manager', 'cert-manager/cert-manager-cainjector', 'cert-manager/cert-manager-webhook'].flatMap((d) => [
-            `${d}[Deployment] => external`,
-            `${d}[Deployment] => kube-system/coredns[Deployment]`,
-          ]),
-          ...['external-secrets/external-secrets', 'external-secrets/external-secrets-webhook', 'external-secrets/external-secrets-cert-controller'].flatMap(
-            (d) => [`${d}[Deployment] => external`, `${d}[Deployment] => kube-system/coredns[Deployment]`],
-          ),
-          'external => cert-manager/cert-manager-webhook[Deployment]',
-          'external => external-secrets/external-secrets-webhook[Deployment]',
+          ...prerequisites,
         ]),
       );
     }

@@ -55,6 +55,10 @@ describe('reading hostile and huge input', () => {
     expect(() => parseManifestText('deep.yaml', `${Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`)).toThrow(
       /^deep\.yaml \(document 1\): invalid YAML/,
     );
+    // Deep enough to be absurd, not deep enough to overflow any stack: the explicit limit, the same line everywhere.
+    const flow = `kind: Pod\na: ${'['.repeat(600)}1${']'.repeat(600)}\n`;
+    expect(() => parseManifestText('nest.yaml', flow)).toThrow(/^nest\.yaml \(document 1\): invalid YAML: nesting deeper than 512 levels$/);
+    expect(parseManifestText('ok.yaml', `a: ${'['.repeat(100)}1${']'.repeat(100)}\n`)).toHaveLength(1);
   });
 
   it('merge keys resolve, as Kubernetes reads YAML', () => {

@@ -28,7 +28,9 @@ describe('component metadata', () => {
 
   it("names the environment's project of the component's kind and a destination namespace the component uses", () => {
     for (const [dir, m] of meta) {
-      expect(m.project).toBe(`${dir.split('/')[0]}-${dir.split('/')[1] === 'whoami' ? 'apps' : 'platform'}`);
+      const [envName, component] = dir.split('/') as [string, string];
+      const isApp = envs.find((e) => e.name === envName)!.apps[component] !== undefined;
+      expect(m.project).toBe(`${envName}-${isApp ? 'apps' : 'platform'}`);
       expect(m.name).toBe(dir.split('/')[1]);
     }
     expect(meta.get('dev/whoami')!.namespace).toBe('whoami');
@@ -43,12 +45,12 @@ describe('component metadata', () => {
 
   it('uses server-side apply only for components that install CRDs', () => {
     const ssa = [...meta].filter(([, m]) => m.syncOptions.includes('ServerSideApply=true')).map(([d]) => d.split('/')[1]);
-    expect(new Set(ssa)).toEqual(new Set(['argo-cd', 'twingate-operator']));
+    expect(new Set(ssa)).toEqual(new Set(['argo-cd', 'twingate-operator', 'spire-crds']));
   });
 
   it('skips the dry run only where custom resources depend on a CRD from another Application', () => {
     const skip = [...meta].filter(([, m]) => m.syncOptions.includes('SkipDryRunOnMissingResource=true')).map(([d]) => d.split('/')[1]);
-    expect(new Set(skip)).toEqual(new Set(['access']));
+    expect(new Set(skip)).toEqual(new Set(['access', 'spire']));
   });
 
   it('ignores only operator-written Twingate fields, and then respects them on sync', () => {

@@ -41,10 +41,11 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
-    // 14 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment); one child
-    // Application per component (3 environments x 8: argo-cd, admission-policies and 3 fixtures included, plus
-    // network-probes in staging); one generated parent per environment.
-    expect(valid).toBe(14 + (3 * 8 + 1) + 3);
+    // 18 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment, 4 environments);
+    // one child Application per component (dev, staging and prod x 8: argo-cd, admission-policies and 3 fixtures included,
+    // plus network-probes in staging; urlshort's 13: the same 7 plus spire-crds, spire and 3 more apps); one generated
+    // parent per environment.
+    expect(valid).toBe(18 + (3 * 8 + 1) + 13 + 4);
     expect(code).toBe(0);
   });
 

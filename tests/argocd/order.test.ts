@@ -97,6 +97,26 @@ describe('sync waves of the committed child Applications', () => {
       'network-probes': 6,
     });
   });
+
+  it('are, for urlshort: the SPIRE CRDs in the platform stage, spire after them (it requires them), the apps after both', () => {
+    const urlshort = envs.find((e) => e.name === 'urlshort')!;
+    expect(Object.fromEntries(committedWaves(urlshort))).toEqual({
+      'admission-policies': 0,
+      namespaces: 0,
+      'network-policy': 1,
+      'argo-cd': 2,
+      'cert-manager': 2,
+      'external-secrets': 2,
+      'spire-crds': 2,
+      spire: 3,
+      'twingate-operator': 3,
+      'twingate-access-gateway': 4,
+      'api-gateway': 5,
+      frontend: 5,
+      'url-service': 5,
+      worker: 5,
+    });
+  });
 });
 
 describe('orderComponents', () => {

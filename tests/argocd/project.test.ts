@@ -7,6 +7,7 @@ import type { Environment } from '../../lib/environment';
 import { groupOf } from '../../lib/kinds';
 import type { ApiObject } from '../../lib/output';
 import { componentsFor } from '../../platform/registry';
+import { spireSettingsOf } from '../../platform/spire';
 import { argoObjects, clusters, delivered, loadEnvs, reader, realTree, synthTree } from '../support/argocd';
 import { catalogue, fixtureClusterRole, fixtureConnector, fixtureOperator, fixtureResources } from '../support/argocd-components';
 import { applicationProblems, type ClusterSecret } from '../support/argocd-evaluate';
@@ -104,7 +105,9 @@ describe('environment AppProjects', () => {
       const p = project(fixture, `${env.name}-platform`);
       expect(new Set(p.spec.destinations.map((d: { name: string }) => d.name))).toEqual(new Set([env.cluster.name]));
       expect(p.spec.destinations.every((d: { server?: string }) => d.server === undefined)).toBe(true);
-      expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...env.namespaces, 'twingate-connectors'].sort());
+      // Plus the SPIRE agent's namespace where spire is on (rendered by that component, not owned).
+      const agent = env.components.includes('spire') ? [spireSettingsOf(env).agentNamespace] : [];
+      expect(p.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([...env.namespaces, 'twingate-connectors', ...agent].sort());
     }
   });
 
@@ -168,8 +171,9 @@ describe('environment AppProjects', () => {
   it('admit every generated Application of the fixture tree', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const { parents, children } = delivered(fixture, cls);
-    // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in staging; one parent each.
-    expect(children.length).toBe(envs.length * 9 + 1);
+    // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in
+    // staging, plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1); one parent each.
+    expect(children.length).toBe(envs.length * 9 + 1 + 2 + 3);
     expect(parents.length).toBe(envs.length);
     const apps = [...parents, ...children];
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);

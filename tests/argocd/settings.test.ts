@@ -111,8 +111,8 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      // 14 objects (bootstrap project, root, three projects and one ApplicationSet per environment) and one directory of child Applications per environment.
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(14 + 3);
+      // 22 objects (bootstrap project, root, three projects and one ApplicationSet per environment) and one directory of child Applications per environment.
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(22 + 5);
       const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
       expect(prod).toContain('targetRevision: release');

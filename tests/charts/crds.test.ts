@@ -23,6 +23,8 @@ import { loadEnvironments } from '../../lib/load';
 import { type ApiObject, fileNameFor } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 import { ESO_CRDS, externalSecrets } from '../../platform/external-secrets';
+import { crdBundlesOf } from '../../platform/registry';
+import { TAILSCALE_CRDS } from '../../platform/tailscale-operator';
 import { REPO, tempDir } from './helpers';
 
 const WIDGET = `apiVersion: apiextensions.k8s.io/v1
@@ -115,12 +117,16 @@ describe('crds.lock.json', () => {
     expect(crdsRenderedFrom(BUNDLE, { crds: [] })).toBeUndefined();
   });
 
-  it('the real lock pins every file of the external-secrets bundle, and the shared copies match it', () => {
+  it('the real lock pins exactly the files of the bundles the environments deliver (external-secrets, tailscale), and the shared copies match it', async () => {
     const lock = readCrdLock(join(REPO, 'crds.lock.json'));
-    expect(lock.crds.map((c) => c.url).sort()).toEqual(ESO_CRDS.files.map((f) => `${ESO_CRDS.baseUrl}/${f}`).sort());
-    expect(ESO_CRDS.baseUrl).toMatch(/\/[0-9a-f]{40}\//); // an immutable ref: a commit
-    expect(lockCrdsDirectory([ESO_CRDS], process.env.ZT_CRDS_DIR!)).toEqual(ESO_CRDS.files.map((f) => lock.crds.find((c) => c.url.endsWith(`/${f}`))));
-    expect(verifyCrds([ESO_CRDS], process.env.ZT_CRDS_DIR!, lock)).toEqual({ ok: 4, errors: [] });
+    const bundles = crdBundlesOf(await loadEnvironments());
+    expect(bundles).toEqual([ESO_CRDS, TAILSCALE_CRDS]);
+    expect(lock.crds.map((c) => c.url).sort()).toEqual(bundles.flatMap((b) => b.files.map((f) => `${b.baseUrl}/${f}`)).sort());
+    for (const b of bundles) {
+      expect(b.baseUrl).toMatch(/\/[0-9a-f]{40}\//); // an immutable ref: a commit
+      expect(lockCrdsDirectory([b], process.env.ZT_CRDS_DIR!)).toEqual(b.files.map((f) => lock.crds.find((c) => c.url === `${b.baseUrl}/${f}`)));
+    }
+    expect(verifyCrds(bundles, process.env.ZT_CRDS_DIR!, lock)).toEqual({ ok: 12, errors: [] });
   });
 });
 

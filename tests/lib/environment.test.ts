@@ -176,12 +176,12 @@ const CASES: [string, Mutation, string][] = [
   [
     'an unknown component',
     (e) => e.components.push('twingate-gatway'),
-    'error: environment dev: components[6]: "twingate-gatway" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd"',
+    'error: environment dev: components[6]: "twingate-gatway" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "tailscale-operator", "argo-cd", "spire-crds", "spire"',
   ],
   [
     'an unknown chart',
     (e) => (e.charts = { gatway: '1.0.0' }),
-    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "argo-cd")',
+    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "tailscale-operator", "argo-cd", "spire-crds", "spire")',
   ],
   // A flow or blocked path is named by its ends: spread lists (whoamiFlows, standardBlocked) hide indices.
   [
@@ -360,7 +360,7 @@ describe('malformed environments', () => {
   it('rejects an unknown --env', async () => {
     const io = captureIo();
     expect(await synth(['--env', 'qa', '--out', tempDir()], io)).toBe(1);
-    expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, prod, staging)']);
+    expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, prod, staging, urlshort)']);
   });
 
   it('exits 1 with the one line and no stack from the real process', () => {
@@ -381,7 +381,7 @@ describe('malformed environments', () => {
 describe('valid environments', () => {
   it('the committed environments validate and keep their defaults', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging', 'urlshort']);
     for (const e of envs) {
       expect(e.cluster.domain).toBe('cluster.local');
       expect(e.components).toContain('network-policy');

@@ -28,12 +28,12 @@ describe('pnpm synth', () => {
     const out = join(tempDir(), 'dist');
     const io = captureIo();
     expect(await synth(['--out', out], io)).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['dev', 'prod', 'staging']));
-    for (const env of ['dev', 'prod', 'staging']) {
+    expect(readdirSync(out).sort()).toEqual(expect.arrayContaining(['dev', 'lab', 'prod', 'staging']));
+    for (const env of ['dev', 'lab', 'prod', 'staging']) {
       expect(readdirSync(join(out, env))).toEqual(expect.arrayContaining(['namespaces', 'network-policy', 'whoami']));
     }
     expect(io.lines.out).toHaveLength(1);
-    expect(io.lines.out[0]).toMatch(/^synth: 3 environments \(dev, prod, staging\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /);
+    expect(io.lines.out[0]).toMatch(/^synth: 5 environments \(dev, lab, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /);
   });
 
   it('writes one object per file, named after its kind, namespace and name', async () => {

@@ -8,7 +8,7 @@ import { loadEnvironments } from '../../lib/load';
 import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 import { CA_CERTIFICATE, certManagerValues, ISSUERS_WRITING_CA_CRT, ROOT_ISSUER, WEBHOOK_PORT } from '../../platform/cert-manager';
-import { validate } from '../../platform/registry';
+import { componentsFor, validate } from '../../platform/registry';
 import { CERT_MANAGER_NAMESPACE, PLATFORM_CA_ISSUER } from '../../platform/shared/cert-manager';
 import { resolveTwingate } from '../../platform/twingate/settings';
 import { baseInput } from '../support/twingate';
@@ -25,10 +25,15 @@ const find = (objects: readonly Obj[], kind: string, name: string) => objects.fi
 const wave = (o: Obj | undefined) => Number((o!.metadata.annotations as Record<string, string>)[WAVE]);
 
 describe('cert-manager', async () => {
-  const envs = await loadEnvironments();
+  const all = await loadEnvironments();
+  // Environments enable it exactly when a component needs it (lab, Tailscale only, has none).
+  const needs = (env: Environment) => componentsFor(env).some((c) => c.requires?.includes('cert-manager'));
+  const envs = all.filter(needs);
   const rendered = new Map(envs.map((env) => [env.name, objectsOf(env)]));
 
-  it('is enabled in every environment, with its namespace owned (Namespace with Pod Security restricted, default deny)', () => {
+  it('is enabled in every environment a component of which needs it, and only there, with its namespace owned (Namespace with Pod Security restricted, default deny)', () => {
+    expect(all.filter((e) => !needs(e)).map((e) => e.name)).toEqual(['lab']);
+    for (const env of all) expect(env.components.includes('cert-manager'), env.name).toBe(needs(env));
     for (const env of envs) {
       expect(env.components).toContain('cert-manager');
       expect(env.namespaces).toContain(CERT_MANAGER_NAMESPACE);

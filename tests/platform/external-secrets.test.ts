@@ -15,7 +15,8 @@ import { renderEnvironment } from '../../lib/synth';
 import { ESO_CRDS, externalSecretsValues, WEBHOOK_PORT } from '../../platform/external-secrets';
 import { validate } from '../../platform/registry';
 import { AWS_SECRET_STORE, EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../../platform/shared/external-secrets';
-import { resolveTwingate } from '../../platform/twingate/settings';
+import { maybeTailscale } from '../../platform/tailscale/settings';
+import { maybeTwingate } from '../../platform/twingate/settings';
 import { baseInput } from '../support/twingate';
 
 type Obj = ApiObject & { spec?: any; component: string };
@@ -96,9 +97,11 @@ describe('external-secrets', async () => {
       expect(stores.map((s) => [s.component, s.metadata.name])).toEqual([['external-secrets', AWS_SECRET_STORE]]);
       const store = stores[0]!;
       expect(store.spec.provider).toEqual({ aws: { service: 'SecretsManager', region: env.aws.region } });
-      // Exactly the namespaces of the components that require external-secrets (the Twingate ones here).
-      expect(store.spec.conditions).toEqual([{ namespaces: ['twingate'] }]);
-      expect(env.namespacesRequiring['external-secrets']).toEqual(['twingate']);
+      // Exactly the namespaces of the components that require external-secrets (Twingate's, Tailscale's in lab).
+      const consumers = [maybeTwingate(env)?.namespace, maybeTailscale(env)?.namespace].filter((n) => n !== undefined).sort();
+      expect(consumers, env.name).toEqual(env.name === 'lab' ? ['tailscale'] : ['twingate']);
+      expect(store.spec.conditions).toEqual([{ namespaces: consumers }]);
+      expect(env.namespacesRequiring['external-secrets']).toEqual(consumers);
       expect(store.metadata.annotations).toMatchObject({
         'argocd.argoproj.io/sync-wave': '1',
         'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
@@ -109,7 +112,10 @@ describe('external-secrets', async () => {
         expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: store.metadata.name });
         expect(store.spec.conditions[0].namespaces).toContain(es.metadata.namespace);
       }
-      expect(resolveTwingate(env).secrets.store).toBe(AWS_SECRET_STORE);
+      // Every consumer's store setting defaults to the provided store.
+      const settings = [maybeTwingate(env)?.secrets.store, maybeTailscale(env)?.secrets.store].filter((s) => s !== undefined);
+      expect(settings.length, env.name).toBeGreaterThan(0);
+      for (const s of settings) expect(s).toBe(AWS_SECRET_STORE);
     }
   });
 
@@ -120,13 +126,23 @@ describe('external-secrets', async () => {
       for (const w of ['controller', 'webhook', 'cert-controller'])
         expect(text).toContain(`"external-secrets/${w}" -> {"cidr":"172.20.0.1/32","except":[]} : 443`);
       expect(text).toContain('"external-secrets/controller" -> {"cidr":"169.254.170.23/32","except":[]} : 80');
-      // Secrets Manager and STS through the interface endpoints in the private subnets, one flow per zone.
       const aws = flows.filter((f) => f.from === 'external-secrets/controller' && f.description?.includes('Secrets Manager'));
-      expect(aws.length).toBe(env.infra!.availabilityZones);
-      for (const f of aws) expect(f.ports.port).toBe(443);
       const webhook = flows.filter((f) => f.to === 'external-secrets/webhook');
-      expect(webhook.length).toBe(env.infra!.availabilityZones);
       for (const f of webhook) expect(f.ports).toEqual({ protocol: 'TCP', port: WEBHOOK_PORT });
+      if (env.infra) {
+        // Secrets Manager and STS through the interface endpoints in the private subnets, one flow per zone.
+        expect(aws.length, env.name).toBe(env.infra.availabilityZones);
+        for (const f of aws) expect(f.ports.port).toBe(443);
+        expect(webhook.length, env.name).toBe(env.infra.availabilityZones);
+      } else {
+        // No subnet layout (lab): the endpoints and the API server are somewhere in the VPC, which the API server flow already allows.
+        expect(aws, env.name).toEqual([]);
+        expect(text).toContain(`"external-secrets/controller" -> {"cidr":"${env.network.vpcCidr}","except":[]} : 443`);
+        expect(
+          webhook.map((f) => f.from),
+          env.name,
+        ).toEqual([{ cidr: env.network.vpcCidr, except: [] }]);
+      }
     }
   });
 

@@ -11,6 +11,7 @@ import { type Environment, NAME_LABEL, workloads } from '../../lib/environment';
 import { fileNameFor } from '../../lib/output';
 import { ALLOW_DNS, DEFAULT_DENY } from '../../platform/network-policy';
 import { type EnvironmentInput, validate } from '../../platform/registry';
+import { spireSettingsOf } from '../../platform/spire';
 import { environments, objectsOf, tempDir } from '../support';
 import { mulberry32 } from '../support/prng';
 import { baseInput } from '../support/twingate';
@@ -27,7 +28,10 @@ type NetPol = {
 };
 
 function policiesOf(env: Environment): NetPol[] {
-  return objectsOf(env).filter((o) => o.kind === 'NetworkPolicy') as unknown as NetPol[];
+  // Left out: the SPIRE agent namespace's own policies, the one namespace the platform writes
+  // policies for without owning it (platform/spire; proven in tests/platform/spire.test.ts).
+  const agent = env.components.includes('spire') ? spireSettingsOf(env).agentNamespace : undefined;
+  return objectsOf(env).filter((o) => o.kind === 'NetworkPolicy' && !(o.component === 'spire' && o.metadata.namespace === agent)) as unknown as NetPol[];
 }
 
 /** A rule the policies grant: direction, where, which pods, to/from whom, which ports. */
@@ -127,9 +131,9 @@ function assertContract(env: Environment) {
 }
 
 describe('network-policy on the committed environments', () => {
-  it('meets the contract in dev, staging and prod', async () => {
+  it('meets the contract in every committed environment', async () => {
     const envs = await environments();
-    expect(envs.length).toBe(3);
+    expect(envs.length).toBe(5);
     for (const env of envs) assertContract(env);
   });
 

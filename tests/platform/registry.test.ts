@@ -152,7 +152,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
       problem: {
         path: 'components[6]',
         message:
-          '"metrics-agent" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "argo-cd"',
+          '"metrics-agent" is not one of "network-policy", "cert-manager", "external-secrets", "twingate-operator", "twingate-access-gateway", "tailscale-operator", "argo-cd", "spire-crds", "spire"',
       },
     });
   });
@@ -171,7 +171,10 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'twingate-operator:twingate-operator@2.0.0',
       'twingate-access-gateway:gateway@1.0.0',
       'twingate-connector:connector@0.1.35',
+      'tailscale-operator:tailscale-operator@1.102.3',
       'argo-cd:argo-cd@10.1.1',
+      'spire-crds:spire-crds@0.6.0',
+      'spire:spire@0.30.0',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
@@ -186,6 +189,9 @@ describe('charts the environments render', () => {
       'connector@0.1.35 https://twingate.github.io/helm-charts',
       'external-secrets@2.9.0 https://charts.external-secrets.io',
       'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
+      'spire-crds@0.6.0 https://spiffe.github.io/helm-charts-hardened',
+      'spire@0.30.0 https://spiffe.github.io/helm-charts-hardened',
+      'tailscale-operator@1.102.3 https://pkgs.tailscale.com/helmcharts',
       'twingate-operator@2.0.0 oci://ghcr.io/twingate/helmcharts',
     ]);
     const bumped = mustValidate((e) => (e.charts = { gateway: '1.0.1' }));

@@ -6,12 +6,11 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../lib/environment';
-import { loadEnvironments } from '../../lib/load';
 import type { ApiObject } from '../../lib/output';
 import { helmSource } from '../../lib/synth';
 import { GATEWAY_LABELS, resolveTwingate } from '../../platform/twingate/settings';
 import { gatewayValues, twingateAccessGateway } from '../../platform/twingate-access-gateway';
-import { baseInput, generateInput, mustValidate, ofKind, renderAll } from '../support/twingate';
+import { baseInput, generateInput, mustValidate, ofKind, renderAll, twingateEnvironments } from '../support/twingate';
 
 type Obj = ApiObject & { spec: any };
 
@@ -40,7 +39,7 @@ function checkSans(env: Environment): void {
 
 describe('access gateway', () => {
   it('certificate SANs cover every address and alias (real and generated environments)', async () => {
-    for (const env of await loadEnvironments()) checkSans(env);
+    for (const env of await twingateEnvironments()) checkSans(env);
     for (let seed = 100; seed < 120; seed++) checkSans(mustValidate(generateInput(seed)));
   });
 
@@ -55,7 +54,7 @@ describe('access gateway', () => {
   });
 
   it('the Kubernetes resource has an alias per cluster and points at the gateway', async () => {
-    const envs = await loadEnvironments();
+    const envs = await twingateEnvironments();
     const k8sResources = envs.map((env) => ofKind<Obj>(renderAll(env), 'TwingateResource').find((r) => r.spec.type === 'Kubernetes')!);
     expect(new Set(k8sResources.map((r) => r.spec.address)).size).toBe(1); // shared in-cluster address...
     expect(new Set(k8sResources.map((r) => r.spec.alias)).size).toBe(envs.length); // ...told apart by alias
@@ -90,7 +89,7 @@ describe('access gateway', () => {
   }
 
   it("the gateway's ServiceAccount impersonates any user but only the groups with a role (real and generated environments)", async () => {
-    for (const env of await loadEnvironments()) checkImpersonation(env);
+    for (const env of await twingateEnvironments()) checkImpersonation(env);
     for (let seed = 200; seed < 215; seed++) checkImpersonation(mustValidate(generateInput(seed)));
   });
 
@@ -105,7 +104,7 @@ describe('access gateway', () => {
   });
 
   it('chart values: no Helm lookup path, no secret value, pods labelled as the network policies expect', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const helm = helmSource(env, twingateAccessGateway)!;
       expect(helm).toMatchObject({ repository: 'oci://ghcr.io/twingate/helmcharts', chart: 'gateway', version: env.charts.gateway });
       const v = gatewayValues(env);

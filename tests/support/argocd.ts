@@ -8,7 +8,11 @@ import { type ApiObject, readTree } from '../../lib/output';
 import { type SynthOptions, synthesize } from '../../lib/synth';
 import { type ClusterSecret, childApplications, generateApplications } from './argocd-evaluate';
 
-export const loadEnvs = () => loadEnvironments();
+/**
+ * The committed environments the fixture catalogues stand in for: those with Twingate (the
+ * fixtures replace the Twingate components; a Tailscale-only environment such as lab has none).
+ */
+export const loadEnvs = async () => (await loadEnvironments()).filter((e) => e.settings.twingate !== undefined);
 
 /** One cluster Secret per environment (named like the environment's cluster), plus two distractors. */
 export function clusters(envs: readonly Environment[], cfg: ArgoConfig): ClusterSecret[] {
@@ -32,8 +36,25 @@ export function synthTree(envs: readonly Environment[], options: SynthOptions): 
   return new Map(synthesize(options.componentsFor ? standIn(envs) : envs, options).files.map((f) => [`dist/${f.path}`, f.content]));
 }
 
-/** The committed dist/ tree. */
-export const realTree = (): Map<string, string> => new Map([...readTree(join(REPO_ROOT, 'dist'))].map(([p, c]) => [`dist/${p}`, c]));
+/**
+ * The committed dist/ tree, restricted like {@link loadEnvs} to the environments with Twingate
+ * (those with a `twingate-operator` directory), so it compares with the fixture trees: the other
+ * environments' directories and their AppProjects and ApplicationSets are left out.
+ */
+export const realTree = (): Map<string, string> => {
+  const tree = readTree(join(REPO_ROOT, 'dist'));
+  const envs = new Set([...tree.keys()].filter((p) => p.split('/')[1] === 'twingate-operator').map((p) => p.split('/')[0]!));
+  const other = (p: string) => {
+    const [top, sub, file] = p.split('/');
+    if (top !== 'argocd') return top !== undefined && !envs.has(top) && p.includes('/');
+    // argocd/<env>/: the environment's child Applications.
+    if (file !== undefined) return !envs.has(sub!);
+    // argocd/<kind>.argocd.<env>[-apps|-platform|-delivery].yaml: its ApplicationSet and projects.
+    const m = /^\w+\.argocd\.(.+?)(-(apps|platform|delivery))?\.yaml$/.exec(sub ?? '');
+    return m !== null && m[1] !== 'root' && m[1] !== 'bootstrap' && !envs.has(m[1]!);
+  };
+  return new Map([...tree].filter(([p]) => !other(p)).map(([p, c]) => [`dist/${p}`, c]));
+};
 
 /** Argo CD objects of a tree, by kind. */
 export function argoObjects(tree: ReadonlyMap<string, string>, kind: string): ApiObject[] {

@@ -4,9 +4,11 @@
  * generator is a 32-bit PRNG (mulberry32), so every failure names a seed that reproduces it.
  */
 import { CLUSTER_ROLES, type Environment, KUBERNETES_ROLES } from '../../lib/environment';
+import { loadEnvironments } from '../../lib/load';
 import type { ApiObject } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 import { type EnvironmentInput, validate } from '../../platform/registry';
+import { maybeTwingate } from '../../platform/twingate/settings';
 import { mulberry32 } from './prng';
 
 /** A minimal valid environment with Twingate on; tests override what they probe. */
@@ -152,3 +154,8 @@ export function renderAll(env: Environment): RenderedObject[] {
 }
 
 export const ofKind = <T = ApiObject & { spec: any }>(objects: readonly ApiObject[], kind: string) => objects.filter((o) => o.kind === kind) as T[];
+
+/** The committed environments that use Twingate (those with a `twingate` block), in name order. */
+export async function twingateEnvironments(): Promise<Environment[]> {
+  return (await loadEnvironments()).filter((e) => maybeTwingate(e) !== undefined);
+}

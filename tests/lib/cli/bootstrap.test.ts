@@ -333,7 +333,7 @@ describe('pnpm bootstrap', () => {
     it('an unknown environment', async () => {
       const io = captureIo();
       expect(await main(['--env', 'qa', '--outputs', outputsFile], io)).toBe(1);
-      expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, prod, staging)']);
+      expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, prod, staging, urlshort)']);
     });
 
     it('a timeout kubectl would not take', async () => {

@@ -16,12 +16,14 @@ describe.skipIf(skipWithoutShared)('pnpm synth', () => {
     const io = { ...captureIo(), tty: true };
     expect(await synth(['--out', join(tempDir(), 'dist')], io)).toBe(0);
     expect(io.lines.err).toEqual([
-      expect.stringMatching(/^synth: \[1\/3\] dev: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[2\/3\] prod: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[3\/3\] staging: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[1\/5\] dev: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[2\/5\] lab: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[3\/5\] prod: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[4\/5\] staging: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[5\/5\] urlshort: \d+ components, \d+ objects in \d+ ms$/),
     ]);
     expect(io.lines.out).toEqual([
-      expect.stringMatching(/^synth: 3 environments \(dev, prod, staging\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /),
+      expect.stringMatching(/^synth: 5 environments \(dev, lab, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /),
     ]);
     // The per-environment counts add up to the summary's.
     const sum = (i: number) => io.lines.err.reduce((n, l) => n + Number(/(\d+) components, (\d+) objects/.exec(l)![i]), 0);

@@ -41,6 +41,8 @@ describe('pnpm release-check', () => {
       'error: environments/prod.ts: infra.adminRoleArns[0]: account 111122223333 is an AWS documentation account; use a role of your own account',
       'error: environments/prod.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
       'error: environments/staging.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
+      'error: environments/urlshort.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
+      'error: environments/urlshort.ts: apps.worker.aws[0].resources[0]: account 111122223333 is an AWS documentation account; name your own resource',
       // Every CODEOWNERS line naming the example team (one per owned path).
       ...readFileSync(join(REPO, '.github', 'CODEOWNERS'), 'utf8')
         .split('\n')
@@ -55,7 +57,7 @@ describe('pnpm release-check', () => {
   it('passes once the repository, accounts and owners are real', async () => {
     const root = checkout((r) => {
       replace(join(r, 'argocd', 'config.ts'), 'https://github.com/example-org/zt-eks-gitops.git', 'https://github.com/platform-co/zt-eks-gitops.git');
-      for (const env of ['dev', 'prod', 'staging']) replace(join(r, 'environments', `${env}.ts`), /111122223333/g, '210987654321');
+      for (const env of ['dev', 'prod', 'staging', 'urlshort']) replace(join(r, 'environments', `${env}.ts`), /111122223333/g, '210987654321');
       replace(join(r, '.github', 'CODEOWNERS'), /@acme\/platform-team/g, '@platform-co/platform');
     });
     const io = captureIo();

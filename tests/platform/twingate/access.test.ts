@@ -9,7 +9,7 @@ import type { Environment } from '../../../lib/environment';
 import { loadEnvironments } from '../../../lib/load';
 import type { ApiObject } from '../../../lib/output';
 import { resolveTwingate } from '../../../platform/twingate/settings';
-import { baseInput, generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
+import { baseInput, generateInput, mustValidate, ofKind, renderAll, twingateEnvironments } from '../../support/twingate';
 
 const GATEWAY_ONLY = new Set(['twingate:authenticated', 'twingate:service-accounts']);
 const EXTERNAL_BUILTIN = new Set(['Everyone']);
@@ -155,8 +155,8 @@ function checkEnvironment(env: Environment): void {
 
 describe('Twingate objects equal the access table', () => {
   it('holds for dev, staging and prod', async () => {
-    const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    const envs = await twingateEnvironments();
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging', 'urlshort']);
     for (const env of envs) checkEnvironment(env);
   });
 

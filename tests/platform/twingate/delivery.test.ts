@@ -11,20 +11,21 @@ import { helmSource, renderEnvironment } from '../../../lib/synth';
 import { platformComponent } from '../../../platform/registry';
 import { SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../../../platform/shared/sync-waves';
 import { KUBECONFORM_SCHEMAS, skipWithoutKubeconform } from '../../support';
+import { twingateEnvironments } from '../../support/twingate';
 
 const SCHEMAS = KUBECONFORM_SCHEMAS;
 const CORE_GROUPS = /^(v1|apps\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|apiextensions\.k8s\.io\/v1|policy\/v1)$/;
 
 describe('Twingate delivery', () => {
   it('operator and gateway render in every environment, the chart connector in staging only', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const names = renderEnvironment(env).map((c) => c.component);
       expect(names).toEqual(expect.arrayContaining(['twingate-operator', 'twingate-access-gateway']));
       expect(names.includes('twingate-connector')).toBe(env.name === 'staging');
       const connectors = renderEnvironment(env)
         .find((c) => c.component === 'twingate-operator')!
         .objects.filter((o) => o.kind === 'TwingateConnector');
-      expect(connectors).toHaveLength({ dev: 1, staging: 0, prod: 2 }[env.name]!);
+      expect(connectors).toHaveLength({ dev: 1, staging: 0, prod: 2, urlshort: 1 }[env.name]!);
     }
   });
 
@@ -48,7 +49,7 @@ describe('Twingate delivery', () => {
   });
 
   it('custom resources sync in waves with SkipDryRunOnMissingResource', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       for (const c of renderEnvironment(env).filter((x) => x.component.startsWith('twingate-'))) {
         for (const o of c.objects) {
           const annotations = (o.metadata.annotations ?? {}) as Record<string, string>;

@@ -6,19 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { controlPlaneCidrs, kubernetesServiceIp } from '../../../lib/cluster';
 import { NAME_LABEL } from '../../../lib/environment';
-import { loadEnvironments } from '../../../lib/load';
 import { helmSource } from '../../../lib/synth';
 import { networkPolicies } from '../../../platform/network-policy';
 import { CONNECTOR_LABELS, CONNECTOR_RELEASE, GATEWAY_LABELS, OPERATOR_LABELS } from '../../../platform/twingate/settings';
 import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
 import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
-import { ofKind, renderAll } from '../../support/twingate';
+import { ofKind, renderAll, twingateEnvironments } from '../../support/twingate';
 
 const matches = (selector: Record<string, string>, podLabels: Record<string, string>) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
 
 describe('Twingate pods and network policies', () => {
   it('platform workloads: connector, operator and gateway, with the labels the charts set', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const byName = Object.fromEntries(env.workloads.filter((w) => w.namespace === 'twingate').map((w) => [w.name, w]));
       expect(Object.keys(byName).sort()).toEqual(['connector', 'gateway', 'operator']);
       expect(byName.connector!.labels).toEqual(CONNECTOR_LABELS);
@@ -32,7 +31,7 @@ describe('Twingate pods and network policies', () => {
   });
 
   it('connector pods carry CONNECTOR_LABELS in both modes', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       // Operator mode: the operator builds pod labels as spec.podLabels + connector.twingate.com/name.
       for (const c of ofKind<{ metadata: { name: string }; spec: any }>(renderAll(env), 'TwingateConnector')) {
         const podLabels = { ...c.spec.podLabels, 'connector.twingate.com/name': c.metadata.name };
@@ -48,7 +47,7 @@ describe('Twingate pods and network policies', () => {
   });
 
   it('renders the allows the access path needs, and only for declared flows', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const policies = networkPolicies(env).filter((p) => p.namespace === 'twingate' && p.flow);
       const egress = (labels: Record<string, string>) => policies.filter((p) => p.egress && matches(p.podSelector.matchLabels ?? {}, labels));
       const cidrs = (labels: Record<string, string>, port: number) =>

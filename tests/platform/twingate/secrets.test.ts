@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadEnvironments, REPO_ROOT } from '../../../lib/load';
+import { REPO_ROOT } from '../../../lib/load';
 import { listFiles } from '../../../lib/output';
 import { helmSource, synthesize } from '../../../lib/synth';
 import { resolveTwingate } from '../../../platform/twingate/settings';
 import { connectorValues, twingateConnector } from '../../../platform/twingate-connector';
 import { operatorValues, twingateOperator } from '../../../platform/twingate-operator';
-import { generateInput, mustValidate, ofKind, renderAll } from '../../support/twingate';
+import { generateInput, mustValidate, ofKind, renderAll, twingateEnvironments } from '../../support/twingate';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: unknown; stringData?: unknown };
 
@@ -36,7 +36,7 @@ describe('secrets', () => {
   });
 
   it('chart values reference existing Secrets and never carry a value', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const op = operatorValues(env);
       expect(op.twingateOperator).not.toHaveProperty('apiKey');
       expect(op.twingateOperator).not.toHaveProperty('remoteNetworkId');
@@ -61,7 +61,7 @@ describe('secrets', () => {
   });
 
   it('ExternalSecrets use the one ClusterSecretStore: AWS Secrets Manager, controller identity (Pod Identity), the Twingate namespace only', async () => {
-    for (const env of await loadEnvironments()) {
+    for (const env of await twingateEnvironments()) {
       const objects = renderAll(env) as Obj[];
       const stores = ofKind<Obj>(objects, 'ClusterSecretStore');
       expect(stores).toHaveLength(1);

@@ -11,7 +11,7 @@ import { loadEnvironments } from '../../../lib/load';
 import { helmSource } from '../../../lib/synth';
 import { platformComponent } from '../../../platform/registry';
 import { SHARED, skipWithoutShared } from '../../support';
-import { generateInput, mustValidate } from '../../support/twingate';
+import { generateInput, mustValidate, twingateEnvironments } from '../../support/twingate';
 
 const UPSTREAM = process.env.UPSTREAM_HELM ?? join(SHARED, 'upstream', 'helm');
 
@@ -76,7 +76,7 @@ describe.skipIf(skipWithoutShared)('Twingate chart values against the upstream s
   });
 
   it('real and generated environments produce values the charts accept', async () => {
-    const envs = [...(await loadEnvironments()), ...Array.from({ length: 10 }, (_, i) => mustValidate(generateInput(300 + i)))];
+    const envs = [...(await twingateEnvironments()), ...Array.from({ length: 10 }, (_, i) => mustValidate(generateInput(300 + i)))];
     let connectorChecked = 0;
     for (const env of envs) {
       for (const component of env.components) {
