@@ -49,7 +49,16 @@ interface Step {
   readonly args: readonly string[];
   /** Fed to kubectl's stdin (`-f -`). */
   readonly input?: string;
+  /** A failure whose message matches is retried every second until `--timeout` passes. */
+  readonly retryWhile?: RegExp;
 }
+
+/**
+ * `kubectl wait --for=condition=...` gives up at once instead of waiting when the object has
+ * `status.conditions: null`, which a just-created CustomResourceDefinition has for a moment
+ * (found by `pnpm e2e --tier 2` on a real API server).
+ */
+export const CONDITIONS_NOT_YET = /\.status\.conditions accessor error: <nil> is of the type <nil>/;
 
 interface Options {
   env: string;
@@ -190,6 +199,7 @@ export function plan(opts: Options, config: ArgoConfig, outputs: InfraOutputs): 
           `--timeout=${opts.timeout}`,
           ...crds.map((c) => `customresourcedefinition/${c.obj.metadata.name}`),
         ),
+        retryWhile: CONDITIONS_NOT_YET,
       },
       {
         title: `apply the other ${rest.length} objects of ${argoDirShown}`,
@@ -228,8 +238,16 @@ function commandLine(step: Step): string {
 /** `https://X.gr7.eu-west-2.eks.amazonaws.com/` and `https://x.gr7...` are the same server. */
 const sameServer = (a: string, b: string) => a.trim().replace(/\/+$/, '').toLowerCase() === b.trim().replace(/\/+$/, '').toLowerCase();
 
+/** `5m` as milliseconds (the option is checked against /^\d+(s|m|h)$/ first). */
+const durationMs = (d: string) => Number(d.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[d.slice(-1) as 's' | 'm' | 'h'];
+
 function run(step: Step, index: number, total: number, cwd: string, opts: Options, outputs: InfraOutputs): string {
-  const r = spawnSync('kubectl', step.args, { cwd, encoding: 'utf8', input: step.input ?? '', maxBuffer: 64 * 1024 * 1024 });
+  const deadline = Date.now() + durationMs(opts.timeout);
+  let r = spawnSync('kubectl', step.args, { cwd, encoding: 'utf8', input: step.input ?? '', maxBuffer: 64 * 1024 * 1024 });
+  while (r.status !== 0 && step.retryWhile?.test(r.stderr) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    r = spawnSync('kubectl', step.args, { cwd, encoding: 'utf8', input: step.input ?? '', maxBuffer: 64 * 1024 * 1024 });
+  }
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
     throw new UserError('kubectl not found on PATH; install kubectl (1.28 or newer), or use --dry-run to print the commands');
   }

@@ -27,6 +27,14 @@ if (argv.includes('version') && process.env.FAKE_UNREACHABLE) {
   process.stderr.write('Unable to connect to the server: dial tcp 10.10.250.4:443: i/o timeout\\n');
   process.exit(1);
 }
+// kubectl 1.34 on a CRD created a moment ago (status.conditions still null): fail the first N waits.
+if (argv.includes('wait') && process.env.FAKE_NULL_CONDITIONS) {
+  const count = fs.readFileSync(process.env.FAKE_LOG, 'utf8').split('\\n').filter((l) => l.includes('"wait"')).length;
+  if (count <= Number(process.env.FAKE_NULL_CONDITIONS)) {
+    process.stderr.write('error: .status.conditions accessor error: <nil> is of the type <nil>, expected []interface{}\\n');
+    process.exit(1);
+  }
+}
 if (process.env.FAKE_FAIL && line.includes(process.env.FAKE_FAIL)) {
   process.stderr.write('error: the server could not find the requested resource\\n');
   process.exit(1);
@@ -165,7 +173,7 @@ beforeEach(async () => {
 });
 
 afterEach(() => {
-  for (const k of ['FAKE_LOG', 'FAKE_SERVER', 'FAKE_OUTPUTS', 'FAKE_UNREACHABLE', 'FAKE_FAIL']) delete process.env[k];
+  for (const k of ['FAKE_LOG', 'FAKE_SERVER', 'FAKE_OUTPUTS', 'FAKE_UNREACHABLE', 'FAKE_FAIL', 'FAKE_NULL_CONDITIONS']) delete process.env[k];
   process.env.PATH = savedEnv.PATH;
 });
 
@@ -188,6 +196,30 @@ describe('pnpm bootstrap', () => {
     expect(r.out[0]).toBe(`bootstrap dev: cluster dev-eu (${SERVER}) through the current kubectl context`);
     expect(r.out.filter((l) => /^\[\d+\/11\] /.test(l))).toHaveLength(11);
     expect(r.out.at(-1)).toBe(`bootstrap dev: done; Argo CD now syncs dist/argocd/ from ${config.repoURL} (watch: kubectl get applications -n argocd)`);
+  });
+
+  it('waits again while a new CRD has no status.conditions yet (kubectl wait gives up on null)', async () => {
+    process.env.FAKE_NULL_CONDITIONS = '2';
+    const r = await bootstrap('--outputs', outputsFile);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const waits = calls().filter((c) => c.argv.includes('--for=condition=Established'));
+    expect(waits).toHaveLength(3);
+    expect(
+      calls()
+        .map((c) => c.argv)
+        .filter((a) => !a.includes('--for=condition=Established')),
+    ).toEqual(EXPECTED.filter((a) => !a.includes('--for=condition=Established')));
+  });
+
+  it('gives up on null status.conditions once --timeout has passed', async () => {
+    process.env.FAKE_NULL_CONDITIONS = '1000';
+    const r = await bootstrap('--outputs', outputsFile, '--timeout', '2s');
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([
+      'error: step 5/11 (wait until they are Established) failed: error: .status.conditions accessor error: <nil> is of the type <nil>, expected []interface{}',
+    ]);
+    expect(calls().filter((c) => c.argv.includes('--for=condition=Established')).length).toBeGreaterThan(1);
   });
 
   it('--dry-run prints the exact commands and runs none', async () => {
