@@ -139,6 +139,8 @@ type Parsed = { readonly value: unknown; readonly problem?: undefined } | { read
  * limit makes absurd input one error line on every machine instead of a stack overflow on some.
  */
 const MAX_DEPTH = 512;
+/** Widest indentation a manifest may have (the regex in yamlDocuments spells it, plus one). */
+const MAX_INDENT = 1024;
 
 /** Whether `value` nests deeper than `max` (iterative: deep input must not overflow the stack here). */
 function depthExceeds(value: unknown, max: number): boolean {
@@ -175,6 +177,13 @@ function documentValue(doc: Document.Parsed, lineOf: (offset: number) => number)
  * tree is dropped before the next is built). `firstLine` places a piece cut out of a larger text.
  */
 function* yamlDocuments(text: string, firstLine = 1): Generator<Parsed> {
+  // Block nesting is bounded by indentation: refusing absurd indentation up front keeps the
+  // parser off the stack depths where what it does on overflow depends on the stack it runs on.
+  const deep = /^ {1025}/m.exec(text);
+  if (deep) {
+    yield { problem: yamlProblem(`indented deeper than ${MAX_INDENT} columns`, text.slice(0, deep.index).split('\n').length + firstLine - 1) };
+    return;
+  }
   const lines = new LineCounter();
   const lineOf = (offset: number) => lines.linePos(offset).line + firstLine - 1;
   const docs = new Composer(YAML_OPTIONS).compose(new Parser(lines.addNewLine).parse(text), true, text.length);
