@@ -42,7 +42,7 @@ describe('environment AppProjects', () => {
   });
 
   it('are synced by the root one wave before the ApplicationSets, so no generated parent names a project Argo CD does not hold yet', () => {
-    const wave = (o: ApiObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const wave = (o: ApiObject) => Number((o.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-wave'] ?? 0);
     const rooted = (kind: string) => argoObjects(realTree(), kind).filter((o) => o.metadata.name !== BOOTSTRAP_PROJECT && o.metadata.name !== ROOT_APPLICATION);
     const projects = rooted('AppProject');
     expect(projects).toHaveLength(envs.length * 3);
