@@ -11,6 +11,7 @@
  * ({@link ISSUERS_WRITING_CA_CRT}); the TwingateCertificateAuthority reads `ca.crt` from the
  * gateway's Secret. See docs/cert-manager.md.
  */
+
 import { ApiObject } from 'cdk8s';
 import {
   Certificate,
@@ -21,6 +22,7 @@ import { apiServerPeers, apiServerSources } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, PINNED_IMAGE_PULL_POLICY, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import { CERT_MANAGER_NAMESPACE, PLATFORM_CA_ISSUER } from '../shared/cert-manager';
+import type { ChartResources, ReplicatedDeploymentValues } from '../shared/chart-values';
 import { crMetadata, WAVES } from '../shared/sync-waves';
 
 const CHART_REPO = 'https://charts.jetstack.io';
@@ -55,20 +57,7 @@ export const CERT_MANAGER_WORKLOADS = {
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml of cert-manager v1.21.1; only what we set)
 
-interface Resources {
-  readonly requests: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
-  readonly limits: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
-}
-
-/** What every Deployment of the chart gets: two replicas spread over nodes, a PodDisruptionBudget, bounded resources. */
-interface DeploymentValues {
-  readonly replicaCount: number;
-  readonly podDisruptionBudget: { readonly enabled: true; readonly minAvailable: 1 };
-  readonly resources: Resources;
-  readonly affinity: object;
-  /** kube-score wants a user and group above 10000 (the image runs as 1000 otherwise). */
-  readonly securityContext: object;
-}
+type DeploymentValues = ReplicatedDeploymentValues;
 
 interface CertManagerValues extends DeploymentValues {
   /** The CRDs are chart templates, kept when the release is removed (upstream's recommendation: deleting them deletes every Certificate). */
@@ -83,13 +72,13 @@ interface CertManagerValues extends DeploymentValues {
   readonly startupapicheck: { readonly enabled: false };
 }
 
-const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ChartResources => ({
   requests: { cpu, memory, 'ephemeral-storage': '64Mi' },
   limits: { cpu: cpuLimit, memory: memoryLimit, 'ephemeral-storage': '256Mi' },
 });
 
 /** Two replicas, at most one evicted at a time, preferably on different nodes. */
-function deployment(labels: Readonly<Record<string, string>>, r: Resources): DeploymentValues {
+function deployment(labels: Readonly<Record<string, string>>, r: ChartResources): DeploymentValues {
   return {
     replicaCount: 2,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },

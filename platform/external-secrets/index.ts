@@ -7,9 +7,11 @@
  * ClusterSecretStore for the environment's AWS Secrets Manager. Consumers (the Twingate
  * components) render their own ExternalSecrets against it. See docs/external-secrets.md.
  */
+
 import { apiServerPeers, apiServerSources, awsEndpointPeers, POD_IDENTITY_AGENT } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type UpstreamCrds, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
+import type { ChartResources, ReplicatedDeploymentValues } from '../shared/chart-values';
 import { AWS_SECRET_STORE, awsSecretStore, EXTERNAL_SECRETS_SERVICE_ACCOUNT } from '../shared/external-secrets';
 
 const CHART_REPO = 'https://charts.external-secrets.io';
@@ -45,19 +47,7 @@ export const ESO_WORKLOADS = {
 // ---------------------------------------------------------------------------------------------
 // Chart values (upstream values.yaml of external-secrets 2.9.0; only what we set)
 
-interface Resources {
-  readonly requests: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
-  readonly limits: { readonly cpu: string; readonly memory: string; readonly 'ephemeral-storage': string };
-}
-
-interface DeploymentValues {
-  readonly replicaCount: number;
-  readonly podDisruptionBudget: { readonly enabled: true; readonly minAvailable: 1 };
-  readonly resources: Resources;
-  readonly affinity: object;
-  /** kube-score wants a user and group above 10000 (the chart pins 1000; the distroless image runs as any user). */
-  readonly securityContext: object;
-}
+type DeploymentValues = ReplicatedDeploymentValues;
 
 interface EsoValues extends DeploymentValues {
   /** Never from the chart: this component delivers the pinned upstream CRDs (the published package would add its own). */
@@ -70,12 +60,12 @@ interface EsoValues extends DeploymentValues {
   readonly certController: DeploymentValues;
 }
 
-const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources => ({
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ChartResources => ({
   requests: { cpu, memory, 'ephemeral-storage': '64Mi' },
   limits: { cpu: cpuLimit, memory: memoryLimit, 'ephemeral-storage': '256Mi' },
 });
 
-function deployment(labels: Readonly<Record<string, string>>, r: Resources): DeploymentValues {
+function deployment(labels: Readonly<Record<string, string>>, r: ChartResources): DeploymentValues {
   return {
     replicaCount: 2,
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
