@@ -173,15 +173,24 @@ function documentValue(doc: Document.Parsed, lineOf: (offset: number) => number)
 }
 
 /**
+ * Block nesting is bounded by indentation: refusing absurd indentation up front keeps every
+ * reader (the parser and the block reader alike) off the stack depths where what it does on
+ * overflow depends on the stack it runs on.
+ */
+function indentProblem(text: string, firstLine: number): Parsed | undefined {
+  const deep = /^ {1025}/m.exec(text);
+  if (!deep) return undefined;
+  return { problem: yamlProblem(`indented deeper than ${MAX_INDENT} columns`, countLines(text, 0, deep.index) + firstLine) };
+}
+
+/**
  * The documents of a YAML text, one at a time (the parser's stream, so each document's syntax
  * tree is dropped before the next is built). `firstLine` places a piece cut out of a larger text.
  */
 function* yamlDocuments(text: string, firstLine = 1): Generator<Parsed> {
-  // Block nesting is bounded by indentation: refusing absurd indentation up front keeps the
-  // parser off the stack depths where what it does on overflow depends on the stack it runs on.
-  const deep = /^ {1025}/m.exec(text);
+  const deep = indentProblem(text, firstLine);
   if (deep) {
-    yield { problem: yamlProblem(`indented deeper than ${MAX_INDENT} columns`, text.slice(0, deep.index).split('\n').length + firstLine - 1) };
+    yield deep;
     return;
   }
   const lines = new LineCounter();
@@ -348,8 +357,10 @@ function* largeDocument(at: string, doc: Piece): Generator<SourcedObject> {
  * holds several): kubectl's block style is read directly, anything else by the YAML parser.
  */
 function only(text: string, firstLine: number): Parsed | undefined {
+  const deep = indentProblem(text, firstLine);
+  if (deep) return deep;
   const block = readBlockYaml(text);
-  if (block) return block;
+  if (block) return depthExceeds(block.value, MAX_DEPTH) ? { problem: yamlProblem(`nesting deeper than ${MAX_DEPTH} levels`) } : block;
   const docs = [...yamlDocuments(text, firstLine)];
   return docs.length === 1 ? docs[0] : undefined;
 }

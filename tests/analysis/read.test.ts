@@ -55,6 +55,15 @@ describe('reading hostile and huge input', () => {
     expect(() => parseManifestText('deep.yaml', `${Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`)).toThrow(
       /^deep\.yaml \(document 1\): invalid YAML at line 1026: indented deeper than 1024 columns$/,
     );
+    // The same text, small enough for the parser rather than the block reader: the same line.
+    expect(() => parseManifestText('deep.yaml', `${Array.from({ length: 1100 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`)).toThrow(
+      /^deep\.yaml \(document 1\): invalid YAML at line 1026: indented deeper than 1024 columns$/,
+    );
+    // A large text read by the block reader, nested 600 levels at one column each: the nesting limit holds there too.
+    const padded = `# ${'x'.repeat(70)}\n`.repeat(20000);
+    const block = `${padded}kind: Pod\n${Array.from({ length: 600 }, (_, i) => `${' '.repeat(i)}b${i}:`).join('\n')} 1\n`;
+    expect(block.length).toBeGreaterThan(1_000_000);
+    expect(() => parseManifestText('block.yaml', block)).toThrow(/^block\.yaml \(document 1\): invalid YAML: nesting deeper than 512 levels$/);
     // Deep enough to be absurd, not deep enough to overflow any stack: the explicit limit, the same line everywhere.
     const flow = `kind: Pod\na: ${'['.repeat(600)}1${']'.repeat(600)}\n`;
     expect(() => parseManifestText('nest.yaml', flow)).toThrow(/^nest\.yaml \(document 1\): invalid YAML: nesting deeper than 512 levels$/);
