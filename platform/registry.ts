@@ -27,6 +27,7 @@ import { tailscaleOperator } from './tailscale-operator';
 import { twingateAccessGateway } from './twingate-access-gateway';
 import { twingateConnector } from './twingate-connector';
 import { twingateOperator } from './twingate-operator';
+import { vpcLattice } from './vpc-lattice';
 
 /** Argo CD itself, with the namespace and repository of `argocd/config.ts` (checked when first read). */
 const argoCd = argoCdComponent(() => {
@@ -49,6 +50,7 @@ export const PLATFORM = [
   argoCd,
   spireCrds,
   spire,
+  vpcLattice,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */
