@@ -23,8 +23,9 @@ import { loadEnvironments } from '../../lib/load';
 import { type ApiObject, fileNameFor } from '../../lib/output';
 import { renderEnvironment } from '../../lib/synth';
 import { ESO_CRDS, externalSecrets } from '../../platform/external-secrets';
-import { crdBundlesOf } from '../../platform/registry';
+import { crdBundlesOf, PLATFORM } from '../../platform/registry';
 import { TAILSCALE_CRDS } from '../../platform/tailscale-operator';
+import { GATEWAY_API_CRDS } from '../../platform/vpc-lattice';
 import { REPO, tempDir } from './helpers';
 
 const WIDGET = `apiVersion: apiextensions.k8s.io/v1
@@ -117,16 +118,18 @@ describe('crds.lock.json', () => {
     expect(crdsRenderedFrom(BUNDLE, { crds: [] })).toBeUndefined();
   });
 
-  it('the real lock pins exactly the files of the bundles the environments deliver (external-secrets, tailscale), and the shared copies match it', async () => {
+  it('the real lock pins exactly the files of the bundles registered components deliver (external-secrets, gateway-api, tailscale), the environments use no other, and the shared copies match it', async () => {
     const lock = readCrdLock(join(REPO, 'crds.lock.json'));
-    const bundles = crdBundlesOf(await loadEnvironments());
-    expect(bundles).toEqual([ESO_CRDS, TAILSCALE_CRDS]);
+    // Every bundle of the registry: vpc-lattice's is used only by the units of multi-cluster environments.
+    const bundles = [...new Map(PLATFORM.flatMap((c) => (c.crds ? [[c.crds.name, c.crds] as const] : []))).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(bundles).toEqual([ESO_CRDS, GATEWAY_API_CRDS, TAILSCALE_CRDS]);
+    for (const used of crdBundlesOf(await loadEnvironments())) expect(bundles).toContainEqual(used);
     expect(lock.crds.map((c) => c.url).sort()).toEqual(bundles.flatMap((b) => b.files.map((f) => `${b.baseUrl}/${f}`)).sort());
     for (const b of bundles) {
       expect(b.baseUrl).toMatch(/\/[0-9a-f]{40}\//); // an immutable ref: a commit
       expect(lockCrdsDirectory([b], process.env.ZT_CRDS_DIR!)).toEqual(b.files.map((f) => lock.crds.find((c) => c.url === `${b.baseUrl}/${f}`)));
     }
-    expect(verifyCrds(bundles, process.env.ZT_CRDS_DIR!, lock)).toEqual({ ok: 12, errors: [] });
+    expect(verifyCrds(bundles, process.env.ZT_CRDS_DIR!, lock)).toEqual({ ok: 22, errors: [] });
   });
 });
 
