@@ -15,8 +15,16 @@ describe('the built-in kinds table', () => {
   });
 
   it('sets the namespace of namespaced objects only', () => {
-    const role = withNamespace({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' } as { name: string; namespace?: string } }, 'apps', new Set());
-    const clusterRole = withNamespace({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } as { name: string; namespace?: string } }, 'apps', new Set());
+    const role = withNamespace(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' } as { name: string; namespace?: string } },
+      'apps',
+      new Set(),
+    );
+    const clusterRole = withNamespace(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } as { name: string; namespace?: string } },
+      'apps',
+      new Set(),
+    );
     expect(role.metadata.namespace).toBe('apps');
     expect(clusterRole.metadata.namespace).toBeUndefined();
   });
