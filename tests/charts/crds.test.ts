@@ -17,7 +17,7 @@ import {
   readCrds,
   verifyCrds,
 } from '../../lib/charts/crds';
-import type { UpstreamCrds } from '../../lib/component';
+import type { Component, UpstreamCrds } from '../../lib/component';
 import { UserError } from '../../lib/errors';
 import { loadEnvironments } from '../../lib/load';
 import { type ApiObject, fileNameFor } from '../../lib/output';
@@ -121,7 +121,9 @@ describe('crds.lock.json', () => {
   it('the real lock pins exactly the files of the bundles registered components deliver (external-secrets, gateway-api, tailscale), the environments use no other, and the shared copies match it', async () => {
     const lock = readCrdLock(join(REPO, 'crds.lock.json'));
     // Every bundle of the registry: vpc-lattice's is used only by the units of multi-cluster environments.
-    const bundles = [...new Map(PLATFORM.flatMap((c) => (c.crds ? [[c.crds.name, c.crds] as const] : []))).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const bundles = [...new Map((PLATFORM as readonly Component[]).flatMap((c) => (c.crds ? [[c.crds.name, c.crds] as const] : []))).values()].sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     expect(bundles).toEqual([ESO_CRDS, GATEWAY_API_CRDS, TAILSCALE_CRDS]);
     for (const used of crdBundlesOf(await loadEnvironments())) expect(bundles).toContainEqual(used);
     expect(lock.crds.map((c) => c.url).sort()).toEqual(bundles.flatMap((b) => b.files.map((f) => `${b.baseUrl}/${f}`)).sort());
