@@ -87,6 +87,8 @@ export function envoyConfig(region: string, caller: Caller, caFile: string): Rec
                   typed_config: {
                     '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
                     stat_prefix: 'sigv4',
+                    // `http_proxy` clients send absolute URLs (`GET http://host/path`).
+                    http_protocol_options: { allow_absolute_url: true },
                     route_config: {
                       name: 'lattice',
                       virtual_hosts: [{ name: 'lattice', domains, routes: [{ match: { prefix: '/' }, route: { cluster: 'lattice' } }] }],

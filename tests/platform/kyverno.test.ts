@@ -210,6 +210,7 @@ describe('kyverno: the injected proxy', () => {
       const listener = config.static_resources.listeners[0];
       expect(listener.address.socket_address).toEqual({ address: '127.0.0.1', port_value: PROXY_PORT });
       const hcm = listener.filter_chains[0].filters[0].typed_config;
+      expect(hcm.http_protocol_options).toEqual({ allow_absolute_url: true });
       const hosts = hcm.route_config.virtual_hosts;
       expect(hosts).toHaveLength(1);
       expect(hosts[0].domains).toEqual([...caller.hostnames].sort().flatMap((h) => [h, `${h}:80`]));

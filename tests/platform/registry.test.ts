@@ -175,6 +175,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'argo-cd:argo-cd@10.1.1',
       'spire-crds:spire-crds@0.6.0',
       'spire:spire@0.30.0',
+      'kyverno:kyverno@3.9.0',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
