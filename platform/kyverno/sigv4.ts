@@ -37,6 +37,8 @@ const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 /** The service name VPC Lattice expects in the SigV4 credential scope. */
 export const LATTICE_SIGNING_NAME = 'vpc-lattice-svcs';
 export const POLICY_NAME = 'vpc-lattice-sigv4-proxy';
+/** Kyverno's annotation naming the Pod controllers a Pod rule is also generated for (`none`: Pods only). */
+export const AUTOGEN_ANNOTATION = 'pod-policies.kyverno.io/autogen-controllers';
 
 export type Caller = LatticeView['callers'][number];
 
@@ -230,6 +232,9 @@ export function injectionPolicy(env: Environment, view: LatticeView): Record<str
       name: POLICY_NAME,
       labels: { ...COMMON_LABELS },
       annotations: {
+        // No rules generated for Deployments and other Pod controllers (Kyverno's auto-gen): the
+        // Deployment Argo CD syncs must stay as rendered; only the Pods it creates are mutated.
+        [AUTOGEN_ANNOTATION]: 'none',
         'policies.kyverno.io/title': 'VPC Lattice SigV4 signing proxy',
         'policies.kyverno.io/description': `Adds the SigV4 signing proxy to the Pods of exactly the VPC Lattice callers of ${view.environment}/${view.cluster}.`,
       },

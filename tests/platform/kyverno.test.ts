@@ -19,7 +19,15 @@ import type { ApiObject } from '../../lib/output';
 import { renderEnvironment, synthesize } from '../../lib/synth';
 import { admissionPolicies, policyObjects } from '../../platform/admission-policies';
 import { ADMISSION_LABELS, ADMISSION_REPLICAS, KYVERNO_NAMESPACE, kyvernoValues, WEBHOOK_PORT } from '../../platform/kyverno';
-import { LATTICE_SIGNING_NAME, POLICY_NAME, PROXY_CONTAINER, PROXY_IMAGE, PROXY_PORT, proxyConfigMapName } from '../../platform/kyverno/sigv4';
+import {
+  AUTOGEN_ANNOTATION,
+  LATTICE_SIGNING_NAME,
+  POLICY_NAME,
+  PROXY_CONTAINER,
+  PROXY_IMAGE,
+  PROXY_PORT,
+  proxyConfigMapName,
+} from '../../platform/kyverno/sigv4';
 import { validate } from '../../platform/registry';
 import { captureIo, KUBECONFORM_SCHEMAS, skipWithoutKubeconform, tempDir } from '../support';
 import { latticeInput, latticeView, TWO_CALLERS } from '../support/lattice';
@@ -117,6 +125,8 @@ describe('kyverno: the injection policy matches exactly the declared callers', (
     expect(policy.apiVersion).toBe('kyverno.io/v1');
     expect(policy.metadata.name).toBe(POLICY_NAME);
     expect(policy.spec).toMatchObject({ admission: true, background: false, failurePolicy: 'Fail' });
+    // Pods only: no rules auto-generated for Deployments (Argo CD would see them mutated).
+    expect((policy.metadata.annotations as Record<string, string>)[AUTOGEN_ANNOTATION]).toBe('none');
     expect((policy.spec.rules as Obj[]).map((r) => r.name)).toEqual(['inject-apps-app1', 'inject-billing-payer']);
   });
 
