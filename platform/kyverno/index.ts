@@ -135,12 +135,15 @@ export function kyvernoFlows(env: Environment): FlowInput[] {
       port: 'https',
       description: 'the Kubernetes API server calls the Kyverno admission webhooks',
     })),
-    ...sortedCallers(latticeOf(env)).map((c) => ({
-      from: `${c.namespace}/${c.app}`,
-      to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] },
-      port: POD_IDENTITY_AGENT.port,
-      description: `${c.app}'s SigV4 signing proxy to the EKS Pod Identity agent (the caller's AWS credentials)`,
-    })),
+    // An app with its own AWS statements declares this flow itself (validation requires it): not twice.
+    ...sortedCallers(latticeOf(env))
+      .filter((c) => (env.apps[c.app]?.aws.length ?? 0) === 0)
+      .map((c) => ({
+        from: `${c.namespace}/${c.app}`,
+        to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] },
+        port: POD_IDENTITY_AGENT.port,
+        description: `${c.app}'s SigV4 signing proxy to the EKS Pod Identity agent (the caller's AWS credentials)`,
+      })),
   ];
 }
 

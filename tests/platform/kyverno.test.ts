@@ -306,6 +306,27 @@ describe('kyverno: the chart and its flows', () => {
     expect(flows.some((f) => f.from === 'apps/bystander')).toBe(false);
   });
 
+  it('a caller with AWS statements declares the Pod Identity flow itself, once (validation requires it there)', () => {
+    const input = latticeInput(latticeView(TWO_CALLERS));
+    input.apps!.payer = {
+      ...input.apps!.payer!,
+      aws: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::ledger-exports/daily.csv'] }],
+    };
+    const agent = { cidr: POD_IDENTITY_AGENT.cidr };
+    // Without the declared flow, the usual one-line error; with it, no duplicate with kyverno's.
+    expect(validate(input)).toEqual({
+      problem: {
+        path: 'apps.payer.aws',
+        message:
+          'the app gets its AWS role from the EKS Pod Identity agent: declare the flow { from: "billing/payer", to: { cidr: "169.254.170.23/32" }, port: 80 }',
+      },
+    });
+    const declared = mustValidate({ ...input, flows: [{ from: 'billing/payer', to: agent, port: POD_IDENTITY_AGENT.port }] });
+    const toAgent = declared.flows.filter((f) => f.from === 'billing/payer' && typeof f.to !== 'string' && f.to.cidr === POD_IDENTITY_AGENT.cidr);
+    expect(toAgent.map((f) => f.origin ?? 'declared')).toEqual(['declared']);
+    expect(declared.flows.filter((f) => f.origin === 'kyverno' && f.from === 'apps/app1')).toHaveLength(1);
+  });
+
   it('synthesizes with the intent proof and the reference check (no unresolved name)', () => {
     const { files } = synthesize([env]);
     const access = files.find((f) => f.path === 'lattice-cluster1/ACCESS.md')!.content;
