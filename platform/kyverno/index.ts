@@ -52,6 +52,12 @@ const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: s
 const off = { enabled: false } as const;
 
 export interface KyvernoValues {
+  /**
+   * Kyverno's ClusterRoles are not aggregated into the built-in `admin` and `view` roles: the
+   * access table's `admin` in an app namespace would otherwise let people write namespaced
+   * Kyverno policies there, which mutate that namespace's Pods. Policies come from git only.
+   */
+  readonly rbac: { readonly roles: { readonly aggregate: { readonly admin: false; readonly view: false } } };
   /** CRDs from the chart (kyverno.io, policies.kyverno.io, reports); the post-upgrade migration hook off. */
   readonly crds: { readonly install: true; readonly migration: typeof off };
   /** The pre-delete Jobs (scale to zero, remove webhooks): Helm uninstall steps Argo CD does not run. */
@@ -79,6 +85,7 @@ export function callerNamespaces(view: Pick<LatticeView, 'callers'>): string[] {
 
 export function kyvernoValues(env: Environment): KyvernoValues {
   return {
+    rbac: { roles: { aggregate: { admin: false, view: false } } },
     crds: { install: true, migration: off },
     webhooksCleanup: off,
     backgroundController: off,

@@ -267,6 +267,11 @@ describe('kyverno: the chart and its flows', () => {
     }
     expect(mine.filter((o) => o.kind === 'Job' || o.kind === 'Pod')).toEqual([]); // no hooks, no helm tests
     expect(mine.some((o) => o.kind === 'PodDisruptionBudget')).toBe(true);
+    // Nothing aggregated into the built-in admin/edit/view roles the access table grants.
+    const aggregated = mine.filter((o) =>
+      Object.keys(o.metadata.labels ?? {}).some((l) => /^rbac\.authorization\.k8s\.io\/aggregate-to-(admin|edit|view)$/.test(l)),
+    );
+    expect(aggregated.map((o) => o.metadata.name)).toEqual([]);
     const crds = mine.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
     expect(crds).toContain('clusterpolicies.kyverno.io');
     const config = mine.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kyverno')!;
