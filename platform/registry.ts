@@ -18,6 +18,7 @@ import { admissionPoliciesComponent } from './admission-policies';
 import { argoCdComponent } from './argo-cd';
 import { certManager } from './cert-manager';
 import { externalSecrets } from './external-secrets';
+import { kyverno } from './kyverno';
 import { namespaces } from './namespaces';
 import { networkPolicy } from './network-policy';
 import { networkProbes } from './probes';
@@ -51,6 +52,7 @@ export const PLATFORM = [
   spireCrds,
   spire,
   vpcLattice,
+  kyverno,
 ] as const satisfies readonly Component[];
 
 /** `{ <key>?: <block input> }` for a component with a settings block. */

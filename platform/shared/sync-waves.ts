@@ -16,12 +16,23 @@ export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
  * - `secrets` first, so Secrets exist before the pods that read them start;
  * - `certificate` before the gateway Deployment mounts its TLS Secret;
  * - `twingate` and `tailscale` after the operator (and its CRDs) are up, since the operator reconciles them;
+ * - the Kyverno ClusterPolicy (`kyvernoPolicy`) after the Kyverno chart, whose CRDs define it;
  * - inside the cert-manager and external-secrets Applications, the issuers and the store after
  *   the chart (CRDs, controllers and webhooks healthy), the CA chain one link per wave: the
  *   self-signed root issuer, the CA Certificate (healthy once issued), the CA issuer reading it;
  *   the ClusterSecretStore (`providedStore`) likewise after the External Secrets chart.
  */
-export const WAVES = { secrets: -1, certificate: -1, twingate: 1, tailscale: 1, rootIssuer: 1, caCertificate: 2, caIssuer: 3, providedStore: 1 } as const;
+export const WAVES = {
+  secrets: -1,
+  certificate: -1,
+  twingate: 1,
+  tailscale: 1,
+  rootIssuer: 1,
+  caCertificate: 2,
+  caIssuer: 3,
+  providedStore: 1,
+  kyvernoPolicy: 1,
+} as const;
 
 /** Annotations for a custom resource synced in `wave`. */
 function customResourceAnnotations(wave: number): Record<string, string> {

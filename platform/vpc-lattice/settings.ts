@@ -64,6 +64,15 @@ const schema = z.strictObject({
       callers: z.array(caller),
     }),
   ),
+  /**
+   * PEM certificate of the private CA that issued `certificateArn` (public data, an infra output
+   * like the ARN): the SigV4 signing proxy of every caller trusts it for the routes' TLS. Without it
+   * the proxy trusts only its image's public CA bundle. Optional, added by the kyverno component.
+   */
+  caCertificate: z
+    .string()
+    .refine((s) => /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?$/.test(s), { error: 'is not a PEM certificate' })
+    .optional(),
   /** Apps of this cluster that call routes: exactly these get the SigV4 signing proxy. */
   callers: z.array(z.strictObject({ namespace: label, app: label, serviceAccount: label, hostnames: z.array(hostname) })),
 });

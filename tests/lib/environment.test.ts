@@ -181,7 +181,7 @@ const CASES: [string, Mutation, string][] = [
   [
     'an unknown chart',
     (e) => (e.charts = { gatway: '1.0.0' }),
-    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "tailscale-operator", "argo-cd", "spire-crds", "spire", "aws-gateway-controller-chart")',
+    'error: environment dev: charts["gatway"]: unknown chart (known: "cert-manager", "external-secrets", "twingate-operator", "gateway", "connector", "tailscale-operator", "argo-cd", "spire-crds", "spire", "aws-gateway-controller-chart", "kyverno")',
   ],
   // A flow or blocked path is named by its ends: spread lists (whoamiFlows, standardBlocked) hide indices.
   [

@@ -176,6 +176,7 @@ describe('a new platform component: one folder plus one registry entry', () => {
       'spire-crds:spire-crds@0.6.0',
       'spire:spire@0.30.0',
       'vpc-lattice:aws-gateway-controller-chart@v2.1.3',
+      'kyverno:kyverno@3.9.0',
       'metrics-agent:metrics-agent@1.2.4',
     ]);
   });
