@@ -79,8 +79,9 @@ export function argoConfig(): ReturnType<typeof loadArgoConfig> {
   return argo;
 }
 
-export async function build(env: Environment): Promise<Built> {
-  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY), argo: await argoConfig() });
+/** Builds one environment; `environments` are the others loaded beside it (a VPC Lattice unit's sibling clusters). */
+export async function build(env: Environment, environments?: readonly Environment[]): Promise<Built> {
+  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY), argo: await argoConfig(), environments });
   const secretOutputs: string[] = [];
   const resolved = await resolveDeep(outputs, '', secretOutputs);
   await settle();
