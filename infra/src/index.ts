@@ -9,14 +9,14 @@ import { loadArgoConfig } from '../../argocd/settings';
 import { UserError } from '../../lib/errors';
 import { loadEnvironment, loadEnvironments } from '../../lib/load';
 import { buildInfra } from './build';
-import { buildLatticeShared, latticeUnitsOf } from './lattice';
+import { buildLatticeShared, sharedStackUnits } from './lattice';
 
 async function main() {
   try {
     const stack = pulumi.getStack();
     const environments = await loadEnvironments();
     // No unit has this name but some name it as their environment: the shared Lattice stack.
-    const units = environments.some((e) => e.name === stack) ? [] : latticeUnitsOf(environments, stack);
+    const units = sharedStackUnits(stack, environments);
     if (units.length > 0) return buildLatticeShared(stack, units);
     const env = await loadEnvironment(stack);
     // The Argo CD config is checked against every environment, as synth checks it.

@@ -83,6 +83,14 @@ export function latticeUnitsOf(envs: readonly Environment[], environment: string
   return envs.filter((e) => maybeSettingsOf(e, latticeSettings)?.environment === environment).sort((a, b) => byName(a.name, b.name));
 }
 
+/**
+ * The units a stack named `stack` builds the shared objects for: none when a unit has that name
+ * (it is a cluster stack), else the units whose view names `stack` as their environment.
+ */
+export function sharedStackUnits(stack: string, envs: readonly Environment[]): Environment[] {
+  return envs.some((e) => e.name === stack) ? [] : latticeUnitsOf(envs, stack);
+}
+
 /** A route some caller app calls, where it lives. */
 export interface CalledRoute {
   /** Cluster (short name) whose gateway controller creates the route's Lattice service. */
@@ -96,9 +104,10 @@ export interface CalledRoute {
 
 /**
  * For each caller app of `unit` (sorted), the routes it calls (sorted by hostname), found in
- * the views of the environment's units. A hostname no route answers, or a route whose callers
- * do not list the app, is an error: the two views must agree on who calls what. So is a caller
- * that has its own AWS role (`apps.<app>.aws`).
+ * the views of the environment's units. A hostname no route answers, a route whose callers do
+ * not list the app, or a route listing a caller of this cluster that does not call it, is an
+ * error: the views must agree on who calls what. So is a caller that has its own AWS role
+ * (`apps.<app>.aws`).
  */
 export function calledRoutes(unit: Environment, units: readonly Environment[]): Map<string, CalledRoute[]> {
   const view = maybeSettingsOf(unit, latticeSettings);
@@ -149,6 +158,18 @@ export function calledRoutes(unit: Environment, units: readonly Environment[]): 
       c.app,
       list.sort((a, b) => byName(a.hostname, b.hostname)),
     );
+  }
+  // And the other way: a route listing a caller of this cluster that does not call it.
+  for (const r of [...routes.values()].sort((a, b) => byName(a.hostname, b.hostname))) {
+    for (const x of r.callers.filter((y) => y.cluster === view.cluster)) {
+      if (!out.get(x.app)?.some((y) => y.hostname === r.hostname)) {
+        throw environmentError(
+          unit.name,
+          'vpcLattice.callers',
+          `${x.namespace}/${x.app} does not call ${r.hostname}, yet route ${r.cluster}:${r.namespace}/${r.name} lists it among its callers`,
+        );
+      }
+    }
   }
   return out;
 }

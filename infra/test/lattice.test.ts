@@ -24,6 +24,7 @@ import {
   LIST_ONLY_ACTIONS,
   latticeUnitsOf,
   sharedStackName,
+  sharedStackUnits,
 } from '../src/lattice';
 import { type Built, build, type Recorded, resolveDeep, settle } from './harness';
 import { MOCK_ACCOUNT, recorded, stackOutputs } from './mocks';
@@ -343,7 +344,7 @@ describe('VPC Lattice infra', () => {
       );
     });
 
-    it('a caller of a hostname no cluster routes, or of a route that does not list it, is one line', () => {
+    it('a caller of a hostname no cluster routes, of a route that does not list it, or listed by a route it does not call, is one line', () => {
       const stray = unit('cluster2', { ...views.cluster2!, callers: [{ namespace: 'apps', app: 'app2', serviceAccount: 'app2', hostnames: [host('nope')] }] });
       expect(() => calledRoutes(stray, [units[0]!, stray])).toThrow(
         'environment lattice-cluster2: vpcLattice.callers[0].hostnames[0]: no cluster of environment lattice has a route "nope.lattice.zt.internal"',
@@ -354,6 +355,10 @@ describe('VPC Lattice infra', () => {
       });
       expect(() => calledRoutes(unlisted, [unlisted, units[1]!])).toThrow(
         'environment lattice-cluster1: vpcLattice.callers[0].hostnames[0]: route cluster1:apps/app1 does not list cluster1:apps/app1 among its callers',
+      );
+      const silent = unit('cluster2', { ...views.cluster2!, callers: views.cluster2!.callers.filter((c) => c.app !== 'app3') });
+      expect(() => calledRoutes(silent, [units[0]!, silent])).toThrow(
+        'environment lattice-cluster2: vpcLattice.callers: apps/app3 does not call app1.lattice.zt.internal, yet route cluster1:apps/app1 lists it among its callers',
       );
     });
 
@@ -378,6 +383,12 @@ describe('VPC Lattice infra', () => {
         'lattice-cluster2',
       ]);
       expect(latticeUnitsOf(units, 'dev')).toEqual([]);
+    });
+
+    it('the entry point builds the shared stack for a stack named after the environment, a unit for a unit name', () => {
+      expect(sharedStackUnits('lattice', units).map((u) => u.name)).toEqual(['lattice-cluster1', 'lattice-cluster2']);
+      expect(sharedStackUnits('lattice-cluster1', units)).toEqual([]);
+      expect(sharedStackUnits('dev', units)).toEqual([]);
     });
   });
 });
