@@ -11,7 +11,7 @@ import { secretNames } from '../../platform/twingate/cloud-names';
 import { buildConnectorHosts } from './connector-hosts';
 import { createContext } from './context';
 import { buildCluster } from './eks';
-import { buildLatticeCluster, type LatticeClusterOutputs } from './lattice';
+import { buildLatticeCluster, type LatticeClusterOutputs, type SharedRefs } from './lattice';
 import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
 import { buildTailscale } from './tailscale';
@@ -31,6 +31,8 @@ interface InfraInputs {
    * clusters of its environment, where the routes they call live. @default [env]
    */
   readonly environments?: readonly Environment[];
+  /** A VPC Lattice unit's shared stack outputs, read and checked first (`readLatticeShared`). @default undefined */
+  readonly latticeShared?: SharedRefs;
 }
 
 interface SecretRef {
@@ -108,7 +110,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
   const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors, ...(tsOauth ? [tsOauth] : [])], key);
   const appRoles = buildAppAccess(ctx, cluster);
-  const lattice = buildLatticeCluster(ctx, cluster, net, inputs.environments ?? [env]) ?? null;
+  const lattice = buildLatticeCluster(ctx, cluster, net, inputs.environments ?? [env], inputs.latticeShared) ?? null;
 
   const argocdClusterSecret = pulumi.all([cluster.name, cluster.arn, net.vpc.id, esoRole.arn]).apply(([clusterName, arn, vpcId, externalSecretsRoleArn]) =>
     clusterSecret(inputs.argo, {

@@ -9,7 +9,7 @@ import { loadArgoConfig } from '../../argocd/settings';
 import { UserError } from '../../lib/errors';
 import { loadEnvironment, loadEnvironments } from '../../lib/load';
 import { buildInfra } from './build';
-import { buildLatticeShared, sharedStackUnits } from './lattice';
+import { buildLatticeShared, readLatticeShared, sharedStackUnits } from './lattice';
 
 async function main() {
   try {
@@ -22,7 +22,9 @@ async function main() {
     // The Argo CD config is checked against every environment, as synth checks it.
     const argo = await loadArgoConfig(environments.map((e) => e.name));
     const config = new pulumi.Config();
-    return buildInfra(env, { operatorApiKey: config.requireSecret('twingateOperatorApiKey'), argo, environments });
+    // A Lattice unit's shared stack is read and checked before anything is registered.
+    const latticeShared = await readLatticeShared(env);
+    return buildInfra(env, { operatorApiKey: config.requireSecret('twingateOperatorApiKey'), argo, environments, latticeShared });
   } catch (e) {
     // RunError prints its message without a stack trace: a user error stays one line.
     if (e instanceof UserError) throw new pulumi.RunError(e.message);

@@ -431,23 +431,38 @@ export function checkSharedOutputs(unit: string, view: LatticeView, outputs: Rea
   return { serviceNetworkId: sn.id, serviceNetworkArn: sn.arn, zoneId: zone.id };
 }
 
-/** The shared stack's outputs, checked when they arrive. */
-function sharedRefs(ctx: Context, view: LatticeView): pulumi.Output<SharedRefs> {
+/**
+ * Reads and checks the shared stack's outputs for a unit with a `vpcLattice` view (undefined
+ * for others). Awaited before anything is built: a mismatch stops the program with one line
+ * and no resource registered.
+ */
+export async function readLatticeShared(env: Environment): Promise<SharedRefs | undefined> {
+  const view = maybeSettingsOf(env, latticeSettings);
+  if (!view) return undefined;
   const ref = new pulumi.StackReference(`lattice-${view.environment}`, { name: sharedStackName(view.environment) });
-  return ref.outputs.apply((outputs) => checkSharedOutputs(ctx.env.name, view, outputs));
+  const names = ['serviceNetwork', 'hostedZone', 'environmentFile'] as const;
+  const details = await Promise.all(names.map((n) => ref.getOutputDetails(n)));
+  // None of these outputs is secret; a secret value is read all the same.
+  return checkSharedOutputs(env.name, view, Object.fromEntries(names.map((n, i) => [n, details[i]!.value ?? details[i]!.secretValue])));
 }
 
 /**
  * The Lattice objects of one cluster unit, or undefined when it has no `vpcLattice` view.
  * `units` are every loaded environment; the caller roles need the views of the other clusters
- * (where the routes they call live).
+ * (where the routes they call live). `shared` is {@link readLatticeShared}'s answer.
  */
-export function buildLatticeCluster(ctx: Context, cluster: aws.eks.Cluster, net: Network, units: readonly Environment[]): LatticeClusterOutputs | undefined {
+export function buildLatticeCluster(
+  ctx: Context,
+  cluster: aws.eks.Cluster,
+  net: Network,
+  units: readonly Environment[],
+  shared: SharedRefs | undefined,
+): LatticeClusterOutputs | undefined {
   const { env, opts } = ctx;
   const view = maybeSettingsOf(env, latticeSettings);
   if (!view) return undefined;
+  if (!shared) throw new Error(`internal: ${env.name} has a vpcLattice view but the shared stack was not read (readLatticeShared)`);
   const called = calledRoutes(env, units.some((u) => u.name === env.name) ? units : [...units, env]);
-  const shared = sharedRefs(ctx, view);
   const arnParts: ArnParts = { partition: ctx.partition, region: env.aws.region, accountId: view.accountId };
 
   const sg = new aws.ec2.SecurityGroup(

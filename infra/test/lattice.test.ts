@@ -23,6 +23,7 @@ import {
   LATTICE_SERVICE_TAGS,
   LIST_ONLY_ACTIONS,
   latticeUnitsOf,
+  readLatticeShared,
   sharedStackName,
   sharedStackUnits,
 } from '../src/lattice';
@@ -342,6 +343,24 @@ describe('VPC Lattice infra', () => {
       expect(() => checkSharedOutputs('lattice-cluster1', { ...view, certificateArn: other }, shared.outputs)).toThrow(
         `environment lattice-cluster1: vpcLattice.certificateArn: ${other} is not the certificate stack lattice issued (${CERT}); set lattice.certificateArn to it`,
       );
+    });
+
+    it('a cluster stack reads the shared stack before registering anything, and stops when it is missing or disagrees', async () => {
+      const view = (environment: string) => ({ ...views.cluster1!, environment, callers: [], routes: [] });
+      const alone = (environment: string) => unit('cluster1', view(environment), { ...devInput.apps });
+      await expect(readLatticeShared(alone('nowhere'))).rejects.toThrow(
+        'environment lattice-cluster1: vpcLattice: stack nowhere has no VPC Lattice outputs; run `pulumi up --stack nowhere` first',
+      );
+      stackOutputs.set(sharedStackName('elsewhere'), { ...shared.outputs, environmentFile: { accountId: '111122223333', certificateArn: CERT } });
+      await expect(readLatticeShared(alone('elsewhere'))).rejects.toThrow(
+        `environment lattice-cluster1: vpcLattice.accountId: ${MOCK_ACCOUNT} is not the account of stack elsewhere (111122223333); set lattice.accountId to it`,
+      );
+      expect(await readLatticeShared(units[0]!)).toEqual({
+        serviceNetworkId: 'service-network-id',
+        serviceNetworkArn: shared.outputs.serviceNetwork.arn,
+        zoneId: 'Z-lattice-zone',
+      });
+      expect(await readLatticeShared(env(devInput))).toBeUndefined();
     });
 
     it('a caller of a hostname no cluster routes, of a route that does not list it, or listed by a route it does not call, is one line', () => {
