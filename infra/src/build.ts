@@ -11,6 +11,7 @@ import { secretNames } from '../../platform/twingate/cloud-names';
 import { buildConnectorHosts } from './connector-hosts';
 import { createContext } from './context';
 import { buildCluster } from './eks';
+import { buildLatticeCluster, type LatticeClusterOutputs, type SharedRefs } from './lattice';
 import { buildNetwork } from './network';
 import { secretsKey, storeSecret } from './secrets';
 import { buildTailscale } from './tailscale';
@@ -25,6 +26,13 @@ interface InfraInputs {
   readonly operatorApiKey: pulumi.Output<string>;
   /** `argocd/config.ts`: the namespace and cluster label of the Argo CD cluster Secret. */
   readonly argo: Pick<ArgoConfig, 'namespace' | 'clusterLabel'>;
+  /**
+   * Every loaded environment: a VPC Lattice cluster's caller roles read the views of the other
+   * clusters of its environment, where the routes they call live. @default [env]
+   */
+  readonly environments?: readonly Environment[];
+  /** A VPC Lattice unit's shared stack outputs, read and checked first (`readLatticeShared`). @default undefined */
+  readonly latticeShared?: SharedRefs;
 }
 
 interface SecretRef {
@@ -60,6 +68,8 @@ interface InfraOutputs {
   readonly bootstrap: { roleArn: string; twingateGroup: string; twingateResource: pulumi.Output<string> };
   /** The Argo CD cluster Secret `pnpm bootstrap` applies (argocd/cluster-secret.ts). */
   readonly argocdClusterSecret: pulumi.Output<ClusterSecret>;
+  /** Units of a multi-cluster environment with a `vpcLattice` view: their VPC Lattice objects (src/lattice.ts), else null. */
+  readonly lattice: LatticeClusterOutputs | null;
 }
 
 export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs {
@@ -100,6 +110,7 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
   const apiEndpoint = exposeApiEndpoint(ctx, tg, cluster.endpoint);
   const esoRole = buildExternalSecretsAccess(ctx, cluster, [apiKey, remoteNetworkId, ...clusterConnectors, ...(tsOauth ? [tsOauth] : [])], key);
   const appRoles = buildAppAccess(ctx, cluster);
+  const lattice = buildLatticeCluster(ctx, cluster, net, inputs.environments ?? [env], inputs.latticeShared) ?? null;
 
   const argocdClusterSecret = pulumi.all([cluster.name, cluster.arn, net.vpc.id, esoRole.arn]).apply(([clusterName, arn, vpcId, externalSecretsRoleArn]) =>
     clusterSecret(inputs.argo, {
@@ -142,5 +153,6 @@ export function buildInfra(env: Environment, inputs: InfraInputs): InfraOutputs 
     connectorHostIds: hosts.map((h) => h.id),
     bootstrap: { roleArn: ctx.infra.bootstrap.roleArn, twingateGroup: ctx.infra.bootstrap.twingateGroup, twingateResource: apiEndpoint.name },
     argocdClusterSecret,
+    lattice,
   };
 }

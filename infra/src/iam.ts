@@ -6,7 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Context } from './context';
 
-interface Statement {
+export interface Statement {
   readonly Effect?: 'Allow' | 'Deny';
   readonly Action: string | readonly string[];
   readonly Resource: pulumi.Input<string> | readonly pulumi.Input<string>[];

@@ -11,6 +11,7 @@ import { loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
+import { readLatticeShared } from '../src/lattice';
 import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
 
 export { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
@@ -79,8 +80,10 @@ export function argoConfig(): ReturnType<typeof loadArgoConfig> {
   return argo;
 }
 
-export async function build(env: Environment): Promise<Built> {
-  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY), argo: await argoConfig() });
+/** Builds one environment; `environments` are the others loaded beside it (a VPC Lattice unit's sibling clusters). */
+export async function build(env: Environment, environments?: readonly Environment[]): Promise<Built> {
+  const latticeShared = await readLatticeShared(env);
+  const outputs = buildInfra(env, { operatorApiKey: pulumi.secret(FAKE_OPERATOR_KEY), argo: await argoConfig(), environments, latticeShared });
   const secretOutputs: string[] = [];
   const resolved = await resolveDeep(outputs, '', secretOutputs);
   await settle();

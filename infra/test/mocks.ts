@@ -15,7 +15,11 @@ export interface Recorded {
 
 /** Fake token values the mocked Twingate provider returns; they must never reach a plain output. */
 export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
-const ACCOUNT = '123456789012';
+/** The account the mocked credentials belong to (getCallerIdentity, and every mocked ARN). */
+export const MOCK_ACCOUNT = '123456789012';
+const ACCOUNT = MOCK_ACCOUNT;
+/** A public certificate placeholder: mocked PEMs are never real keys. */
+const FAKE_PEM = '-----BEGIN CERTIFICATE-----\nFAKE-PUBLIC-CERTIFICATE\n-----END CERTIFICATE-----';
 
 /**
  * The groups the mocked Twingate tenant has: on a first run, only what the identity provider
@@ -25,6 +29,12 @@ export const tenantGroups = new Set<string>(['Everyone', 'Engineering', 'Platfor
 
 /** Names looked up with getTwingateGroups, in order. */
 export const groupLookups: string[] = [];
+
+/**
+ * Outputs of other stacks, by fully qualified name, as a StackReference reads them (the shared
+ * VPC Lattice stack of an environment). Tests set them; a missing stack has no outputs.
+ */
+export const stackOutputs = new Map<string, Record<string, unknown>>();
 
 /** Every resource registered in this test file, in order. */
 export const recorded: Recorded[] = [];
@@ -43,6 +53,14 @@ function computed(a: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
       return { ...base, arn: `arn:aws:logs:mock-region:${ACCOUNT}:log-group:${a.inputs.name}` };
     case 'aws:kms/key:Key':
       return { ...base, keyId: `key-${a.name}` };
+    case 'aws:route53/zone:Zone':
+      return { ...base, zoneId: `Z-${a.name}` };
+    case 'aws:acmpca/certificateAuthority:CertificateAuthority':
+      return { ...base, certificateSigningRequest: `CSR-${a.name}` };
+    case 'aws:acmpca/certificate:Certificate':
+      return { ...base, certificate: FAKE_PEM, certificateChain: '' };
+    case 'pulumi:pulumi:StackReference':
+      return { name: a.inputs.name, outputs: stackOutputs.get(a.inputs.name) ?? {} };
     case 'twingate:index/twingateConnectorTokens:TwingateConnectorTokens':
       return { accessToken: `${FAKE_SECRET_MARK}access-${a.name}`, refreshToken: `${FAKE_SECRET_MARK}refresh-${a.name}` };
     default:
@@ -54,7 +72,11 @@ pulumi.runtime.setMocks(
   {
     newResource: (a) => {
       recorded.push({ type: a.type, name: a.name, inputs: a.inputs, provider: a.provider ?? '' });
-      return { id: `${a.name}-id`, state: { ...computed(a), ...a.inputs } };
+      const state: Record<string, unknown> = { ...computed(a), ...a.inputs };
+      // EKS creates the cluster security group the nodes carry; a VPC Lattice ingress rule names it.
+      if (a.type === 'aws:eks/cluster:Cluster') state.vpcConfig = { ...a.inputs.vpcConfig, clusterSecurityGroupId: `sg-cluster-${a.inputs.name}` };
+      if (a.type === 'pulumi:pulumi:StackReference') return { id: a.inputs.name, state: computed(a) };
+      return { id: `${a.name}-id`, state };
     },
     call: (a) => {
       switch (a.token) {
@@ -62,6 +84,10 @@ pulumi.runtime.setMocks(
           return { names: ['mock-1a', 'mock-1b', 'mock-1c', 'mock-1d', 'mock-1e', 'mock-1f'], id: 'zones' };
         case 'aws:index/getPartition:getPartition':
           return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
+        case 'aws:index/getCallerIdentity:getCallerIdentity':
+          return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/deployer`, userId: 'AROAMOCK', id: MOCK_ACCOUNT };
+        case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
+          return { id: `pl-${a.inputs.name}`, name: a.inputs.name, entries: [{ cidr: '169.254.171.0/24' }] };
         case 'aws:ssm/getParameter:getParameter':
           return { name: a.inputs.name, value: 'ami-0123456789abcdef0', id: a.inputs.name };
         case 'twingate:index/getTwingateGroups:getTwingateGroups':
@@ -79,6 +105,7 @@ pulumi.runtime.setMocks(
   'zt-eks-infra',
   'dev', // the entry point (src/index.ts) builds the environment named like the stack
   false, // not a preview: apply() callbacks run
+  'organization', // what self-managed backends report; StackReference names are <org>/<project>/<stack>
 );
 
 /** A fake operator API key, obviously not a key; what `pulumi config set --secret` would hold. */
