@@ -15,23 +15,21 @@
  * Cluster stacks read the shared stack's outputs through a StackReference
  * ([docs/infra.md](../../docs/infra.md), "VPC Lattice").
  */
+
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { maybeSettingsOf } from '../../lib/component';
 import type { Environment } from '../../lib/environment';
 import { environmentError } from '../../lib/errors';
+import { GATEWAY_CONTROLLER_SERVICE_ACCOUNT } from '../../platform/shared/vpc-lattice';
 import { type LatticeView, latticeSettings } from '../../platform/vpc-lattice/settings';
 import type { Context } from './context';
 import { role, type Statement } from './iam';
 import type { Network } from './network';
 import { baseTags, type Tags } from './tags';
 
-/**
- * The gateway controller's ServiceAccount (the chart's default name, in the namespace the
- * component installs it to). Defined here until platform/vpc-lattice exports it; the Pod
- * Identity association must name exactly what the chart renders.
- */
-export const GATEWAY_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'aws-application-networking-system', name: 'gateway-api-controller' } as const;
+// The controller's ServiceAccount: one constant with the chart side (platform/shared/vpc-lattice.ts).
+export { GATEWAY_CONTROLLER_SERVICE_ACCOUNT };
 
 /**
  * Tags the gateway controller puts on each Lattice service it creates for an HTTPRoute
