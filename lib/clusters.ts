@@ -99,6 +99,7 @@ export interface LoadedUnit {
 
 type Fail = { problem: Problem };
 const fail = (path: string, message: string): Fail => ({ problem: { path, message } });
+const defined = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** What a hand-written `vpcLattice` block is told. */
 export const DERIVED_LATTICE = "is derived from a multi-cluster environment's lattice block and crossClusterFlows (docs/multi-cluster.md); remove it";
@@ -139,8 +140,9 @@ export function expandEnvironment(input: unknown): { units: LoadedUnit[] } | Fai
   if (isRecord(input) && 'vpcLattice' in input) return fail('vpcLattice', DERIVED_LATTICE);
   const parsed = multiClusterSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { problem: zodProblem(parsed.error.issues[0]!) };
-  const data = parsed.data;
-  const shared = Object.fromEntries(Object.entries(data).filter(([k]) => !(WHOLE as readonly string[]).includes(k)));
+  // A field written as `undefined` is no field (TypeScript allows it for optional ones).
+  const data = { ...parsed.data, clusters: parsed.data.clusters.map(defined) };
+  const shared = defined(Object.fromEntries(Object.entries(data).filter(([k]) => !(WHOLE as readonly string[]).includes(k))));
 
   // The clusters' entries: their own fields only, each cluster once.
   for (const [i, c] of data.clusters.entries()) {
@@ -210,7 +212,12 @@ function unitProblem(p: Problem, i: number, cluster: string, shared: Record<stri
   const flow = /^flows\[(\d+)\](?: \([^)]*\))?/.exec(p.path);
   if (flow && Number(flow[1]) >= declaredFlows) {
     const k = Number(flow[1]) - declaredFlows;
-    return { path: `crossClusterFlows[${derivedFrom[k]}]${p.path.slice(flow[0].length)}`, message: `${p.message} (a flow derived in cluster ${cluster})` };
+    // The derived flow comes after the declared ones, so it is the one validation calls the duplicate.
+    const message =
+      p.message === 'duplicates an earlier flow'
+        ? `cluster ${cluster} declares a flow it derives; remove the declared one`
+        : `${p.message} (a flow derived in cluster ${cluster})`;
+    return { path: `crossClusterFlows[${derivedFrom[k]}]${p.path.slice(flow[0].length)}`, message };
   }
   const key = /^[A-Za-z_$][\w$]*/.exec(p.path)?.[0];
   if (key === VPC_LATTICE_KEY) return { path: `lattice${p.path.slice(key.length)}`, message: `${p.message} (cluster ${cluster})` };
@@ -321,14 +328,14 @@ function derivedFlows(cluster: string, declared: readonly FlowInput[], flows: re
   for (const f of flows) {
     if (f.from.cluster === cluster) {
       const self = `${f.from.namespace}/${f.from.app}`;
-      add(`egress ${self}`, { from: self, to: { cidr: LATTICE_DATA_PLANE_CIDR, except: [] }, port: 443, protocol: 'TCP' }, 'to VPC Lattice, cross-cluster', f);
+      add(`egress ${self}`, { from: self, to: { cidr: LATTICE_DATA_PLANE_CIDR, except: [] }, port: 443 }, 'to VPC Lattice, cross-cluster', f);
       const agent = declared.some(
         (d) => d.from === self && typeof d.to === 'object' && d.to.cidr === POD_IDENTITY_AGENT.cidr && d.port === POD_IDENTITY_AGENT.port,
       );
       if (!agent) {
         add(
           `agent ${self}`,
-          { from: self, to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] }, port: POD_IDENTITY_AGENT.port, protocol: 'TCP' },
+          { from: self, to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] }, port: POD_IDENTITY_AGENT.port },
           'SigV4 signing credentials (EKS Pod Identity), cross-cluster',
           f,
         );
