@@ -16,7 +16,7 @@ import { readTree } from '../../lib/output';
 import { latticeOf } from '../../platform/vpc-lattice/settings';
 import { captureIo, clone, environmentsDir, REPO, tempDir } from '../support';
 
-// biome-ignore lint/suspicious/noExplicitAny: tests reshape the plain data of the environment file freely
+/** The plain data of the environment file, reshaped freely by the cases. */
 type Input = any;
 const input = (): Input => clone(lattice);
 
