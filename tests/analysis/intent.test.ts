@@ -55,7 +55,7 @@ const EXTERNAL_SECRETS = [
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging', 'urlshort']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
       // Probe Jobs (network-probes, on in staging) carry their sources' labels and get exactly their
