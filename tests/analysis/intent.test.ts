@@ -134,6 +134,21 @@ describe('intent of the committed environments', () => {
         );
         continue;
       }
+      if (env.name.startsWith('lattice-')) {
+        // Seed 003: each app out to the VPC Lattice data plane and its Pod Identity agent (external), in from Lattice; nothing between the clusters otherwise.
+        const app = env.name === 'lattice-cluster1' ? 'apps/app1[Deployment]' : 'apps/app2[Deployment]';
+        expect(new Set(text), env.name).toEqual(
+          new Set([
+            ...twingate,
+            ...prerequisites,
+            `${connector} => kube-system/coredns[Deployment]`,
+            `${app} => external`,
+            `external => ${app}`,
+            `${app} => kube-system/coredns[Deployment]`,
+          ]),
+        );
+        continue;
+      }
       if (env.name === 'lab') {
         // Tailscale only: the operator is the chart's Deployment; its proxies and nameserver are operator-made (modelled).
         expect(new Set(text), env.name).toEqual(
