@@ -7,6 +7,7 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import dev from '../../environments/dev';
 import lattice from '../../environments/lattice';
 import { main as synth } from '../../lib/cli/synth';
 import { expandEnvironment, LATTICE_DATA_PLANE_CIDR, type LoadedUnit } from '../../lib/clusters';
@@ -365,7 +366,6 @@ describe('loading', () => {
       /^unknown environment "lattice-cluster3" \(known: dev, lab, lattice, prod, staging, urlshort; lattice: lattice-cluster1, lattice-cluster2\)$/,
     );
     await expect(loadEnvironment('lattice')).rejects.toThrow(/^environment lattice has 2 clusters; name one: lattice-cluster1, lattice-cluster2$/);
-    const dev = (await import('../../environments/dev')).default;
     const dir = environmentsDir('lattice-cluster1', JSON.stringify({ ...dev, name: 'lattice-cluster1' }));
     writeFileSync(join(dir, 'lattice.ts'), `export default ${JSON.stringify(input())};\n`);
     await expect(loadEnvironments(dir)).rejects.toThrow(
@@ -374,7 +374,6 @@ describe('loading', () => {
   });
 
   it('refuses a vpcLattice block in a single-cluster environment', async () => {
-    const dev = (await import('../../environments/dev')).default;
     const dir = environmentsDir('dev', JSON.stringify({ ...dev, vpcLattice: {} }));
     await expect(loadEnvironments(dir)).rejects.toThrow(
       /^environment dev: vpcLattice: is derived from a multi-cluster environment's lattice block and crossClusterFlows \(docs\/multi-cluster\.md\); remove it$/,
