@@ -14,7 +14,7 @@
  * the analyzer's list of atomic ranges. Output is deterministic (code-unit order).
  */
 import { appRoleName } from '../lib/aws-access';
-import { controlPlaneCidrs, kubernetesServiceIp, POD_IDENTITY_AGENT } from '../lib/cluster';
+import { controlPlaneCidrs, kubernetesServiceIp, LATTICE_DATA_PLANE_CIDR, POD_IDENTITY_AGENT } from '../lib/cluster';
 import type { Environment, Peer } from '../lib/environment';
 import type { RenderedFile } from '../lib/output';
 import { planSubnets } from '../lib/subnets';
@@ -64,6 +64,8 @@ function outside(env: Pick<Environment, 'name' | 'network' | 'infra'>, peer: Exc
         'private subnet',
       );
     }
+    if (cidr === LATTICE_DATA_PLANE_CIDR)
+      return named('VPC Lattice data plane', 'the link-local range VPC Lattice services answer on and forward from', 'VPC Lattice');
     if (cidr === POD_IDENTITY_AGENT.cidr) return named('EKS Pod Identity agent', 'the link-local address the agent serves on every node', 'Pod Identity agent');
     if (cidr === `${kubernetesServiceIp(net.serviceCidr)}/32`) {
       return named('API server (kubernetes Service)', `the kubernetes Service's IP, the first host of network.serviceCidr ${net.serviceCidr}`, 'API server');
@@ -374,6 +376,91 @@ function workloadIdentity(env: Environment): string[] {
   return out;
 }
 
+/**
+ * The parts of a unit's `vpcLattice` view (platform/vpc-lattice/settings.ts, derived by
+ * lib/clusters.ts) this page shows; read structurally, as the analyzer imports no component.
+ */
+interface LatticeViewShown {
+  readonly environment: string;
+  readonly cluster: string;
+  readonly serviceNetwork: string;
+  readonly domain: string;
+  readonly exports: readonly { readonly namespace: string; readonly app: string; readonly portName: string; readonly port: number }[];
+  readonly imports: readonly { readonly namespace: string; readonly app: string; readonly fromCluster: string }[];
+  readonly routes: readonly {
+    readonly name: string;
+    readonly hostname: string;
+    readonly backend: { readonly kind: string; readonly namespace: string; readonly name: string; readonly port: number };
+    readonly callers: readonly { readonly cluster: string; readonly eksClusterName: string; readonly namespace: string; readonly serviceAccount: string }[];
+  }[];
+  readonly callers: readonly { readonly namespace: string; readonly app: string; readonly serviceAccount: string; readonly hostnames: readonly string[] }[];
+}
+
+/**
+ * The cross-cluster calls of a unit of a multi-cluster environment, the two sides of each
+ * side by side: IAM (who a route's auth policy allows, by Pod Identity session tags) and the
+ * network (the proven flows of this cluster that let the call leave or arrive). Empty for an
+ * environment without a `vpcLattice` view.
+ */
+function crossCluster(env: Environment): string[] {
+  const v = env.settings.vpcLattice as LatticeViewShown | undefined;
+  if (!v) return [];
+  const lattice = (p: Peer) => typeof p !== 'string' && p.cidr === LATTICE_DATA_PLANE_CIDR;
+  const links = (match: (f: Environment['flows'][number]) => boolean) =>
+    env.flows
+      .map((f, i) => (match(f) ? `[${i + 1}](#flow-${i + 1})` : ''))
+      .filter(Boolean)
+      .join(', ') || '**none**';
+  const ingress = (ns: string, app: string) => links((f) => lattice(f.from) && f.to === `${ns}/${app}`);
+  const out = [
+    '## Cross-cluster (VPC Lattice)',
+    '',
+    `Cluster \`${v.cluster}\` of the multi-cluster environment \`${v.environment}\`, in service network \`${v.serviceNetwork}\` (private domain \`${v.domain}\`).`,
+    `A call crosses clusters when both sides let it: IAM (the route's IAMAuthPolicy allows exactly the callers listed, by their EKS Pod Identity session tags; callers sign with SigV4) and the network (this cluster's flows to and from the VPC Lattice data plane ${LATTICE_DATA_PLANE_CIDR}, proven above; the other cluster's are in its own ACCESS.md).`,
+    '',
+    '### Routes in this cluster (HTTPRoute and IAMAuthPolicy)',
+    '',
+  ];
+  if (v.routes.length === 0) out.push('None.');
+  else {
+    out.push(
+      '| route (hostname) | backend (cluster:namespace/app) | allowed callers (IAM: cluster, namespace, service account) | network (this cluster) |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const r of v.routes) {
+      const from =
+        r.backend.kind === 'Service' ? v.cluster : (v.imports.find((i) => i.namespace === r.backend.namespace && i.app === r.backend.name)?.fromCluster ?? '?');
+      const backend = `${from}:${r.backend.namespace}/${r.backend.name} port ${r.backend.port}${r.backend.kind === 'Service' ? '' : ' (ServiceImport)'}`;
+      const callers = r.callers.map((c) => `${c.cluster} (EKS \`${c.eksClusterName}\`), ${c.namespace}, ${c.serviceAccount}`).join('<br>') || 'nobody';
+      const network =
+        r.backend.kind === 'Service' ? `in from VPC Lattice: ${ingress(r.backend.namespace, r.backend.name)}` : `backend in cluster ${from} (its ACCESS.md)`;
+      out.push(`| \`${r.hostname}\` | ${backend} | ${callers} | ${network} |`);
+    }
+  }
+  out.push('', '### Services this cluster exports (ServiceExport)', '');
+  if (v.exports.length === 0) out.push('None.');
+  else {
+    out.push('| service | port | network (this cluster) |', '| --- | --- | --- |');
+    for (const x of v.exports)
+      out.push(`| ${v.cluster}:${x.namespace}/${x.app} | ${x.portName} (Service port ${x.port}) | in from VPC Lattice: ${ingress(x.namespace, x.app)} |`);
+  }
+  out.push('', '### Calls from this cluster (SigV4 signing proxy)', '');
+  if (v.callers.length === 0) out.push('None.');
+  else {
+    out.push('| caller | signs as (IAM: cluster, namespace, service account) | calls | network (this cluster) |', '| --- | --- | --- | --- |');
+    for (const c of v.callers) {
+      const self = `${c.namespace}/${c.app}`;
+      const egress = links((f) => f.from === self && lattice(f.to));
+      const agent = links((f) => f.from === self && typeof f.to !== 'string' && f.to.cidr === POD_IDENTITY_AGENT.cidr);
+      out.push(
+        `| ${v.cluster}:${self} | ${v.cluster} (EKS \`${env.cluster.name}\`), ${c.namespace}, ${c.serviceAccount} | ${c.hostnames.map((h) => `\`${h}\``).join(', ')} | out to VPC Lattice: ${egress}; credentials: ${agent} |`,
+      );
+    }
+  }
+  out.push('');
+  return out;
+}
+
 /** Renders an environment's ACCESS.md from its proven intent (see `checkIntent`). */
 export function accessFile(env: Environment, proof: IntentResult): RenderedFile {
   const declared = declaredFlows(env);
@@ -414,6 +501,7 @@ export function accessFile(env: Environment, proof: IntentResult): RenderedFile 
     ...identity(env),
     '',
     ...workloadIdentity(env),
+    ...crossCluster(env),
   ].join('\n');
   return { path: `${env.name}/ACCESS.md`, content };
 }

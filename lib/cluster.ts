@@ -58,3 +58,12 @@ export function awsEndpointPeers(env: Pick<Environment, 'name' | 'network' | 'in
   if (!env.infra) return [{ cidr: env.network.vpcCidr, except: [] }];
   return planSubnets(env, env.infra.availabilityZones).map((z) => ({ cidr: z.private, except: [] }));
 }
+
+/**
+ * VPC Lattice's data plane as seen from a VPC: the link-local range every Lattice service answers
+ * on (the `com.amazonaws.<region>.vpc-lattice` managed prefix list) and the source of the requests
+ * and health checks it forwards to targets. Cross-cluster callers leave through it on 443 (HTTPS to
+ * the service network) and backends accept it on their container port; it never overlaps a VPC,
+ * which is why clusters with overlapping CIDRs can talk through it.
+ */
+export const LATTICE_DATA_PLANE_CIDR = '169.254.171.0/24';

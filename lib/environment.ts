@@ -347,7 +347,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function zodProblem(issue: z.core.$ZodIssue): Problem {
+/** A zod issue in the words of every environment error (also used by multi-cluster files, lib/clusters.ts). */
+export function zodProblem(issue: z.core.$ZodIssue): Problem {
   const path = formatPath(issue.path);
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'invalid_type') {

@@ -7,7 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { validate } from '../platform/registry';
+import { VPC_LATTICE_KEY } from '../platform/vpc-lattice/settings';
 import { overlaps, parseCidr } from './cidr';
+import { clusterOf, DERIVED_LATTICE, expandEnvironment, isMultiCluster, sourceOf } from './clusters';
 import type { Environment } from './environment';
 import { environmentError, UserError } from './errors';
 
@@ -89,7 +91,11 @@ function describeValue(v: unknown): string {
   }
 }
 
-export async function loadEnvironmentFile(file: string): Promise<Environment> {
+/**
+ * The environments a file defines: one, or for a multi-cluster environment (a `clusters` list,
+ * lib/clusters.ts) one unit per cluster, named `<env>-<cluster>`, in `clusters` order.
+ */
+export async function loadEnvironmentFile(file: string): Promise<Environment[]> {
   const stem = stemOf(file);
   let mod: { default?: unknown };
   try {
@@ -111,16 +117,28 @@ export async function loadEnvironmentFile(file: string): Promise<Environment> {
       `${shown(file)}: the default export is ${describeValue(value)}, not an environment (export default defineEnvironment({...}))`,
     );
   }
-  const result = validate(value);
   const name = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : stem;
-  if ('problem' in result) throw environmentError(name, result.problem.path, result.problem.message);
-  if (result.env.name !== stem) {
-    throw environmentError(result.env.name, 'name', `${JSON.stringify(result.env.name)} does not match its file name ${basename(file)}`);
+  let envs: Environment[];
+  if (isMultiCluster(value)) {
+    const result = expandEnvironment(value);
+    if ('problem' in result) throw environmentError(name, result.problem.path, result.problem.message);
+    envs = result.units.map((u) => u.env);
+  } else {
+    // The view is what the expansion of a multi-cluster file derives, never written by hand.
+    if (VPC_LATTICE_KEY in value) throw environmentError(name, VPC_LATTICE_KEY, DERIVED_LATTICE);
+    const result = validate(value);
+    if ('problem' in result) throw environmentError(name, result.problem.path, result.problem.message);
+    envs = [result.env];
   }
-  return result.env;
+  if (name !== stem) throw environmentError(name, 'name', `${JSON.stringify(name)} does not match its file name ${basename(file)}`);
+  return envs;
 }
 
-/** Loads every environment of a directory, or only `only` when given. */
+/**
+ * Loads every environment of a directory, or only `only` when given. A multi-cluster file yields
+ * one environment per cluster (its units, `<env>-<cluster>`): `only` may name the file (all its
+ * units) or one unit.
+ */
 export async function loadEnvironments(dir = DEFAULT_ENVIRONMENTS_DIR, only?: readonly string[]): Promise<Environment[]> {
   const files = environmentFiles(dir);
   const byName = new Map<string, string>();
@@ -131,14 +149,49 @@ export async function loadEnvironments(dir = DEFAULT_ENVIRONMENTS_DIR, only?: re
     byName.set(stemOf(f), f);
   }
   const wanted = only && only.length > 0 ? only : [...byName.keys()];
+  // A name that is no file may be a unit of a multi-cluster file: `<file>-<cluster>`.
+  const filesOf = (w: string) => (byName.has(w) ? [w] : [...byName.keys()].filter((s) => w.startsWith(`${s}-`)));
   for (const w of wanted) {
-    if (!byName.has(w)) {
+    if (filesOf(w).length === 0) {
       throw new UserError(`unknown environment ${JSON.stringify(w)} (known: ${[...byName.keys()].join(', ') || 'none'})`);
     }
   }
   if (wanted.length === 0) throw new UserError(`no environment files in ${relative(process.cwd(), dir) || dir}`);
+  const loaded = new Map<string, Environment[]>();
+  const load = async (stem: string) => {
+    if (!loaded.has(stem)) loaded.set(stem, await loadEnvironmentFile(byName.get(stem)!));
+    const units = loaded.get(stem)!;
+    for (const [i, env] of units.entries()) {
+      const file = units.length > 1 || clusterOf(env) !== undefined ? byName.get(env.name) : undefined;
+      if (file) {
+        throw environmentError(stem, `clusters[${i}].name`, `the unit ${env.name} has the name of ${shown(file)}; rename the cluster or that file`);
+      }
+    }
+    return units;
+  };
   const envs: Environment[] = [];
-  for (const w of wanted) envs.push(await loadEnvironmentFile(byName.get(w)!));
+  const from = new Map<string, string>();
+  for (const w of wanted) {
+    const candidates = filesOf(w);
+    const picked: Environment[] = [];
+    for (const stem of candidates) {
+      const units = await load(stem);
+      picked.push(...(stem === w ? units : units.filter((e) => e.name === w)));
+    }
+    if (picked.length === 0) {
+      const units = (await Promise.all(candidates.map(load))).flat().filter((e) => clusterOf(e) !== undefined);
+      const defines = units.length ? `; ${candidates.join(', ')}: ${units.map((e) => e.name).join(', ')}` : '';
+      throw new UserError(`unknown environment ${JSON.stringify(w)} (known: ${[...byName.keys()].join(', ')}${defines})`);
+    }
+    for (const env of picked) {
+      const source = sourceOf(env);
+      const before = from.get(env.name);
+      if (before === source) continue;
+      if (before !== undefined) throw new UserError(`environments ${before} and ${source} both define ${env.name}; rename a cluster`);
+      from.set(env.name, source);
+      envs.push(env);
+    }
+  }
   const clash = crossEnvironmentProblems(envs)[0];
   if (clash) throw new UserError(clash);
   return envs;
@@ -148,17 +201,22 @@ export async function loadEnvironments(dir = DEFAULT_ENVIRONMENTS_DIR, only?: re
  * What no environment can see alone: two environments on one cluster name (Argo CD cluster
  * secrets, Twingate names and EKS are keyed on it) or with overlapping VPC CIDRs (peering,
  * Transit Gateway and Twingate routes need distinct ranges). One line per pair, naming both.
+ * A unit of a multi-cluster environment may overlap any VPC: it reaches other clusters through
+ * VPC Lattice's link-local data plane, never by routing to their addresses (docs/multi-cluster.md).
  */
-export function crossEnvironmentProblems(envs: readonly Pick<Environment, 'name' | 'cluster' | 'network'>[]): string[] {
+export function crossEnvironmentProblems(
+  envs: readonly (Pick<Environment, 'name' | 'cluster' | 'network'> & Partial<Pick<Environment, 'settings'>>)[],
+): string[] {
   const problems: string[] = [];
   const sorted = [...envs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const isUnit = (e: (typeof envs)[number]) => e.settings !== undefined && clusterOf({ settings: e.settings }) !== undefined;
   for (const [i, a] of sorted.entries()) {
     for (const b of sorted.slice(i + 1)) {
       if (a.cluster.name === b.cluster.name) {
         problems.push(`environments ${a.name} and ${b.name} share the cluster name ${JSON.stringify(a.cluster.name)} (cluster.name must be unique)`);
       }
       const [ra, rb] = [parseCidr(a.network.vpcCidr), parseCidr(b.network.vpcCidr)];
-      if (ra && rb && overlaps(ra, rb)) {
+      if (ra && rb && overlaps(ra, rb) && !isUnit(a) && !isUnit(b)) {
         problems.push(
           `environments ${a.name} and ${b.name} have overlapping VPC CIDRs ${a.network.vpcCidr} and ${b.network.vpcCidr} (network.vpcCidr ranges must be disjoint)`,
         );
@@ -170,5 +228,8 @@ export function crossEnvironmentProblems(envs: readonly Pick<Environment, 'name'
 
 /** One environment by name from the default directory (what infra uses). */
 export async function loadEnvironment(name: string, dir = DEFAULT_ENVIRONMENTS_DIR): Promise<Environment> {
-  return (await loadEnvironments(dir, [name]))[0]!;
+  const envs = await loadEnvironments(dir, [name]);
+  // A multi-cluster file is no one environment: a Pulumi stack or a bootstrap is per unit.
+  if (envs.length > 1) throw new UserError(`environment ${name} has ${envs.length} clusters; name one: ${envs.map((e) => e.name).join(', ')}`);
+  return envs[0]!;
 }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { appComponent } from '../apps/app';
 import argoConfig from '../argocd/config';
 import { gitHost, parseArgoConfig } from '../argocd/settings';
+import type { CrossClusterFlowInput, LatticeInput } from '../lib/clusters';
 import type { Component, UpstreamCrds } from '../lib/component';
 import { type BaseEnvironmentInput, type Environment, type Problem, validateEnvironment } from '../lib/environment';
 import { admissionPoliciesComponent } from './admission-policies';
@@ -67,8 +68,26 @@ type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: 
  */
 export type EnvironmentInput = BaseEnvironmentInput & Intersection<SettingsInputOf<(typeof PLATFORM)[number]>>;
 
-/** Identity function that gives environment files type checking and completion. */
-export function defineEnvironment(input: EnvironmentInput): EnvironmentInput {
+/** What a cluster of a multi-cluster environment, or the environment for all its clusters, may set (`vpcLattice` is derived). */
+type ClusterFields = Partial<Omit<EnvironmentInput, 'name' | 'vpcLattice'>>;
+
+/**
+ * A multi-cluster environment file (lib/clusters.ts, docs/multi-cluster.md): fields shared by every
+ * cluster at the top, each cluster's own fields in its `clusters` entry (never both), the VPC
+ * Lattice service network and the calls between clusters.
+ */
+export type MultiClusterEnvironmentInput = ClusterFields & {
+  name: string;
+  lattice: LatticeInput;
+  clusters: (ClusterFields & { name: string })[];
+  crossClusterFlows?: CrossClusterFlowInput[];
+  vpcLattice?: never;
+};
+
+/** Identity function that gives environment files type checking and completion (one cluster, or several). */
+export function defineEnvironment(input: EnvironmentInput): EnvironmentInput;
+export function defineEnvironment(input: MultiClusterEnvironmentInput): MultiClusterEnvironmentInput;
+export function defineEnvironment(input: EnvironmentInput | MultiClusterEnvironmentInput): EnvironmentInput | MultiClusterEnvironmentInput {
   return input;
 }
 

@@ -21,7 +21,8 @@ const LAYERS: readonly { readonly layer: number; readonly group: string; readonl
   { layer: 1, group: 'components', match: /^(platform\/(?!registry\.ts).*|apps\/.*)$/ },
   { layer: 1, group: 'analysis', match: /^analysis\/(?!cli\.ts).*$/ },
   { layer: 1, group: 'argocd', match: /^argocd\/.*$/ },
-  { layer: 2, group: 'registry', match: /^platform\/registry\.ts$/ },
+  // lib/clusters.ts validates each unit of a multi-cluster file with the registry, which types those files from it.
+  { layer: 2, group: 'registry', match: /^(platform\/registry\.ts|lib\/clusters\.ts)$/ },
   { layer: 3, group: 'root', match: /^(lib\/(synth|load)\.ts|lib\/cli\/.*|analysis\/cli\.ts|environments\/.*|infra\/src\/.*|bench\/.*)$/ },
 ];
 

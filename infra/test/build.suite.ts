@@ -34,7 +34,7 @@ const UNTAGGABLE = new Set(
 export function buildSuite(built: readonly Built[]): void {
   describe('buildInfra', () => {
     it('builds every environment', () => {
-      expect(built.map((b) => b.env.name)).toEqual(['dev', 'prod', 'staging', 'urlshort']);
+      expect(built.map((b) => b.env.name)).toEqual(['dev', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     });
 
     it('tags every AWS resource with environment, owner and managed-by', () => {
@@ -72,6 +72,8 @@ export function buildSuite(built: readonly Built[]): void {
         staging: { zones: 3, nats: 1, ec2: 1, cluster: 1 },
         prod: { zones: 3, nats: 3, ec2: 2, cluster: 0 },
         urlshort: { zones: 2, nats: 1, ec2: 1, cluster: 0 },
+        'lattice-cluster1': { zones: 2, nats: 1, ec2: 1, cluster: 0 },
+        'lattice-cluster2': { zones: 2, nats: 1, ec2: 1, cluster: 0 },
       });
       // Cluster connectors are not a setting: they follow twingate.connectors.mode.
       for (const b of built) expect(b.outputs.secrets.clusterConnectors, b.env.name).toHaveLength(chartConnectorCount(b.env));

@@ -60,7 +60,7 @@ export function eksSuite(built: readonly Built[]): void {
       }
       // dev and staging have no break-glass role: the bootstrap entry is their only one.
       const count = Object.fromEntries(built.map((b) => [b.env.name, b.of(aws.eks.AccessEntry).length]));
-      expect(count).toEqual({ dev: 1, prod: 2, staging: 1, urlshort: 1 });
+      expect(count).toEqual({ dev: 1, prod: 2, staging: 1, urlshort: 1, 'lattice-cluster1': 1, 'lattice-cluster2': 1 });
     });
 
     it('turns on network policy enforcement in the VPC CNI add-on, which gets its AWS role through Pod Identity', () => {

@@ -50,6 +50,8 @@ export function twingateSuite(built: readonly Built[]): void {
         staging: { mode: 'chart', derived: 1, registered: 1 },
         prod: { mode: 'operator', derived: 0, registered: 0 },
         urlshort: { mode: 'operator', derived: 0, registered: 0 },
+        'lattice-cluster1': { mode: 'operator', derived: 0, registered: 0 },
+        'lattice-cluster2': { mode: 'operator', derived: 0, registered: 0 },
       });
     });
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { loadArgoConfig } from '../../argocd/settings';
+import { sourceOf } from '../clusters';
 import { loadEnvironments, REPO_ROOT } from '../load';
 import { guard, type Io, processIo, runIfMain } from './run';
 
@@ -59,8 +60,24 @@ export async function releaseProblems(root: string): Promise<string[]> {
     problems.push(`${show(argoFile)}: repoURL ${JSON.stringify(config.repoURL)} is a placeholder; set the URL of your repository`);
   }
 
+  const latticeChecked = new Set<string>();
   for (const env of envs) {
-    const file = ['ts', 'mts', 'js', 'mjs'].map((ext) => join(root, 'environments', `${env.name}.${ext}`)).find((f) => existsSync(f))!;
+    // A unit of a multi-cluster environment comes from its environment's file; the line names the unit too.
+    const source = sourceOf(env);
+    const found = ['ts', 'mts', 'js', 'mjs'].map((ext) => join(root, 'environments', `${source}.${ext}`)).find((f) => existsSync(f))!;
+    const file = source === env.name ? found : `${found} (${env.name})`;
+    const lattice = env.settings.vpcLattice as { accountId: string; certificateArn: string } | undefined;
+    if (lattice && !latticeChecked.has(source)) {
+      latticeChecked.add(source);
+      for (const [field, account] of [
+        ['lattice.accountId', lattice.accountId],
+        ['lattice.certificateArn', lattice.certificateArn.split(':')[4] ?? ''],
+      ] as const) {
+        if (DOCUMENTATION_ACCOUNTS.includes(account)) {
+          problems.push(`${show(found)}: ${field}: account ${account} is an AWS documentation account; use your own`);
+        }
+      }
+    }
     const roles = [
       ...(env.infra?.adminRoleArns ?? []).map((arn, i) => [`infra.adminRoleArns[${i}]`, arn]),
       ...(env.infra ? [['infra.bootstrap.roleArn', env.infra.bootstrap.roleArn]] : []),

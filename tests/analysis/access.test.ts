@@ -381,4 +381,52 @@ describe('ACCESS.md', () => {
     expect(rows).toContainEqual(['whoami/whoami', 'twingate/connector', 'apps never call back into the access path']);
     expect(rows).toContainEqual(['whoami/whoami', 'anywhere 0.0.0.0/0', 'whoami has no egress beyond DNS']);
   });
+
+  it('shows the cross-cluster calls of a multi-cluster unit: each route with its backend and allowed callers, the network flows beside them', async () => {
+    const flowNo = (env: Environment, match: (f: Environment['flows'][number]) => boolean) => env.flows.findIndex(match) + 1;
+    const lattice = (p: unknown) => typeof p === 'object' && (p as { cidr: string }).cidr === '169.254.171.0/24';
+    for (const [name, self, peer, eks, peerEks] of [
+      ['lattice-cluster1', 'app1', 'app2', 'lattice-eks-1', 'lattice-eks-2'],
+      ['lattice-cluster2', 'app2', 'app1', 'lattice-eks-2', 'lattice-eks-1'],
+    ] as const) {
+      const env = await loadEnvironment(name);
+      const [cluster, other] = name === 'lattice-cluster1' ? ['cluster1', 'cluster2'] : ['cluster2', 'cluster1'];
+      const inFrom = flowNo(env, (f) => lattice(f.from) && f.to === `apps/${self}`);
+      const out = flowNo(env, (f) => f.from === `apps/${self}` && lattice(f.to));
+      const agent = flowNo(env, (f) => f.from === `apps/${self}` && typeof f.to === 'object' && f.to.cidr === '169.254.170.23/32');
+      expect(
+        [inFrom, out, agent].every((n) => n > 0),
+        name,
+      ).toBe(true);
+      const lines = section((await render(name)).content, 'Cross-cluster (VPC Lattice)');
+      expect(lines[0]).toBe(
+        `Cluster \`${cluster}\` of the multi-cluster environment \`lattice\`, in service network \`zt-lattice\` (private domain \`lattice.zt.internal\`).`,
+      );
+      expect(table(lines)).toEqual([
+        ['route (hostname)', 'backend (cluster:namespace/app)', 'allowed callers (IAM: cluster, namespace, service account)', 'network (this cluster)'],
+        [
+          `\`${self}.lattice.zt.internal\``,
+          `${cluster}:apps/${self} port 80`,
+          `${other} (EKS \`${peerEks}\`), apps, ${peer}`,
+          `in from VPC Lattice: [${inFrom}](#flow-${inFrom})`,
+        ],
+        ['service', 'port', 'network (this cluster)'],
+        [`${cluster}:apps/${self}`, 'http (Service port 80)', `in from VPC Lattice: [${inFrom}](#flow-${inFrom})`],
+        ['caller', 'signs as (IAM: cluster, namespace, service account)', 'calls', 'network (this cluster)'],
+        [
+          `${cluster}:apps/${self}`,
+          `${cluster} (EKS \`${eks}\`), apps, ${self}`,
+          `\`${peer}.lattice.zt.internal\``,
+          `out to VPC Lattice: [${out}](#flow-${out}); credentials: [${agent}](#flow-${agent})`,
+        ],
+      ]);
+      expect(table(section((await render(name)).content, 'Addresses outside the cluster'))).toContainEqual([
+        'VPC Lattice data plane',
+        '169.254.171.0/24 (the link-local range VPC Lattice services answer on and forward from)',
+      ]);
+    }
+    for (const env of (await loadEnvironments()).filter((e) => !e.name.startsWith('lattice-'))) {
+      expect(access(env).content, env.name).not.toContain('## Cross-cluster');
+    }
+  });
 });

@@ -55,7 +55,7 @@ const EXTERNAL_SECRETS = [
 describe('intent of the committed environments', () => {
   it('every environment passes, with the declared flows (and DNS) as its only in-scope connections', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging', 'urlshort']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     for (const env of envs) {
       const { connections } = checkIntent(env, rendered(env));
       // Probe Jobs (network-probes, on in staging) carry their sources' labels and get exactly their
@@ -130,6 +130,21 @@ describe('intent of the committed environments', () => {
             'spire-server/spire-server[StatefulSet] => kube-system/coredns[Deployment]',
             'external => spire-server/spire-server[StatefulSet]',
             'spire-system/spire-agent[DaemonSet] => spire-server/spire-server[StatefulSet]',
+          ]),
+        );
+        continue;
+      }
+      if (env.name.startsWith('lattice-')) {
+        // Seed 003: each app out to the VPC Lattice data plane and its Pod Identity agent (external), in from Lattice; nothing between the clusters otherwise.
+        const app = env.name === 'lattice-cluster1' ? 'apps/app1[Deployment]' : 'apps/app2[Deployment]';
+        expect(new Set(text), env.name).toEqual(
+          new Set([
+            ...twingate,
+            ...prerequisites,
+            `${connector} => kube-system/coredns[Deployment]`,
+            `${app} => external`,
+            `external => ${app}`,
+            `${app} => kube-system/coredns[Deployment]`,
           ]),
         );
         continue;

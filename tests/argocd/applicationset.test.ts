@@ -185,8 +185,8 @@ describe('app of apps over fixture trees', () => {
       }
     }
     expect(cases).toBe(36);
-    // 36 synths of four environments (urlshort renders the SPIRE charts): far more than the default minute on a loaded machine.
-  }, 360_000);
+    // 36 synths of six environments (urlshort renders the SPIRE charts, lattice is two): far more than the default minute on a loaded machine.
+  }, 600_000);
 
   it('render every component, chart ones included, as one plain directory source of this repository', () => {
     const tree = fixtureTree([fixtureOperator]);

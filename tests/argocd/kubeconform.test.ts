@@ -41,11 +41,11 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     const { code, output } = await run(dir);
     expect(output).toMatch(/Kubernetes 1\.28\.0: ok \((\d+) valid, 0 invalid, 0 errors, 0 skipped\)/);
     const valid = Number(/1\.28\.0: ok \((\d+) valid/.exec(output)![1]);
-    // 18 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment, 4 environments);
-    // one child Application per component (dev, staging and prod x 8: argo-cd, admission-policies and 3 fixtures included,
-    // plus network-probes in staging; urlshort's 13: the same 7 plus spire-crds, spire and 3 more apps); one generated
-    // parent per environment.
-    expect(valid).toBe(18 + (3 * 8 + 1) + 13 + 4);
+    // 26 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment, 6 environments
+    // with Twingate: lattice's two units among them); one child Application per component (dev, staging, prod and the two
+    // lattice units x 8: argo-cd, admission-policies and 3 fixtures included, plus network-probes in staging; urlshort's 13:
+    // the same 7 plus spire-crds, spire and 3 more apps); one generated parent per environment.
+    expect(valid).toBe(26 + (5 * 8 + 1) + 13 + 6);
     expect(code).toBe(0);
   });
 

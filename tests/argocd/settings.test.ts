@@ -111,8 +111,8 @@ describe('pnpm synth --argocd-config', () => {
     try {
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
-      // 22 objects (bootstrap project, root, three projects and one ApplicationSet per environment) and one directory of child Applications per environment.
-      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(22 + 5);
+      // 30 objects (bootstrap project, root, three projects and one ApplicationSet per environment, 7 with lattice's two units) and one directory of child Applications per environment.
+      expect(readdirSync(join(r.dir, 'dist', 'argocd')).length).toBe(30 + 7);
       const prod = readFileSync(join(r.dir, 'dist', 'argocd', 'applicationset.argocd.prod.yaml'), 'utf8');
       expect(prod).toContain('repoURL: git@git.example.com:platform/zt.git');
       expect(prod).toContain('targetRevision: release');

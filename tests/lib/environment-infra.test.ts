@@ -100,7 +100,7 @@ describe('environment infra block', () => {
   it('is set for every shipped environment, prod larger than dev', async () => {
     // lab (Tailscale only) has no infra block: infra builds Twingate environments (docs/tailscale.md).
     const envs = Object.fromEntries((await loadEnvironments()).filter((e) => e.infra).map((e) => [e.name, e.infra!]));
-    expect(Object.keys(envs).sort()).toEqual(['dev', 'prod', 'staging', 'urlshort']);
+    expect(Object.keys(envs).sort()).toEqual(['dev', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     expect(envs.prod!.availabilityZones).toBeGreaterThan(envs.dev!.availabilityZones);
     expect(envs.prod!.nodes.max).toBeGreaterThan(envs.dev!.nodes.max);
     // Nobody reaches a new cluster otherwise (API authentication mode, no creator admin).

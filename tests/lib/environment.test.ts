@@ -360,7 +360,7 @@ describe('malformed environments', () => {
   it('rejects an unknown --env', async () => {
     const io = captureIo();
     expect(await synth(['--env', 'qa', '--out', tempDir()], io)).toBe(1);
-    expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, prod, staging, urlshort)']);
+    expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, lattice, prod, staging, urlshort)']);
   });
 
   it('exits 1 with the one line and no stack from the real process', () => {
@@ -381,7 +381,7 @@ describe('malformed environments', () => {
 describe('valid environments', () => {
   it('the committed environments validate and keep their defaults', async () => {
     const envs = await loadEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'prod', 'staging', 'urlshort']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lab', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     for (const e of envs) {
       expect(e.cluster.domain).toBe('cluster.local');
       expect(e.components).toContain('network-policy');

@@ -33,7 +33,9 @@ describe('pnpm synth', () => {
       expect(readdirSync(join(out, env))).toEqual(expect.arrayContaining(['namespaces', 'network-policy', 'whoami']));
     }
     expect(io.lines.out).toHaveLength(1);
-    expect(io.lines.out[0]).toMatch(/^synth: 5 environments \(dev, lab, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /);
+    expect(io.lines.out[0]).toMatch(
+      /^synth: 7 environments \(dev, lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /,
+    );
   });
 
   it('writes one object per file, named after its kind, namespace and name', async () => {

@@ -133,7 +133,7 @@ function assertContract(env: Environment) {
 describe('network-policy on the committed environments', () => {
   it('meets the contract in every committed environment', async () => {
     const envs = await environments();
-    expect(envs.length).toBe(5);
+    expect(envs.length).toBe(7);
     for (const env of envs) assertContract(env);
   });
 

@@ -333,7 +333,7 @@ describe('pnpm bootstrap', () => {
     it('an unknown environment', async () => {
       const io = captureIo();
       expect(await main(['--env', 'qa', '--outputs', outputsFile], io)).toBe(1);
-      expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, prod, staging, urlshort)']);
+      expect(io.lines.err).toEqual(['error: unknown environment "qa" (known: dev, lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort)']);
     });
 
     it('a timeout kubectl would not take', async () => {

@@ -97,7 +97,7 @@ describe('pnpm diff against the commit before', () => {
       '5 objects changed in 1 environment and argocd/; 1 connection added, 0 removed; identity: 1 group added, 1 changed',
       `base: HEAD~1 (${git('rev-parse', 'HEAD~1').slice(0, 7)}); compared with: the working tree`,
     ]);
-    expect(text.out.at(-1)).toBe('unchanged: lab, prod, staging, urlshort');
+    expect(text.out.at(-1)).toBe('unchanged: lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort');
   });
 
   it('(a) manifests, environment -> component -> object, with a unified diff of each changed object', () => {
@@ -126,7 +126,7 @@ describe('pnpm diff against the commit before', () => {
 
   it('(b) connections added and removed, and identity changes', () => {
     const start = text.out.indexOf('connections:');
-    expect(text.out.slice(start, text.out.indexOf('unchanged: lab, prod, staging, urlshort'))).toEqual([
+    expect(text.out.slice(start, text.out.indexOf('unchanged: lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort'))).toEqual([
       'connections:',
       '  + kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8080',
       'identity (group -> Twingate resources -> Kubernetes role):',
@@ -208,7 +208,9 @@ describe('pnpm diff: a port moved, a flow and a group dropped, an address flow a
   it('a pair whose ports changed gets a - and a + line; an address end is named as declared', () => {
     expect(text.code).toBe(0);
     expect(text.out[0]).toBe('8 objects changed in 1 environment and argocd/; 2 connections added, 2 removed; identity: 1 group removed');
-    expect(text.out.slice(text.out.indexOf('connections:'), text.out.indexOf('unchanged: lab, prod, staging, urlshort'))).toEqual([
+    expect(
+      text.out.slice(text.out.indexOf('connections:'), text.out.indexOf('unchanged: lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort')),
+    ).toEqual([
       'connections:',
       '  - kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8080',
       '  + kube-system/coredns[Deployment] => whoami/whoami[Deployment] : TCP 8081',
@@ -251,7 +253,7 @@ describe('pnpm diff: nothing changed, and errors', () => {
       '0 objects changed in 0 environments; 0 connections added, 0 removed; identity: no change',
       `base: merge-base of HEAD and main (${git('rev-parse', 'HEAD').slice(0, 7)}); compared with: the working tree`,
     ]);
-    expect(r.out.at(-1)).toBe('unchanged: dev, lab, prod, staging, urlshort');
+    expect(r.out.at(-1)).toBe('unchanged: dev, lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort');
   });
 
   it('an unknown base is one error line', async () => {

@@ -16,14 +16,18 @@ describe.skipIf(skipWithoutShared)('pnpm synth', () => {
     const io = { ...captureIo(), tty: true };
     expect(await synth(['--out', join(tempDir(), 'dist')], io)).toBe(0);
     expect(io.lines.err).toEqual([
-      expect.stringMatching(/^synth: \[1\/5\] dev: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[2\/5\] lab: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[3\/5\] prod: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[4\/5\] staging: \d+ components, \d+ objects in \d+ ms$/),
-      expect.stringMatching(/^synth: \[5\/5\] urlshort: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[1\/7\] dev: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[2\/7\] lab: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[3\/7\] lattice-cluster1: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[4\/7\] lattice-cluster2: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[5\/7\] prod: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[6\/7\] staging: \d+ components, \d+ objects in \d+ ms$/),
+      expect.stringMatching(/^synth: \[7\/7\] urlshort: \d+ components, \d+ objects in \d+ ms$/),
     ]);
     expect(io.lines.out).toEqual([
-      expect.stringMatching(/^synth: 5 environments \(dev, lab, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /),
+      expect.stringMatching(
+        /^synth: 7 environments \(dev, lab, lattice-cluster1, lattice-cluster2, prod, staging, urlshort\), \d+ components, \d+ objects, \d+ files in \d+ ms -> /,
+      ),
     ]);
     // The per-environment counts add up to the summary's.
     const sum = (i: number) => io.lines.err.reduce((n, l) => n + Number(/(\d+) components, (\d+) objects/.exec(l)![i]), 0);

@@ -38,6 +38,11 @@ describe('pnpm release-check', () => {
     expect(io.lines.err).toEqual([
       'error: argocd/config.ts: repoURL "https://github.com/example-org/zt-eks-gitops.git" is a placeholder; set the URL of your repository',
       'error: environments/dev.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
+      'error: environments/lattice.ts: lattice.accountId: account 111122223333 is an AWS documentation account; use your own',
+      'error: environments/lattice.ts: lattice.certificateArn: account 111122223333 is an AWS documentation account; use your own',
+      // A unit of a multi-cluster file: the file, and the unit the field is in.
+      'error: environments/lattice.ts (lattice-cluster1): infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
+      'error: environments/lattice.ts (lattice-cluster2): infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
       'error: environments/prod.ts: infra.adminRoleArns[0]: account 111122223333 is an AWS documentation account; use a role of your own account',
       'error: environments/prod.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
       'error: environments/staging.ts: infra.bootstrap.roleArn: account 111122223333 is an AWS documentation account; use a role of your own account',
@@ -57,7 +62,7 @@ describe('pnpm release-check', () => {
   it('passes once the repository, accounts and owners are real', async () => {
     const root = checkout((r) => {
       replace(join(r, 'argocd', 'config.ts'), 'https://github.com/example-org/zt-eks-gitops.git', 'https://github.com/platform-co/zt-eks-gitops.git');
-      for (const env of ['dev', 'prod', 'staging', 'urlshort']) replace(join(r, 'environments', `${env}.ts`), /111122223333/g, '210987654321');
+      for (const env of ['dev', 'lattice', 'prod', 'staging', 'urlshort']) replace(join(r, 'environments', `${env}.ts`), /111122223333/g, '210987654321');
       replace(join(r, '.github', 'CODEOWNERS'), /@acme\/platform-team/g, '@platform-co/platform');
     });
     const io = captureIo();

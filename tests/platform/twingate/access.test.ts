@@ -156,7 +156,7 @@ function checkEnvironment(env: Environment): void {
 describe('Twingate objects equal the access table', () => {
   it('holds for dev, staging and prod', async () => {
     const envs = await twingateEnvironments();
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging', 'urlshort']);
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'staging', 'urlshort']);
     for (const env of envs) checkEnvironment(env);
   });
 

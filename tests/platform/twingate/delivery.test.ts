@@ -25,7 +25,7 @@ describe('Twingate delivery', () => {
       const connectors = renderEnvironment(env)
         .find((c) => c.component === 'twingate-operator')!
         .objects.filter((o) => o.kind === 'TwingateConnector');
-      expect(connectors).toHaveLength({ dev: 1, staging: 0, prod: 2, urlshort: 1 }[env.name]!);
+      expect(connectors).toHaveLength({ dev: 1, staging: 0, prod: 2, urlshort: 1, 'lattice-cluster1': 1, 'lattice-cluster2': 1 }[env.name]!);
     }
   });
 
