@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { validate } from '../platform/registry';
 import { type LatticeViewInput, latticeSettings, VPC_LATTICE_KEY } from '../platform/vpc-lattice/settings';
-import { LATTICE_DATA_PLANE_CIDR, POD_IDENTITY_AGENT } from './cluster';
+import { LATTICE_DATA_PLANE_CIDR } from './cluster';
 import { type Environment, type FlowInput, oneLine, type Problem, zodProblem } from './environment';
 
 export { LATTICE_DATA_PLANE_CIDR };
@@ -39,6 +39,12 @@ const latticeBlock = z.strictObject({
   domain: view.domain,
   /** ACM certificate for `*.<domain>` (issued by the private CA), on every Gateway's HTTPS listener. */
   certificateArn: view.certificateArn,
+  /**
+   * PEM certificate of the private CA behind `certificateArn` (public; infra's shared stack outputs
+   * it): the callers' SigV4 proxies trust it for the routes' TLS. Without it they trust only their
+   * image's public bundle, which does not include a private CA (docs/sigv4.md).
+   */
+  caCertificate: view.caCertificate,
   /** Services offered to the service network, one port each. @default [] */
   exports: z.array(z.strictObject({ service, port: portRef })).default([]),
   /**
@@ -182,7 +188,7 @@ export function expandEnvironment(input: unknown): { units: LoadedUnit[] } | Fai
   for (const [i, c] of data.clusters.entries()) {
     const base = unitInput(data.name, shared, c);
     const declared = (Array.isArray(base.flows) ? base.flows : []) as FlowInput[];
-    const derived = derivedFlows(c.name, declared, resolved.flows);
+    const derived = derivedFlows(c.name, resolved.flows);
     const unit: Unit = {
       name: base.name as string,
       cluster: c.name,
@@ -314,10 +320,11 @@ export const describeCrossFlow = (f: { from: { ref: string }; to: { ref: string;
 /**
  * The local flows a cluster needs for the cross-cluster flows it takes part in, at most one per
  * caller and purpose and one per backend port (several calls share them; the description names
- * each): callers to the Lattice data plane on 443 and to the Pod Identity agent (their signing
- * proxy's credentials) unless declared, backends from the data plane on the exported port.
+ * each): callers to the Lattice data plane on 443, backends from the data plane on the exported
+ * port. The signing proxy's own flow (to the Pod Identity agent) is the kyverno component's, which
+ * injects the proxy.
  */
-function derivedFlows(cluster: string, declared: readonly FlowInput[], flows: readonly CrossFlow[]): { flow: FlowInput; from: number }[] {
+function derivedFlows(cluster: string, flows: readonly CrossFlow[]): { flow: FlowInput; from: number }[] {
   const out: { flow: FlowInput; from: number; key: string; calls: string[] }[] = [];
   const add = (key: string, flow: FlowInput, what: string, f: CrossFlow) => {
     const call = `${describeCrossFlow(f)} (${f.route.hostname})`;
@@ -329,17 +336,6 @@ function derivedFlows(cluster: string, declared: readonly FlowInput[], flows: re
     if (f.from.cluster === cluster) {
       const self = `${f.from.namespace}/${f.from.app}`;
       add(`egress ${self}`, { from: self, to: { cidr: LATTICE_DATA_PLANE_CIDR, except: [] }, port: 443 }, 'to VPC Lattice, cross-cluster', f);
-      const agent = declared.some(
-        (d) => d.from === self && typeof d.to === 'object' && d.to.cidr === POD_IDENTITY_AGENT.cidr && d.port === POD_IDENTITY_AGENT.port,
-      );
-      if (!agent) {
-        add(
-          `agent ${self}`,
-          { from: self, to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] }, port: POD_IDENTITY_AGENT.port },
-          'SigV4 signing credentials (EKS Pod Identity), cross-cluster',
-          f,
-        );
-      }
     }
     if (f.to.cluster === cluster) {
       const self = `${f.to.namespace}/${f.to.app}`;
@@ -374,6 +370,7 @@ function viewOf(data: Data, cluster: string, plain: readonly Environment[], r: {
     serviceNetwork: data.lattice.serviceNetwork,
     domain: data.lattice.domain,
     certificateArn: data.lattice.certificateArn,
+    ...(data.lattice.caCertificate ? { caCertificate: data.lattice.caCertificate } : {}),
     exports: r.exports
       .filter((x) => x.cluster === cluster)
       .sort(order)

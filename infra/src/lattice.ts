@@ -233,7 +233,7 @@ export interface LatticeSharedOutputs {
    * What the environment file's `lattice` block must say: the account the stack runs in
    * (`lattice.accountId`) and the certificate it issued (`lattice.certificateArn`).
    */
-  readonly environmentFile: { accountId: pulumi.Output<string>; certificateArn: pulumi.Output<string> };
+  readonly environmentFile: { accountId: pulumi.Output<string>; certificateArn: pulumi.Output<string>; caCertificate: pulumi.Output<string> };
   readonly serviceNetwork: { name: string; id: pulumi.Output<string>; arn: pulumi.Output<string> };
   /** The private CA; its certificate (public) is what callers trust for `*.<domain>`. */
   readonly certificateAuthority: { arn: pulumi.Output<string>; certificatePem: pulumi.Output<string> };
@@ -368,7 +368,7 @@ export function buildLatticeShared(environment: string, units: readonly Environm
   return {
     environment,
     region,
-    environmentFile: { accountId: identity.accountId, certificateArn: certificate.arn },
+    environmentFile: { accountId: identity.accountId, certificateArn: certificate.arn, caCertificate: caCertificate.certificate },
     serviceNetwork: { name: serviceNetworkName, id: serviceNetwork.id, arn: serviceNetwork.arn },
     certificateAuthority: { arn: ca.arn, certificatePem: caCertificate.certificate },
     hostedZone: { name: domain, id: zone.zoneId },

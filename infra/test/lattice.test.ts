@@ -28,7 +28,7 @@ import {
   sharedStackUnits,
 } from '../src/lattice';
 import { type Built, build, type Recorded, resolveDeep, settle } from './harness';
-import { MOCK_ACCOUNT, recorded, stackOutputs } from './mocks';
+import { FAKE_PEM, MOCK_ACCOUNT, recorded, stackOutputs } from './mocks';
 
 const DOMAIN = 'lattice.zt.internal';
 const CERT = `arn:aws:acm:mock-region:${MOCK_ACCOUNT}:certificate/lattice-wildcard`;
@@ -163,8 +163,8 @@ describe('VPC Lattice infra', () => {
       ]);
     });
 
-    it('outputs what the environment file needs (accountId, certificateArn), none of it secret', () => {
-      expect(shared.outputs.environmentFile).toEqual({ accountId: MOCK_ACCOUNT, certificateArn: CERT });
+    it('outputs what the environment file needs (accountId, certificateArn, the CA certificate), none of it secret', () => {
+      expect(shared.outputs.environmentFile).toEqual({ accountId: MOCK_ACCOUNT, certificateArn: CERT, caCertificate: FAKE_PEM });
       expect(shared.outputs.serviceNetwork).toEqual({
         name: 'zt-lattice',
         id: 'service-network-id',

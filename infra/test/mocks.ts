@@ -19,7 +19,7 @@ export const FAKE_SECRET_MARK = 'FAKE-SECRET-';
 export const MOCK_ACCOUNT = '123456789012';
 const ACCOUNT = MOCK_ACCOUNT;
 /** A public certificate placeholder: mocked PEMs are never real keys. */
-const FAKE_PEM = '-----BEGIN CERTIFICATE-----\nFAKE-PUBLIC-CERTIFICATE\n-----END CERTIFICATE-----';
+export const FAKE_PEM = '-----BEGIN CERTIFICATE-----\nFAKE-PUBLIC-CERTIFICATE\n-----END CERTIFICATE-----';
 
 /**
  * The groups the mocked Twingate tenant has: on a first run, only what the identity provider

@@ -35,7 +35,6 @@ function refusal(value: unknown): string {
 }
 
 const egress = (self: string, description: string) => ({ from: self, to: { cidr: LATTICE_DATA_PLANE_CIDR, except: [] }, port: 443, description });
-const agent = (self: string, description: string) => ({ from: self, to: { cidr: '169.254.170.23/32', except: [] }, port: 80, description });
 const ingress = (self: string, port: string, description: string) => ({ from: { cidr: LATTICE_DATA_PLANE_CIDR, except: [] }, to: self, port, description });
 
 describe('expansion of environments/lattice.ts', () => {
@@ -113,15 +112,13 @@ describe('expansion of environments/lattice.ts', () => {
     const back = 'cluster2:apps/app2 -> cluster1:apps/app1 : http (app1.lattice.zt.internal)';
     expect(one!.unit.input.flows).toEqual([
       egress('apps/app1', `to VPC Lattice, cross-cluster: ${out}`),
-      agent('apps/app1', `SigV4 signing credentials (EKS Pod Identity), cross-cluster: ${out}`),
       ingress('apps/app1', 'http', `from VPC Lattice, cross-cluster: ${back}`),
     ]);
     expect(two!.unit.input.flows).toEqual([
       ingress('apps/app2', 'http', `from VPC Lattice, cross-cluster: ${out}`),
       egress('apps/app2', `to VPC Lattice, cross-cluster: ${back}`),
-      agent('apps/app2', `SigV4 signing credentials (EKS Pod Identity), cross-cluster: ${back}`),
     ]);
-    expect(one!.unit.derivedFrom).toEqual([0, 0, 1]);
+    expect(one!.unit.derivedFrom).toEqual([0, 1]);
     // Resolved like any flow: the backend's container port, not the Service port.
     const ingress1 = one!.env.flows.find((f) => f.to === 'apps/app1')!;
     expect(ingress1.ports).toEqual({ protocol: 'TCP', port: 8080 });
@@ -152,12 +149,11 @@ describe('expansion of environments/lattice.ts', () => {
     );
   });
 
-  it('keeps a Pod Identity flow the cluster declares instead of adding its own', () => {
-    const file = input();
-    file.clusters[0].flows = [{ from: 'apps/app1', to: { cidr: '169.254.170.23/32' }, port: 80, description: 'mine' }];
-    const [a] = units(file);
+  it("a caller's signing proxy reaches the Pod Identity agent by the kyverno component's flow, once", () => {
+    const [a] = units(input());
     const agents = a!.env.flows.filter((f) => f.from === 'apps/app1' && typeof f.to === 'object' && f.to.cidr === '169.254.170.23/32');
-    expect(agents.map((f) => f.description)).toEqual(['mine']);
+    expect(agents.map((f) => f.origin)).toEqual(['kyverno']);
+    expect(a!.unit.input.flows.some((f) => typeof f.to === 'object' && f.to.cidr === '169.254.170.23/32')).toBe(false);
   });
 });
 
