@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the pinned control-plane binaries for `pnpm e2e` and prints the directory
-# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd
+# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd|cert-manager
 # The cache lives outside the repository and is keyed by the component's version, the hash of its
 # wrapper go.sum and the Go version, so a pin change rebuilds and an unchanged pin costs nothing.
 set -euo pipefail
@@ -61,6 +61,14 @@ argocd)
   build_into "$dir" "$mod" "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${version#v}" github.com/argoproj/argo-cd/v3/cmd
   echo "$dir/bin"
   ;;
+cert-manager)
+  # The webhook and a controller of cert-manager's own packages (tier 2): e2e/go/cert-manager.
+  mod="$here/go/cert-manager"
+  version="$(cd "$mod" && go list -m -f '{{.Version}}' github.com/cert-manager/cert-manager)"
+  dir="$cache_root/$(key "$mod" "$version")"
+  build_into "$dir" "$mod" "-s -w" ./cert-manager-controller ./cert-manager-webhook
+  echo "$dir/bin"
+  ;;
 kwok)
   version=v0.8.0
   dir="$cache_root/kwok-$version-$go_version"
@@ -75,7 +83,7 @@ kwok)
   echo "$dir/bin"
   ;;
 *)
-  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd or kwok)" >&2
+  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd, cert-manager or kwok)" >&2
   exit 2
   ;;
 esac

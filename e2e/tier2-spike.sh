@@ -27,7 +27,8 @@ if [ -z "${ZT_E2E_TIER2_ISOLATED:-}" ]; then
   kb="$("$here/build.sh" kubernetes)"
   ab="$("$here/build.sh" argocd)"
   kw="$("$here/build.sh" kwok)"
-  export ZT_E2E_TIER2_ISOLATED=1 KB="$kb" AB="$ab" KW="$kw"
+  cm="$("$here/build.sh" cert-manager)"
+  export ZT_E2E_TIER2_ISOLATED=1 KB="$kb" AB="$ab" KW="$kw" CM="$cm"
   if [ "$(id -u)" = 0 ]; then userns=(); else userns=(--user --map-root-user); fi
   exec unshare "${userns[@]}" --net --fork --kill-child=SIGTERM -- sh -c 'ip link set lo up && exec "$@"' sh "$0" "$@"
 fi
@@ -63,6 +64,10 @@ git clone -q "$repo_root" "$work"
 git -C "$work" checkout -q -B main
 ln -s "$repo_root/node_modules" "$work/node_modules"
 sed -i "s#repoURL: '[^']*'#repoURL: '$placeholder'#" "$work/argocd/config.ts"
+# The fix proposed for the root Application's endless OutOfSync (docs/e2e.md, "Tier 2"): Argo CD
+# rewrites its own Application without `directory: {recurse: false}` (the default), so a root that
+# renders it never matches. A no-op once argocd/bootstrap.ts no longer renders it.
+sed -i 's#, directory: { recurse: false } },#},#' "$work/argocd/bootstrap.ts"
 (cd "$work" && node_modules/.bin/tsx lib/cli/synth.ts >"$logs/synth.log" 2>&1)
 grep -rlF "$placeholder" "$work/dist" | xargs sed -i "s#$placeholder#$git_url#g"
 git -C "$work" add -A dist argocd/config.ts
@@ -98,7 +103,8 @@ start kube-apiserver "$KB/kube-apiserver" --bind-address=127.0.0.1 --advertise-a
   --tls-private-key-file="$pki/apiserver.key" --service-account-key-file="$pki/sa.pub" \
   --service-account-signing-key-file="$pki/sa.key" --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --api-audiences=https://kubernetes.default.svc.cluster.local --endpoint-reconciler-type=none \
-  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=RBAC --allow-privileged=true --profiling=false
+  --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=RBAC --allow-privileged=true --profiling=false \
+  --enable-aggregator-routing=true
 export KUBECONFIG="$tmp/kubeconfig"
 for _ in $(seq 120); do kubectl get --raw /readyz >/dev/null 2>&1 && break; sleep 1; done
 start kube-controller-manager "$KB/kube-controller-manager" --kubeconfig="$KUBECONFIG" --secure-port=0 --leader-elect=false \
@@ -163,11 +169,69 @@ KUBECONFIG="$tmp/argocd.kubeconfig" start application-controller argocd-applicat
 KUBECONFIG="$tmp/argocd.kubeconfig" start applicationset-controller argocd-applicationset-controller --namespace=argocd \
   --metrics-addr=127.0.0.1:8085 --probe-addr=127.0.0.1:8086 --webhook-addr=127.0.0.1:7000 --argocd-repo-server=127.0.0.1:8081
 
-# 6. Wait: one line per Application when it first is Synced and Healthy.
+# 6. cert-manager's webhook and controller as local processes, once Argo CD has created their
+# Deployments and kwok has given their Pods an IP: the Pod IP goes on `lo`, and the API server,
+# which dials endpoint addresses (--enable-aggregator-routing), reaches the webhook there. Each
+# runs on a token of its own ServiceAccount. The caBundle that cert-manager's cainjector (not
+# run) would inject is copied from the webhook's CA Secret.
+# sa_kubeconfig <namespace> <serviceaccount> <file>
+sa_kubeconfig() {
+  local t
+  t="$(kubectl create token "$2" -n "$1" --duration=24h)" || return 1
+  cat >"$3" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: zt-e2e, cluster: {server: "https://127.0.0.1:6443", certificate-authority: "$pki/ca.crt"}}]
+users: [{name: $2, user: {token: "$t"}}]
+contexts: [{name: zt-e2e, context: {cluster: zt-e2e, user: $2}}]
+current-context: zt-e2e
+KC
+}
+# pod_ip <namespace> <label selector>: the IP of a Running Pod, or nothing.
+pod_ip() { kubectl get pods -n "$1" -l "$2" --field-selector=status.phase=Running -o jsonpath='{.items[0].status.podIP}' 2>/dev/null || true; }
+cm_webhook='' cm_controller='' cm_cabundle=''
+cert_manager_step() {
+  local ip ca kind
+  if [ -z "$cm_webhook" ]; then
+    ip="$(pod_ip cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager)"
+    if [ -n "$ip" ] && sa_kubeconfig cert-manager cert-manager-webhook "$tmp/cm-webhook.kubeconfig"; then
+      ip addr add "$ip/32" dev lo
+      start cert-manager-webhook "$CM/cert-manager-webhook" --kubeconfig="$tmp/cm-webhook.kubeconfig" --v=2 \
+        --secure-port=10250 --healthz-port=6080 --metrics-listen-address=0 \
+        --dynamic-serving-ca-secret-namespace=cert-manager --dynamic-serving-ca-secret-name=cert-manager-webhook-ca \
+        --dynamic-serving-dns-names=cert-manager-webhook,cert-manager-webhook.cert-manager,cert-manager-webhook.cert-manager.svc
+      cm_webhook="$ip"
+      echo "tier2: cert-manager webhook started on $ip:10250 ($(elapsed) s)"
+    fi
+  fi
+  if [ -n "$cm_webhook" ] && [ -z "$cm_cabundle" ]; then
+    ca="$(kubectl get secret -n cert-manager cert-manager-webhook-ca -o jsonpath='{.data.ca\.crt}' 2>/dev/null || true)"
+    if [ -n "$ca" ]; then
+      for kind in validatingwebhookconfiguration mutatingwebhookconfiguration; do
+        kubectl patch "$kind" cert-manager-webhook --type=json \
+          -p "[{\"op\":\"add\",\"path\":\"/webhooks/0/clientConfig/caBundle\",\"value\":\"$ca\"}]" >/dev/null
+      done
+      cm_cabundle=1
+      echo "tier2: cert-manager webhook caBundle injected ($(elapsed) s)"
+    fi
+  fi
+  if [ -z "$cm_controller" ]; then
+    ip="$(pod_ip cert-manager app.kubernetes.io/component=controller,app.kubernetes.io/instance=cert-manager)"
+    if [ -n "$ip" ] && sa_kubeconfig cert-manager cert-manager "$tmp/cm-controller.kubeconfig"; then
+      start cert-manager-controller "$CM/cert-manager-controller" --kubeconfig="$tmp/cm-controller.kubeconfig" \
+        --cluster-resource-namespace=cert-manager
+      cm_controller=1
+      echo "tier2: cert-manager controller started ($(elapsed) s)"
+    fi
+  fi
+}
+
+# 7. Wait: one line per Application when it first is Synced and Healthy.
 ta=$SECONDS
 declare -A done_at=()
 while :; do
   sleep 5
+  cert_manager_step
   list="$(kubectl get applications -n argocd -o jsonpath='{range .items[*]}{.metadata.name} {.status.sync.status} {.status.health.status}{"\n"}{end}' 2>/dev/null || true)"
   total=0
   while read -r app sync health; do
@@ -186,6 +250,7 @@ while :; do
   [ $((SECONDS - ta)) -lt "$timeout" ] || break
 done
 echo "tier2: not converged after $timeout s:"
+kubectl get applications,applicationsets,appprojects -n argocd -o yaml >"$logs/argocd-objects.yaml" 2>&1 || true
 kubectl get applications -n argocd -o json |
   jq -r '.items[] | select(.status.sync.status != "Synced" or .status.health.status != "Healthy")
     | "  \(.metadata.name): \(.status.sync.status) \(.status.health.status): \((.status.operationState.message // ([.status.conditions[]?.message] | join("; "))) | .[0:300])"'
