@@ -187,21 +187,25 @@ contexts: [{name: zt-e2e, context: {cluster: zt-e2e, user: $2}}]
 current-context: zt-e2e
 KC
 }
-# pod_ip <namespace> <label selector>: the IP of a Running Pod, or nothing.
-pod_ip() { kubectl get pods -n "$1" -l "$2" --field-selector=status.phase=Running -o jsonpath='{.items[0].status.podIP}' 2>/dev/null || true; }
+# pod_ips <namespace> <label selector>: the IPs of its Running Pods, one a line.
+pod_ips() { kubectl get pods -n "$1" -l "$2" --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}' 2>/dev/null || true; }
 cm_webhook='' cm_controller='' cm_cabundle=''
 cert_manager_step() {
   local ip ca kind
+  # Every replica's IP (the Service's endpoints list them all), also of Pods created later; the
+  # one process listens on every address of the namespace's loopback-only stack.
+  for ip in $(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager); do
+    ip addr replace "$ip/32" dev lo
+  done
   if [ -z "$cm_webhook" ]; then
-    ip="$(pod_ip cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager)"
+    ip="$(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager | head -1)"
     if [ -n "$ip" ] && sa_kubeconfig cert-manager cert-manager-webhook "$tmp/cm-webhook.kubeconfig"; then
-      ip addr add "$ip/32" dev lo
       start cert-manager-webhook "$CM/cert-manager-webhook" --kubeconfig="$tmp/cm-webhook.kubeconfig" --v=2 \
         --secure-port=10250 --healthz-port=6080 --metrics-listen-address=0 \
         --dynamic-serving-ca-secret-namespace=cert-manager --dynamic-serving-ca-secret-name=cert-manager-webhook-ca \
         --dynamic-serving-dns-names=cert-manager-webhook,cert-manager-webhook.cert-manager,cert-manager-webhook.cert-manager.svc
       cm_webhook="$ip"
-      echo "tier2: cert-manager webhook started on $ip:10250 ($(elapsed) s)"
+      echo "tier2: cert-manager webhook started on port 10250 of $(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager | paste -sd, -) ($(elapsed) s)"
     fi
   fi
   if [ -n "$cm_webhook" ] && [ -z "$cm_cabundle" ]; then
@@ -216,7 +220,7 @@ cert_manager_step() {
     fi
   fi
   if [ -z "$cm_controller" ]; then
-    ip="$(pod_ip cert-manager app.kubernetes.io/component=controller,app.kubernetes.io/instance=cert-manager)"
+    ip="$(pod_ips cert-manager app.kubernetes.io/component=controller,app.kubernetes.io/instance=cert-manager | head -1)"
     if [ -n "$ip" ] && sa_kubeconfig cert-manager cert-manager "$tmp/cm-controller.kubeconfig"; then
       start cert-manager-controller "$CM/cert-manager-controller" --kubeconfig="$tmp/cm-controller.kubeconfig" \
         --cluster-resource-namespace=cert-manager
@@ -251,6 +255,8 @@ while :; do
 done
 echo "tier2: not converged after $timeout s:"
 kubectl get applications,applicationsets,appprojects -n argocd -o yaml >"$logs/argocd-objects.yaml" 2>&1 || true
+echo "tier2: cert-manager's objects:"
+kubectl get clusterissuers,certificates,certificaterequests -A 2>&1 | sed 's/^/  /' || true
 kubectl get applications -n argocd -o json |
   jq -r '.items[] | select(.status.sync.status != "Synced" or .status.health.status != "Healthy")
     | "  \(.metadata.name): \(.status.sync.status) \(.status.health.status): \((.status.operationState.message // ([.status.conditions[]?.message] | join("; "))) | .[0:300])"'

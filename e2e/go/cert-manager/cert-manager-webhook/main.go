@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	cmwebhook "github.com/cert-manager/cert-manager/internal/webhook"
 	logf "github.com/cert-manager/cert-manager/pkg/logs"
@@ -34,6 +35,8 @@ func run() error {
 		return err
 	}
 	logf.InitLogs()
+	// The server is controller-runtime's: its log goes to the same klog output.
+	ctrllog.SetLogger(logf.Log)
 	srv, err := cmwebhook.NewCertManagerWebhookServer(logf.Log, *cfg)
 	if err != nil {
 		return err
