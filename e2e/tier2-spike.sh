@@ -6,7 +6,8 @@
 # HEAD re-synthed with its repoURL on the loopback remote, and Argo CD's application-controller,
 # repo-server and applicationset-controller as local processes; runs `pnpm bootstrap --env dev`
 # itself, then prints every Application's sync/health status until all are Synced and Healthy
-# or the timeout passes, with the seconds each took. Exit 0 when all converged, 1 otherwise.
+# or the timeout passes, with the seconds each took; then the verdict of e2e/convergence.ts (one
+# line per expected Application, `tier2: N passed, N failed`): exit 0 when all converged, 1 otherwise.
 #
 # Usage: ZT_CHARTS_DIR=... ZT_CRDS_DIR=... e2e/tier2-spike.sh [timeout seconds, default 600]
 # Needs: the binaries of e2e/build.sh (kubernetes, argocd, kwok) and their Go module cache
@@ -230,34 +231,40 @@ cert_manager_step() {
   fi
 }
 
-# 7. Wait: one line per Application when it first is Synced and Healthy.
+# 7. Wait: one line per Application when it first is Synced and Healthy, until every expected
+# one (root, the environment's parent, each child Application rendered for it) is, or the timeout.
+expected=(root dev-eu)
+for f in "$work/dist/argocd/$env"/application.argocd.*.yaml; do
+  f="${f##*/application.argocd.}"
+  expected+=("${f%.yaml}")
+done
 ta=$SECONDS
 declare -A done_at=()
+: >"$logs/times"
 while :; do
   sleep 5
   cert_manager_step
   list="$(kubectl get applications -n argocd -o jsonpath='{range .items[*]}{.metadata.name} {.status.sync.status} {.status.health.status}{"\n"}{end}' 2>/dev/null || true)"
-  total=0
+  declare -A now=()
   while read -r app sync health; do
     [ -n "$app" ] || continue
-    total=$((total + 1))
+    now[$app]="$sync $health"
     if [ "$sync $health" = 'Synced Healthy' ] && [ -z "${done_at[$app]:-}" ]; then
       done_at[$app]=$((SECONDS - ta))
+      echo "$app ${done_at[$app]}" >>"$logs/times"
       echo "tier2: $app: Synced Healthy after ${done_at[$app]} s"
     fi
   done <<<"$list"
-  # The root, the per-environment parent and at least one child before calling it converged.
-  if [ "$total" -ge 3 ] && [ "${#done_at[@]}" = "$total" ]; then
-    echo "tier2: $total Applications Synced and Healthy in $((SECONDS - ta)) s after bootstrap ($(elapsed) s in all)"
-    exit 0
-  fi
+  all=1
+  for app in "${expected[@]}" "${!now[@]}"; do [ "${now[$app]:-}" = 'Synced Healthy' ] || all=''; done
+  unset now
+  [ -z "$all" ] || break
   [ $((SECONDS - ta)) -lt "$timeout" ] || break
 done
-echo "tier2: not converged after $timeout s:"
+[ -n "$all" ] && echo "tier2: converged in $((SECONDS - ta)) s after Argo CD started ($(elapsed) s in all)" ||
+  echo "tier2: not converged after $timeout s"
 kubectl get applications,applicationsets,appprojects -n argocd -o yaml >"$logs/argocd-objects.yaml" 2>&1 || true
 echo "tier2: cert-manager's objects:"
 kubectl get clusterissuers,certificates,certificaterequests -A 2>&1 | sed 's/^/  /' || true
-kubectl get applications -n argocd -o json |
-  jq -r '.items[] | select(.status.sync.status != "Synced" or .status.health.status != "Healthy")
-    | "  \(.metadata.name): \(.status.sync.status) \(.status.health.status): \((.status.operationState.message // ([.status.conditions[]?.message] | join("; "))) | .[0:300])"'
-exit 1
+# The verdict (e2e/convergence.ts): one line per Application, then `tier2: N passed, N failed`.
+kubectl get applications -n argocd -o json | (cd "$repo_root" && node_modules/.bin/tsx e2e/convergence.ts "$logs/times" "${expected[@]}")
