@@ -41,7 +41,12 @@ export function parseApplications(json: string): AppStatus[] {
   return items
     .map((a) => {
       const s = a.status ?? {};
-      const message = s.operationState?.message || (s.conditions ?? []).map((c) => c.message ?? '').filter(Boolean).join('; ');
+      const message =
+        s.operationState?.message ||
+        (s.conditions ?? [])
+          .map((c) => c.message ?? '')
+          .filter(Boolean)
+          .join('; ');
       return {
         name: a.metadata.name,
         sync: s.sync?.status ?? 'Unknown',

@@ -4,13 +4,14 @@
 # kube-apiserver, kube-controller-manager, kube-scheduler), kwok with one fake node (Pods become
 # Running and Ready without a container runtime), redis-server, `git daemon` serving a clone of
 # HEAD re-synthed with its repoURL on the loopback remote, and Argo CD's application-controller,
-# repo-server and applicationset-controller as local processes; runs `pnpm bootstrap --env dev`
+# repo-server and applicationset-controller as local processes, and cert-manager's webhook and
+# controller (e2e/go/cert-manager) at their kwok Pods' IPs; runs `pnpm bootstrap --env dev`
 # itself, then prints every Application's sync/health status until all are Synced and Healthy
 # or the timeout passes, with the seconds each took; then the verdict of e2e/convergence.ts (one
 # line per expected Application, `tier2: N passed, N failed`): exit 0 when all converged, 1 otherwise.
 #
 # Usage: ZT_CHARTS_DIR=... ZT_CRDS_DIR=... e2e/tier2-spike.sh [timeout seconds, default 600]
-# Needs: the binaries of e2e/build.sh (kubernetes, argocd, kwok) and their Go module cache
+# Needs: the binaries of e2e/build.sh (kubernetes, argocd, kwok, cert-manager) and their Go module cache
 # (Argo CD's hack/ scripts and kwok's stages are taken from it), git, redis-server, openssl.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

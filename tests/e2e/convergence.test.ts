@@ -11,9 +11,18 @@ const webhookMessage =
   'one or more objects failed to apply, reason: Internal error occurred: failed calling webhook "validate.clustersecretstore.external-secrets.io"';
 const list = {
   items: [
-    { metadata: { name: 'root' }, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' }, operationState: { message: 'successfully synced (all tasks run)' } } },
-    { metadata: { name: 'dev-eu-external-secrets' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' }, operationState: { message: webhookMessage } } },
-    { metadata: { name: 'dev-eu' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Progressing' }, conditions: [{ message: 'first' }, { message: 'second' }] } },
+    {
+      metadata: { name: 'root' },
+      status: { sync: { status: 'Synced' }, health: { status: 'Healthy' }, operationState: { message: 'successfully synced (all tasks run)' } },
+    },
+    {
+      metadata: { name: 'dev-eu-external-secrets' },
+      status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' }, operationState: { message: webhookMessage } },
+    },
+    {
+      metadata: { name: 'dev-eu' },
+      status: { sync: { status: 'OutOfSync' }, health: { status: 'Progressing' }, conditions: [{ message: 'first' }, { message: 'second' }] },
+    },
     { metadata: { name: 'dev-eu-new' } },
   ],
 };
