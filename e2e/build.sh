@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the pinned control-plane binaries for `pnpm e2e` and prints the directory
-# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd
+# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd|cert-manager
 # The cache lives outside the repository and is keyed by the component's version, the hash of its
 # wrapper go.sum and the Go version, so a pin change rebuilds and an unchanged pin costs nothing.
 set -euo pipefail
@@ -8,11 +8,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache_root="${ZT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zt-eks-gitops/e2e}"
 go_version="$(go env GOVERSION)"
 
-# key <module dir> <version>: <name>-<version>-<go>-<first 12 hex of sha256(go.mod + go.sum)>
+# key <module dir> <version> [file...]: <name>-<version>-<go>-<first 12 hex of sha256(go.mod +
+# go.sum + the files named)>; name the module's own sources when they are more than imports.
 key() {
-  local sum
-  sum="$(cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-12)"
-  printf '%s-%s-%s\n' "$(basename "$1")" "$2" "$go_version-$sum"
+  local sum mod="$1" version="$2"
+  shift 2
+  sum="$(cat "$mod/go.mod" "$mod/go.sum" "$@" | sha256sum | cut -c1-12)"
+  printf '%s-%s-%s\n' "$(basename "$mod")" "$version" "$go_version-$sum"
 }
 
 # build_into <dir> <module dir> <ldflags> <package...>: go build every package into <dir>/bin,
@@ -61,6 +63,14 @@ argocd)
   build_into "$dir" "$mod" "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${version#v}" github.com/argoproj/argo-cd/v3/cmd
   echo "$dir/bin"
   ;;
+cert-manager)
+  # The webhook and a controller of cert-manager's own packages (tier 2): e2e/go/cert-manager.
+  mod="$here/go/cert-manager"
+  version="$(cd "$mod" && go list -m -f '{{.Version}}' github.com/cert-manager/cert-manager)"
+  dir="$cache_root/$(key "$mod" "$version" "$mod"/cert-manager-*/main.go)"
+  build_into "$dir" "$mod" "-s -w" ./cert-manager-controller ./cert-manager-webhook
+  echo "$dir/bin"
+  ;;
 kwok)
   version=v0.8.0
   dir="$cache_root/kwok-$version-$go_version"
@@ -75,7 +85,7 @@ kwok)
   echo "$dir/bin"
   ;;
 *)
-  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd or kwok)" >&2
+  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd, cert-manager or kwok)" >&2
   exit 2
   ;;
 esac
