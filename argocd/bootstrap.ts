@@ -35,7 +35,7 @@ export function addBootstrap(chart: Chart, config: ArgoConfig): void {
     metadata: { name: ROOT_APPLICATION, namespace: config.namespace, labels },
     spec: {
       project: BOOTSTRAP_PROJECT,
-      source: { repoUrl: config.repoURL, targetRevision: config.targetRevision, path: `dist/${ARGOCD_DIR}`, directory: { recurse: false } },
+      source: { repoUrl: config.repoURL, targetRevision: config.targetRevision, path: `dist/${ARGOCD_DIR}` },
       destination: { server: IN_CLUSTER, namespace: config.namespace },
       syncPolicy: {
         automated: { prune: true, selfHeal: true },

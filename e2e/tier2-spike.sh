@@ -66,10 +66,6 @@ git clone -q "$repo_root" "$work"
 git -C "$work" checkout -q -B main
 ln -s "$repo_root/node_modules" "$work/node_modules"
 sed -i "s#repoURL: '[^']*'#repoURL: '$placeholder'#" "$work/argocd/config.ts"
-# The fix proposed for the root Application's endless OutOfSync (docs/e2e.md, "Tier 2"): Argo CD
-# rewrites its own Application without `directory: {recurse: false}` (the default), so a root that
-# renders it never matches. A no-op once argocd/bootstrap.ts no longer renders it.
-sed -i 's#, directory: { recurse: false } },#},#' "$work/argocd/bootstrap.ts"
 (cd "$work" && node_modules/.bin/tsx lib/cli/synth.ts >"$logs/synth.log" 2>&1)
 grep -rlF "$placeholder" "$work/dist" | xargs sed -i "s#$placeholder#$git_url#g"
 git -C "$work" add -A dist argocd/config.ts

@@ -229,7 +229,9 @@ describe('bootstrap', () => {
   it('the root Application syncs dist/argocd with prune and self-heal, and its project admits it', () => {
     const tree = realTree();
     const root = argoObjects(tree, 'Application').find((a) => a.metadata.name === ROOT_APPLICATION)! as ApiObject & { spec: any };
-    expect(root.spec.source).toEqual({ repoURL: cfg.repoURL, targetRevision: cfg.targetRevision, path: 'dist/argocd', directory: { recurse: false } });
+    // No `directory: { recurse: false }`: Argo CD writes its own Application back without that default, and
+    // the difference kept root OutOfSync and re-syncing under self-heal (measured under real Argo CD, docs/e2e.md).
+    expect(root.spec.source).toEqual({ repoURL: cfg.repoURL, targetRevision: cfg.targetRevision, path: 'dist/argocd' });
     expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     expect(root.metadata.finalizers).toBeUndefined();
     expect(applicationProblems(root, argoObjects(tree, 'AppProject'), tree, reader(tree))).toEqual([]);
