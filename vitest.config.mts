@@ -32,8 +32,8 @@ const ISOLATED = [
 export default defineConfig({
   test: {
     // Synth-heavy suites share two cores; a generous timeout avoids flakes, not slowness.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     env: { ...(charts ? { ZT_CHARTS_DIR: charts } : {}), ...(crds ? { ZT_CRDS_DIR: crds } : {}) },
     setupFiles: ['tests/support/setup.ts'],
     // Many suites wait on child processes (synth, helm, kubeconform, git): more workers than the

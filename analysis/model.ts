@@ -11,6 +11,7 @@
  * group named, a workload or Namespace whose fields do not have the API's types.
  */
 import { UserError } from '../lib/errors';
+import { servedKinds } from '../lib/kinds';
 import type { Protocol } from './conns';
 import { type IpBlock, parseBlock } from './ip';
 import { type Labels, parseSelector, type Selector, SelectorError } from './selectors';
@@ -31,36 +32,6 @@ const MODELLED_KINDS: Readonly<Record<string, string>> = {
 
 /** Workload controllers: the only owners that make pods one workload (np-guard's and the API's controllers). */
 const CONTROLLER_KINDS = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController']);
-
-/**
- * Every kind the groups of the modelled kinds serve (Kubernetes 1.28 to 1.33): any other kind
- * there is a typo (`apps/v1 Deploymnet`) that would otherwise hide a workload. Kinds of other
- * groups (Services, RBAC, custom resources) are outside the analysis and pass silently.
- */
-const SERVED_KINDS: Readonly<Record<string, readonly string[]>> = {
-  '': [
-    'Binding',
-    'ComponentStatus',
-    'ConfigMap',
-    'Endpoints',
-    'Event',
-    'LimitRange',
-    'Namespace',
-    'Node',
-    'PersistentVolume',
-    'PersistentVolumeClaim',
-    'Pod',
-    'PodTemplate',
-    'ReplicationController',
-    'ResourceQuota',
-    'Secret',
-    'Service',
-    'ServiceAccount',
-  ],
-  apps: ['ControllerRevision', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'],
-  batch: ['CronJob', 'Job'],
-  'networking.k8s.io': ['IPAddress', 'Ingress', 'IngressClass', 'NetworkPolicy', 'ServiceCIDR'],
-};
 
 export interface ContainerPort {
   readonly name?: string;
@@ -222,6 +193,9 @@ function controllerOf(meta: Obj): { kind: string; name: string } | undefined {
 }
 
 /** A Kubernetes group (its own, not a custom resource's): no dot, or under k8s.io. */
+/** Groups of the modelled kinds: any other kind Kubernetes serves there is a typo (`apps/v1 Deploymnet`) that would otherwise hide a workload. */
+const MODELLED_GROUPS = new Set(Object.values(MODELLED_KINDS));
+
 const isKubernetesGroup = (group: string) => !group.includes('.') || group.endsWith('.k8s.io');
 
 /** A workload object reduced to what the analysis reads. */
@@ -270,7 +244,8 @@ export function buildCluster(objects: Iterable<SourcedObject>, options: BuildOpt
       // Other kinds are outside the analysis, and so is a custom resource (its group has a dot)
       // named like a modelled kind; a kind Kubernetes' own group does not serve is a mistake.
       if (expected !== undefined && isKubernetesGroup(group)) return `${what}: unknown kind (${kind} is ${expected ? `${expected}/v1` : 'v1'}); not analysed`;
-      const served = SERVED_KINDS[group];
+      // Kinds of other groups (Services, RBAC, custom resources) are outside the analysis and pass silently.
+      const served = MODELLED_GROUPS.has(group) ? servedKinds(group) : undefined;
       if (served && !served.includes(kind)) return `${what}: unknown kind (${group || 'the core group'} serves ${served.join(', ')}); not analysed`;
       return undefined;
     }

@@ -5,33 +5,115 @@
  */
 import type { ApiObject } from './output';
 
-/** Cluster-scoped kinds served by Kubernetes itself, as `group/kind` (core group: `/kind`). */
-const BUILT_IN_CLUSTER_SCOPED = new Set([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'apiregistration.k8s.io/APIService',
-  'certificates.k8s.io/CertificateSigningRequest',
-  'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-  'networking.k8s.io/IngressClass',
-  'node.k8s.io/RuntimeClass',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'scheduling.k8s.io/PriorityClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/CSINode',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/VolumeAttachment',
-]);
-
 /** The API group of an `apiVersion` (`""` for the core group). */
 export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
+/**
+ * Built-in API versions with the kinds they serve, and the minor versions serving them
+ * (`since` inclusive, `until` exclusive; the Kubernetes deprecation guide). Only versions on by
+ * default are listed: EKS enables no alpha API and no beta API that is off upstream. The one
+ * table of built-in kinds: scope, what a version serves, what a group serves all derive from it.
+ */
+export interface BuiltInApi {
+  readonly apiVersion: string;
+  readonly kinds: readonly string[];
+  /** Kinds of `kinds` that are cluster-scoped. @default none */
+  readonly clusterScoped?: readonly string[];
+  readonly since?: number;
+  readonly until?: number;
+}
+
+export const BUILT_IN_APIS: readonly BuiltInApi[] = [
+  {
+    apiVersion: 'v1',
+    kinds: [
+      'Binding',
+      'ComponentStatus',
+      'ConfigMap',
+      'Endpoints',
+      'Event',
+      'LimitRange',
+      'Namespace',
+      'Node',
+      'PersistentVolume',
+      'PersistentVolumeClaim',
+      'Pod',
+      'PodTemplate',
+      'ReplicationController',
+      'ResourceQuota',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+    ],
+    clusterScoped: ['ComponentStatus', 'Namespace', 'Node', 'PersistentVolume'],
+  },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kinds: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+    clusterScoped: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+  },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kinds: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'],
+    clusterScoped: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'],
+    since: 30,
+  },
+  { apiVersion: 'apiextensions.k8s.io/v1', kinds: ['CustomResourceDefinition'], clusterScoped: ['CustomResourceDefinition'] },
+  { apiVersion: 'apiregistration.k8s.io/v1', kinds: ['APIService'], clusterScoped: ['APIService'] },
+  { apiVersion: 'apps/v1', kinds: ['ControllerRevision', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'] },
+  { apiVersion: 'authentication.k8s.io/v1', kinds: ['TokenReview'], clusterScoped: ['TokenReview'] },
+  { apiVersion: 'authentication.k8s.io/v1', kinds: ['SelfSubjectReview'], clusterScoped: ['SelfSubjectReview'], since: 28 },
+  {
+    apiVersion: 'authorization.k8s.io/v1',
+    kinds: ['LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'],
+    clusterScoped: ['SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'],
+  },
+  { apiVersion: 'autoscaling/v1', kinds: ['HorizontalPodAutoscaler'] },
+  { apiVersion: 'autoscaling/v2', kinds: ['HorizontalPodAutoscaler'] },
+  { apiVersion: 'autoscaling/v2beta2', kinds: ['HorizontalPodAutoscaler'], until: 26 },
+  { apiVersion: 'batch/v1', kinds: ['CronJob', 'Job'] },
+  { apiVersion: 'certificates.k8s.io/v1', kinds: ['CertificateSigningRequest'], clusterScoped: ['CertificateSigningRequest'] },
+  { apiVersion: 'coordination.k8s.io/v1', kinds: ['Lease'] },
+  { apiVersion: 'discovery.k8s.io/v1', kinds: ['EndpointSlice'] },
+  { apiVersion: 'events.k8s.io/v1', kinds: ['Event'] },
+  {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+    kinds: ['FlowSchema', 'PriorityLevelConfiguration'],
+    clusterScoped: ['FlowSchema', 'PriorityLevelConfiguration'],
+    since: 29,
+  },
+  {
+    apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3',
+    kinds: ['FlowSchema', 'PriorityLevelConfiguration'],
+    clusterScoped: ['FlowSchema', 'PriorityLevelConfiguration'],
+    since: 26,
+    until: 32,
+  },
+  { apiVersion: 'networking.k8s.io/v1', kinds: ['Ingress', 'IngressClass', 'NetworkPolicy'], clusterScoped: ['IngressClass'] },
+  { apiVersion: 'networking.k8s.io/v1', kinds: ['IPAddress', 'ServiceCIDR'], clusterScoped: ['IPAddress', 'ServiceCIDR'], since: 33 },
+  { apiVersion: 'node.k8s.io/v1', kinds: ['RuntimeClass'], clusterScoped: ['RuntimeClass'] },
+  { apiVersion: 'policy/v1', kinds: ['PodDisruptionBudget'] },
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kinds: ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+    clusterScoped: ['ClusterRole', 'ClusterRoleBinding'],
+  },
+  { apiVersion: 'scheduling.k8s.io/v1', kinds: ['PriorityClass'], clusterScoped: ['PriorityClass'] },
+  {
+    apiVersion: 'storage.k8s.io/v1',
+    kinds: ['CSIDriver', 'CSINode', 'CSIStorageCapacity', 'StorageClass', 'VolumeAttachment'],
+    clusterScoped: ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'],
+  },
+];
+
+/** Cluster-scoped built-in kinds, as `group/kind` (core group: `/kind`). */
+const BUILT_IN_CLUSTER_SCOPED = new Set(BUILT_IN_APIS.flatMap((a) => (a.clusterScoped ?? []).map((k) => `${groupOf(a.apiVersion)}/${k}`)));
+
+/** Every kind a built-in group serves in any listed version, sorted; undefined for a group Kubernetes does not own. */
+export function servedKinds(group: string): readonly string[] | undefined {
+  const kinds = BUILT_IN_APIS.filter((a) => groupOf(a.apiVersion) === group).flatMap((a) => a.kinds);
+  return kinds.length > 0 ? [...new Set(kinds)].sort() : undefined;
+}
 
 /** `group/kind` of every cluster-scoped custom kind that the given CRDs define. */
 export function clusterScopedCustomKinds(objects: readonly ApiObject[]): Set<string> {

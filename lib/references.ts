@@ -9,7 +9,7 @@
  * number of objects and references, except Service selectors (each Service against the pod
  * templates of its own namespace).
  */
-import { groupOf, isClusterScoped } from './kinds';
+import { BUILT_IN_APIS, groupOf, isClusterScoped } from './kinds';
 import type { ApiObject } from './output';
 
 /** A rendered object and where it is written, relative to the output root (`dev/whoami/deployment.whoami.whoami.yaml`). */
@@ -67,67 +67,6 @@ export const BUILT_IN_CLUSTER_ROLES: readonly string[] = ['admin', 'cluster-admi
 
 /** What Kubernetes creates in every namespace: its `default` ServiceAccount and the root CA ConfigMap. */
 const PER_NAMESPACE = { serviceAccount: 'default', configMap: 'kube-root-ca.crt' } as const;
-
-/**
- * Built-in API versions with the kinds they serve, and the minor versions serving them
- * (`since` inclusive, `until` exclusive; the Kubernetes deprecation guide). Only versions on by
- * default are listed: EKS enables no alpha API and no beta API that is off upstream.
- */
-interface BuiltInApi {
-  readonly apiVersion: string;
-  readonly kinds: readonly string[];
-  readonly since?: number;
-  readonly until?: number;
-}
-
-const BUILT_IN_APIS: readonly BuiltInApi[] = [
-  {
-    apiVersion: 'v1',
-    kinds: [
-      'Binding',
-      'ComponentStatus',
-      'ConfigMap',
-      'Endpoints',
-      'Event',
-      'LimitRange',
-      'Namespace',
-      'Node',
-      'PersistentVolume',
-      'PersistentVolumeClaim',
-      'Pod',
-      'PodTemplate',
-      'ReplicationController',
-      'ResourceQuota',
-      'Secret',
-      'Service',
-      'ServiceAccount',
-    ],
-  },
-  { apiVersion: 'admissionregistration.k8s.io/v1', kinds: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] },
-  { apiVersion: 'admissionregistration.k8s.io/v1', kinds: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], since: 30 },
-  { apiVersion: 'apiextensions.k8s.io/v1', kinds: ['CustomResourceDefinition'] },
-  { apiVersion: 'apiregistration.k8s.io/v1', kinds: ['APIService'] },
-  { apiVersion: 'apps/v1', kinds: ['ControllerRevision', 'DaemonSet', 'Deployment', 'ReplicaSet', 'StatefulSet'] },
-  { apiVersion: 'authentication.k8s.io/v1', kinds: ['TokenReview'] },
-  { apiVersion: 'authentication.k8s.io/v1', kinds: ['SelfSubjectReview'], since: 28 },
-  { apiVersion: 'authorization.k8s.io/v1', kinds: ['LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview'] },
-  { apiVersion: 'autoscaling/v1', kinds: ['HorizontalPodAutoscaler'] },
-  { apiVersion: 'autoscaling/v2', kinds: ['HorizontalPodAutoscaler'] },
-  { apiVersion: 'autoscaling/v2beta2', kinds: ['HorizontalPodAutoscaler'], until: 26 },
-  { apiVersion: 'batch/v1', kinds: ['CronJob', 'Job'] },
-  { apiVersion: 'certificates.k8s.io/v1', kinds: ['CertificateSigningRequest'] },
-  { apiVersion: 'coordination.k8s.io/v1', kinds: ['Lease'] },
-  { apiVersion: 'discovery.k8s.io/v1', kinds: ['EndpointSlice'] },
-  { apiVersion: 'events.k8s.io/v1', kinds: ['Event'] },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], since: 29 },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], since: 26, until: 32 },
-  { apiVersion: 'networking.k8s.io/v1', kinds: ['Ingress', 'IngressClass', 'NetworkPolicy'] },
-  { apiVersion: 'node.k8s.io/v1', kinds: ['RuntimeClass'] },
-  { apiVersion: 'policy/v1', kinds: ['PodDisruptionBudget'] },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kinds: ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'] },
-  { apiVersion: 'scheduling.k8s.io/v1', kinds: ['PriorityClass'] },
-  { apiVersion: 'storage.k8s.io/v1', kinds: ['CSIDriver', 'CSINode', 'CSIStorageCapacity', 'StorageClass', 'VolumeAttachment'] },
-];
 
 /** API groups Kubernetes itself owns: a kind in them is never provided by a CRD. */
 const BUILT_IN_GROUPS = new Set(BUILT_IN_APIS.map((a) => groupOf(a.apiVersion)));
