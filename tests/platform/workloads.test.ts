@@ -97,7 +97,7 @@ let envs: Environment[];
 describe('rendered workloads', () => {
   it('loads the environments', async () => {
     envs = await environments();
-    expect(envs.length).toBe(5);
+    expect(envs.length).toBe(7);
   });
 
   it('no Service is LoadBalancer or NodePort, and none carries externalIPs', () => {
