@@ -20,7 +20,7 @@ import { Kubectl, problemsOf } from './kubectl';
 import { isLoopback, listenersOf } from './listeners';
 import { ISOLATED_ENV, runIsolated } from './netns';
 import { makePki, type Pki, writeKubeconfig } from './pki';
-import { type Manifest, objectCount, readCrdDirectory, readUnit, type UnitPlan, unitNames } from './plan';
+import { type Manifest, objectCount, readCrdDirectory, readUnit, selectUnits, type UnitPlan, unitNames } from './plan';
 import { judgeProbe, probesFor } from './policies';
 import { type Started, Supervisor } from './processes';
 
@@ -231,7 +231,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('e2e')
     .description('Apply dist/ to a real Kubernetes control plane on 127.0.0.1 (docs/e2e.md)')
     .option('--dist <dir>', 'rendered tree', join(REPO, 'dist'))
-    .option('--env <name...>', 'units to apply (environments, or argocd); default: all', [])
+    .option('--env <name...>', "units to apply (environments, a multi-cluster environment's name for all its clusters, or argocd); default: all", [])
     .option('--crds <dir>', 'CRDs for kinds dist/ uses but does not deliver (tests and CI: ../shared/upstream/crds)')
     .option('--keep', 'keep the temp directory (logs, PKI) after a passing run', false)
     .exitOverride()
@@ -253,14 +253,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const all = unitNames(dist);
-  const unknown = o.env.filter((e) => !all.includes(e));
+  const { units, unknown } = selectUnits(all, o.env);
   if (unknown.length > 0) {
     console.error(`error: --env ${unknown.join(', ')}: not in ${o.dist} (have: ${all.join(', ')})`);
     return 1;
   }
   const crdRoot = o.crds ? resolve(o.crds) : undefined;
   const library = crdRoot ? readCrdDirectory(crdRoot) : [];
-  const plans = (o.env.length > 0 ? all.filter((u) => o.env.includes(u)) : all).map((u) => readUnit(dist, u, library));
+  const plans = units.map((u) => readUnit(dist, u, library));
 
   // Build (network needed) outside, then run everything else in a loopback-only namespace.
   const bin = process.env[ISOLATED_ENV];

@@ -204,6 +204,18 @@ export function unitNames(dist: string): string[] {
 }
 
 /**
+ * The units `--env` names, in dist/ order: a unit by its name, or a multi-cluster environment
+ * by its file's name, which selects its clusters' units (`lattice` -> `lattice-cluster1`,
+ * `lattice-cluster2`; docs/multi-cluster.md). `unknown` lists the names that select nothing.
+ */
+export function selectUnits(all: readonly string[], wanted: readonly string[]): { units: string[]; unknown: string[] } {
+  const pick = (w: string) => (all.includes(w) ? [w] : all.filter((u) => u !== 'argocd' && u.startsWith(`${w}-`)));
+  const unknown = wanted.filter((w) => pick(w).length === 0);
+  const chosen = new Set(wanted.flatMap(pick));
+  return { units: wanted.length > 0 ? all.filter((u) => chosen.has(u)) : [...all], unknown };
+}
+
+/**
  * Reads one unit from dist/. An environment's components are its subdirectories with a
  * component.json; dist/argocd/ is one component applied into the `argocd` Namespace that the
  * bootstrap creates.

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KIND_ORDER, type Manifest, orderManifests, planUnit, readCrdDirectory, readUnit, unitNames } from '../../e2e/plan';
+import { KIND_ORDER, type Manifest, orderManifests, planUnit, readCrdDirectory, readUnit, selectUnits, unitNames } from '../../e2e/plan';
 import type { ApiObject } from '../../lib/output';
 import { REPO, tempDir } from '../support';
 
@@ -158,5 +158,20 @@ describe('readUnit and unitNames on a dist tree', () => {
         env,
       ).toBe(true);
     }
+  });
+});
+
+describe('selectUnits (--env)', () => {
+  const all = ['dev', 'lattice-cluster1', 'lattice-cluster2', 'prod', 'argocd'];
+
+  it('takes a unit by its name, and a multi-cluster environment by its file name (all its clusters)', () => {
+    expect(selectUnits(all, ['prod', 'lattice'])).toEqual({ units: ['lattice-cluster1', 'lattice-cluster2', 'prod'], unknown: [] });
+    expect(selectUnits(all, ['lattice-cluster2'])).toEqual({ units: ['lattice-cluster2'], unknown: [] });
+    expect(selectUnits(all, ['argocd', 'dev'])).toEqual({ units: ['dev', 'argocd'], unknown: [] });
+  });
+
+  it('selects everything without --env, and names what selects nothing', () => {
+    expect(selectUnits(all, [])).toEqual({ units: all, unknown: [] });
+    expect(selectUnits(all, ['qa', 'lattice-cluster3', 'dev'])).toEqual({ units: ['dev'], unknown: ['qa', 'lattice-cluster3'] });
   });
 });
