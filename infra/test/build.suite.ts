@@ -27,6 +27,7 @@ const UNTAGGABLE = new Set(
     aws.secretsmanager.SecretVersion,
     aws.kms.Alias,
     aws.eks.AccessPolicyAssociation,
+    aws.route53.ZoneAssociation,
   ].map(typeToken),
 );
 

@@ -11,8 +11,8 @@ import { loadArgoConfig } from '../../argocd/settings';
 import type { Environment } from '../../lib/environment';
 import { loadEnvironments } from '../../lib/load';
 import { buildInfra } from '../src/build';
-import { readLatticeShared } from '../src/lattice';
-import { FAKE_OPERATOR_KEY, type Recorded, recorded } from './mocks';
+import { buildLatticeShared, latticeUnitsOf, readLatticeShared, sharedStackName } from '../src/lattice';
+import { FAKE_OPERATOR_KEY, type Recorded, recorded, stackOutputs } from './mocks';
 
 export { FAKE_OPERATOR_KEY, FAKE_SECRET_MARK, type Recorded } from './mocks';
 
@@ -111,8 +111,23 @@ export async function build(env: Environment, environments?: readonly Environmen
 async function buildAll(): Promise<Built[]> {
   // Environments without an infra block (lab: a Tailscale-only cluster) are not built by the program.
   const envs = (await loadEnvironments()).filter((e) => e.infra);
+  // A multi-cluster environment's shared stack first, as `pulumi up --stack <env>` precedes its
+  // cluster stacks (docs/infra.md): its outputs are what the cluster stacks read.
+  for (const environment of new Set(envs.flatMap((e) => (e.settings.vpcLattice ? [(e.settings.vpcLattice as { environment: string }).environment] : [])))) {
+    const units = latticeUnitsOf(envs, environment);
+    const outputs = (await resolveDeep(buildLatticeShared(environment, units))) as Record<string, unknown>;
+    await settle();
+    // As if the user had copied the stack's environmentFile outputs into the file (the mocks'
+    // account and certificate are not the file's; infra/test/lattice.test.ts covers a mismatch).
+    const view = units[0]!.settings.vpcLattice as { accountId: string; certificateArn: string };
+    const file = outputs.environmentFile as Record<string, unknown>;
+    stackOutputs.set(sharedStackName(environment), {
+      ...outputs,
+      environmentFile: { ...file, accountId: view.accountId, certificateArn: view.certificateArn },
+    });
+  }
   const out: Built[] = [];
-  for (const env of envs) out.push(await build(env));
+  for (const env of envs) out.push(await build(env, envs));
   return out;
 }
 

@@ -45,7 +45,7 @@ describe('component metadata', () => {
 
   it('uses server-side apply only for components that install CRDs', () => {
     const ssa = [...meta].filter(([, m]) => m.syncOptions.includes('ServerSideApply=true')).map(([d]) => d.split('/')[1]);
-    expect(new Set(ssa)).toEqual(new Set(['argo-cd', 'twingate-operator', 'spire-crds']));
+    expect(new Set(ssa)).toEqual(new Set(['argo-cd', 'twingate-operator', 'spire-crds', 'kyverno']));
   });
 
   it('skips the dry run only where custom resources depend on a CRD from another Application', () => {

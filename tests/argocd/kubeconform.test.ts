@@ -44,8 +44,8 @@ describe.skipIf(skipWithoutKubeconform)('Argo CD objects under kubeconform -stri
     // 26 objects in dist/argocd (bootstrap project, root, three projects and one ApplicationSet per environment, 6 environments
     // with Twingate: lattice's two units among them); one child Application per component (dev, staging, prod and the two
     // lattice units x 8: argo-cd, admission-policies and 3 fixtures included, plus network-probes in staging; urlshort's 13:
-    // the same 7 plus spire-crds, spire and 3 more apps); one generated parent per environment.
-    expect(valid).toBe(26 + (5 * 8 + 1) + 13 + 6);
+    // the same 7 plus spire-crds, spire and 3 more apps; the lattice units' kyverno, 2); one generated parent per environment.
+    expect(valid).toBe(26 + (5 * 8 + 1) + 13 + 2 + 6);
     expect(code).toBe(0);
   });
 

@@ -182,8 +182,9 @@ describe('environment AppProjects', () => {
     const projects = argoObjects(fixture, 'AppProject');
     const { parents, children } = delivered(fixture, cls);
     // 9 children per environment (argo-cd, admission-policies and the 4 fixtures included), plus network-probes in
-    // staging, plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1); one parent each.
-    expect(children.length).toBe(envs.length * 9 + 1 + 2 + 3);
+    // staging, plus urlshort's spire-crds, spire and 3 more apps (it has 4; the others 1), plus kyverno in each lattice
+    // unit (vpc-lattice goes with the prerequisites it requires); one parent each.
+    expect(children.length).toBe(envs.length * 9 + 1 + 2 + 3 + 2);
     expect(parents.length).toBe(envs.length);
     const apps = [...parents, ...children];
     expect(apps.flatMap((a) => applicationProblems(a, projects, fixture, reader(fixture)))).toEqual([]);

@@ -41,7 +41,7 @@ export function latticeInput(view: LatticeViewInput, overrides: Partial<Environm
     network: { vpcCidr: '10.0.0.0/16', podCidr: '10.0.0.0/16', serviceCidr: '172.20.0.0/16' },
     namespaces: ['apps', 'billing'],
     apps: { app1: app('apps'), bystander: app('apps'), payer: app('billing') },
-    components: ['network-policy'],
+    components: ['network-policy', 'cert-manager'],
     vpcLattice: view,
     ...overrides,
   };
