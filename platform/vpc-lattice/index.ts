@@ -187,8 +187,9 @@ export function addAwsRegion(objects: readonly RenderedObject[], env: Environmen
       const v = vars.find((e) => e.name === name);
       if (v?.value !== '') throw new Error(`internal: the ${CHART} Deployment no longer sets ${name} to ""; review chartPatches`);
     }
-    if (vars.some((e) => e.name === 'AWS_REGION')) throw new Error(`internal: the ${CHART} Deployment already sets AWS_REGION; review chartPatches`);
-    manager[0]!.env = [...vars, { name: 'AWS_REGION', value: env.aws.region }];
+    // Idempotent: without the charts, synth reuses the previous tree's chart output, patch included,
+    // and patches it again; the region must still follow the environment.
+    manager[0]!.env = [...vars.filter((e) => e.name !== 'AWS_REGION'), { name: 'AWS_REGION', value: env.aws.region }];
     return d;
   });
 }

@@ -135,7 +135,7 @@ describe('intent of the committed environments', () => {
         continue;
       }
       if (env.name.startsWith('lattice-')) {
-        // Seed 003: each app out to the VPC Lattice data plane and its Pod Identity agent (external), in from Lattice; nothing between the clusters otherwise.
+        // Seed 003: each app out to the VPC Lattice data plane and (its signing proxy) the Pod Identity agent, both external, in from Lattice; nothing between the clusters otherwise.
         const app = env.name === 'lattice-cluster1' ? 'apps/app1[Deployment]' : 'apps/app2[Deployment]';
         expect(new Set(text), env.name).toEqual(
           new Set([
@@ -145,6 +145,12 @@ describe('intent of the committed environments', () => {
             `${app} => external`,
             `external => ${app}`,
             `${app} => kube-system/coredns[Deployment]`,
+            // The gateway controller and Kyverno: out to the API server and AWS, in from the API server to their webhooks.
+            ...['aws-application-networking-system/gateway-api-controller', 'kyverno/kyverno-admission-controller'].flatMap((d) => [
+              `${d}[Deployment] => external`,
+              `${d}[Deployment] => kube-system/coredns[Deployment]`,
+              `external => ${d}[Deployment]`,
+            ]),
           ]),
         );
         continue;

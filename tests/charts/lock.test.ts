@@ -132,9 +132,9 @@ describe('pnpm charts lock / verify', () => {
     expect(again.lines.out[0]).toContain('(0 added, 0 changed, 0 removed)');
 
     const ok = capture();
-    // The 9 pinned charts are absent (Twingate, Tailscale, SPIRE and the prerequisites), and crds.lock.json beside the lock (the external-secrets and Tailscale CRDs).
+    // The 11 pinned charts are absent (Twingate, Tailscale, SPIRE, VPC Lattice, Kyverno and the prerequisites), and crds.lock.json beside the lock (the upstream CRD files).
     expect(await main(['verify', '--charts-dir', dir, '--lock', lockFile], ok.io)).toBe(1);
-    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 10 problem\(s\); 1 charts in .* match /);
+    expect(ok.lines.err.at(-1)).toMatch(/^error: charts verify: 12 problem\(s\); 1 charts in .* match /);
     expect(ok.lines.err).toContain(
       `error: ${join(dirname(lockFile), 'crds.lock.json')} does not exist (run pnpm charts pull, or pnpm charts lock --crds-dir <dir>)`,
     );

@@ -187,10 +187,12 @@ describe('charts the environments render', () => {
     const envs = await loadEnvironments();
     expect(chartsOf(envs).map((c) => `${c.chart}@${c.version} ${c.repository}`)).toEqual([
       'argo-cd@10.1.1 https://argoproj.github.io/argo-helm',
+      'aws-gateway-controller-chart@v2.1.3 oci://public.ecr.aws/aws-application-networking-k8s',
       'cert-manager@v1.21.1 https://charts.jetstack.io',
       'connector@0.1.35 https://twingate.github.io/helm-charts',
       'external-secrets@2.9.0 https://charts.external-secrets.io',
       'gateway@1.0.0 oci://ghcr.io/twingate/helmcharts',
+      'kyverno@3.9.0 https://kyverno.github.io/kyverno',
       'spire-crds@0.6.0 https://spiffe.github.io/helm-charts-hardened',
       'spire@0.30.0 https://spiffe.github.io/helm-charts-hardened',
       'tailscale-operator@1.102.3 https://pkgs.tailscale.com/helmcharts',

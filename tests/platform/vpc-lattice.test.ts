@@ -101,6 +101,14 @@ describe('the controller chart', () => {
     expect(env.DEFAULT_SERVICE_NETWORK).toBe('zt-lattice');
   });
 
+  it('the patch is idempotent and follows the region: a reused tree (synth without the charts) is patched again', () => {
+    const { objects } = objectsOf(latticeInput());
+    const other = mustValidate(latticeInput({ aws: { region: 'us-east-2' } }));
+    const again = addAwsRegion(addAwsRegion(objects as never, other), other);
+    const regions = one(again as never, 'Deployment').spec.template.spec.containers[0].env.filter((e: { name: string }) => e.name === 'AWS_REGION');
+    expect(regions).toEqual([{ name: 'AWS_REGION', value: 'us-east-2' }]);
+  });
+
   it('no key material: the webhook Secret comes from a cert-manager Certificate, the webhook trusts its CA by injection', () => {
     const { objects } = objectsOf(latticeInput());
     expect(ofKind(objects, 'Secret')).toEqual([]);
