@@ -6,22 +6,11 @@
 
 import type { EnvironmentInput } from '../../platform/registry';
 import type { LatticeViewInput } from '../../platform/vpc-lattice/settings';
+import { latticeView as clusterOneView } from './lattice';
 
-/** A Lattice view of cluster `cluster1` of environment `lattice` with the given callers. */
+/** cluster1's view (./lattice.ts) with only the given callers: no route, export or import of its own. */
 export function latticeView(callers: LatticeViewInput['callers'], extra: Partial<LatticeViewInput> = {}): LatticeViewInput {
-  return {
-    environment: 'lattice',
-    cluster: 'cluster1',
-    accountId: '111122223333',
-    serviceNetwork: 'zt-lattice',
-    domain: 'lattice.zt.internal',
-    certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000',
-    exports: [],
-    imports: [],
-    routes: [],
-    callers,
-    ...extra,
-  };
+  return clusterOneView({ exports: [], imports: [], routes: [], callers, ...extra });
 }
 
 /** Callers `apps/app1` (two routes) and `billing/payer` (one); `apps/bystander` calls nothing. */
