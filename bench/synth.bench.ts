@@ -42,8 +42,8 @@ export function generatedEnvironments(count: number): string {
       .replace("from '../platform/registry'", `from ${registry}`)
       .replace(`name: '${base}'`, `name: 'gen-${i}'`)
       .replace(/cluster: \{ name: '[^']+'/, `cluster: { name: 'gen-${i}-eu'`)
-      // CIDRs matter within an environment only; 150 distinct /16s are plenty.
-      .replace(/10\.(15|20)\.0\.0\/16/g, `10.${100 + (i % 150)}.0.0/16`);
+      // Each its own VPC range (two environments may not overlap): 10.0-255 then 100.64-127, 320 /16s.
+      .replace(/10\.(15|20)\.0\.0\/16/g, i < 256 ? `10.${i}.0.0/16` : `100.${64 + i - 256}.0.0/16`);
     writeFileSync(join(dir, `gen-${i}.ts`), source);
   }
   return dir;
