@@ -43,11 +43,10 @@ describe('reading hostile and huge input', () => {
           .fill(`*${'abcdefghij'[i - 1]}`)
           .join(',')}]`,
       );
-    const started = performance.now();
+    // The limit counts expanded nodes, so the refusal comes before the 9^9-node expansion, on any machine.
     expect(() => parseManifestText('bomb.yaml', `kind: Pod\n---\n${bomb.join('\n')}\n`)).toThrow(
       /^bomb\.yaml \(document 2\): invalid YAML: aliases expand beyond 1000 nodes \(an alias bomb\?\)$/,
     );
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('an unresolved alias and absurd nesting are one error line too', () => {

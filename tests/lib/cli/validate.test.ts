@@ -36,15 +36,13 @@ describe('which locations are probed', () => {
 });
 
 describe('probeSchemaLocations', () => {
-  it('an unreachable location: one line suggesting --schemas, in well under the timeout', async () => {
+  it('an unreachable location: one line suggesting --schemas (connection refused, not a timeout)', async () => {
     const port = await closedPort();
-    const started = Date.now();
     const e = await probeSchemaLocations([`http://127.0.0.1:${port}/{{ .ResourceKind }}.json`], NO_PROXY_ENV).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).toBe(
       `cannot reach the schema location http://127.0.0.1:${port} (connection refused); without network, validate against an offline schema directory: pnpm validate --schemas <dir> (or KUBECONFORM_SCHEMAS=<dir>)`,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("a reachable location passes (any listener counts; what it serves is kubeconform's business)", async () => {
@@ -80,14 +78,12 @@ describe('pnpm validate with an unreachable schema location', () => {
     for (const [k] of saved.proxies) delete process.env[k];
     try {
       const io = captureIo();
-      const started = Date.now();
       const code = await validate([join(REPO, 'dist'), '--schema-location', `http://127.0.0.1:${port}/{{ .ResourceKind }}.json`], io);
       expect(code).toBe(1);
       expect(io.lines.err).toEqual([
         `error: cannot reach the schema location http://127.0.0.1:${port} (connection refused); without network, validate against an offline schema directory: pnpm validate --schemas <dir> (or KUBECONFORM_SCHEMAS=<dir>)`,
       ]);
       expect(io.lines.out).toEqual([]);
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(existsSync(ran)).toBe(false);
     } finally {
       if (saved.KUBECONFORM === undefined) delete process.env.KUBECONFORM;
