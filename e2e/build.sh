@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the pinned control-plane binaries for `pnpm e2e` and prints the directory
-# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd|cert-manager
+# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd|cert-manager|external-secrets
 # The cache lives outside the repository and is keyed by the component's version, the hash of its
 # wrapper go.sum and the Go version, so a pin change rebuilds and an unchanged pin costs nothing.
 set -euo pipefail
@@ -71,6 +71,25 @@ cert-manager)
   build_into "$dir" "$mod" "-s -w" ./cert-manager-controller ./cert-manager-webhook
   echo "$dir/bin"
   ;;
+external-secrets)
+  # Tier 2: ESO's webhook/certcontroller command and a controller of its reconcilers
+  # (e2e/go/external-secrets), from the module zip with the fake provider and generator only.
+  mod="$here/go/external-secrets"
+  version="$(awk '$1 == "github.com/external-secrets/external-secrets" && $2 ~ /^v/ { print $2; exit }' "$mod/go.mod")"
+  dir="$cache_root/$(key "$mod" "$version" "$mod"/external-secrets*/main.go $(find "$mod/overrides" -type f | sort))"
+  if [ ! -f "$dir/.complete" ]; then
+    # The zip as the module proxy serves it, checked against the checksum database (go mod
+    # download verifies), then copied: files beneath GOMODCACHE can be neither edited nor overlaid.
+    src="$(cd "$mod" && GOFLAGS=-mod=mod go mod download -json "github.com/external-secrets/external-secrets@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    [ -d "$src" ] || { echo "error: e2e/build.sh: external-secrets $version: no module directory" >&2; exit 1; }
+    rm -rf "$mod/.src"
+    cp -r "$src" "$mod/.src"
+    chmod -R u+w "$mod/.src"
+    (cd "$mod/overrides" && find . -type f -exec cp {} "../.src/{}" \;)
+  fi
+  build_into "$dir" "$mod" "-s -w" ./external-secrets ./external-secrets-controller
+  echo "$dir/bin"
+  ;;
 kwok)
   version=v0.8.0
   dir="$cache_root/kwok-$version-$go_version"
@@ -85,7 +104,7 @@ kwok)
   echo "$dir/bin"
   ;;
 *)
-  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd, cert-manager or kwok)" >&2
+  echo "error: e2e/build.sh: unknown component '${1:-}' (expected kubernetes, argocd, cert-manager, external-secrets or kwok)" >&2
   exit 2
   ;;
 esac

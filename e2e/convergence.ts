@@ -4,10 +4,11 @@
  * `tier2: N passed, N failed`. An expected Application that was never created counts as failed:
  * a parent stuck on an earlier sync wave never creates the later ones.
  *
- * Pure parts, plus a command for e2e/tier2-spike.sh:
- *   kubectl get applications -n argocd -o json | tsx e2e/convergence.ts <times file> <expected name...>
+ * Pure parts, plus a command for e2e/tier2.sh:
+ *   kubectl get applications -n argocd -o json | tsx e2e/convergence.ts <times file> [--checks <file>] <expected name...>
  * where the times file holds `<name> <seconds>` lines, one per Application when it first was
- * Synced and Healthy. Exit 0 when every expected Application passed, 1 otherwise.
+ * Synced and Healthy, and the checks file the other checks of the run (a synced Secret, a prune),
+ * one `PASS|FAIL <name>: <detail>` line each. Exit 0 when everything passed, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
 
@@ -71,6 +72,25 @@ export function parseTimes(text: string): Map<string, number> {
   return times;
 }
 
+/** A check of the run besides an Application's status: a synced Secret, a completed prune. */
+export interface Check {
+  readonly ok: boolean;
+  /** `<name>: <detail>`, as printed. */
+  readonly text: string;
+}
+
+/** `PASS <text>` and `FAIL <text>` lines; anything else is an error naming the line. */
+export function parseChecks(text: string): Check[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const m = /^(PASS|FAIL) (\S.*)$/.exec(l.trim());
+      if (!m) throw new Error(`malformed check line '${l}' (expected 'PASS <name>: <detail>' or 'FAIL ...')`);
+      return { ok: m[1] === 'PASS', text: m[2]! };
+    });
+}
+
 export interface Verdict {
   readonly lines: string[];
   readonly passed: number;
@@ -79,10 +99,15 @@ export interface Verdict {
 
 /**
  * One line per expected Application (sorted), then the unexpected ones that exist, then the
- * totals. An Application passes when it is Synced and Healthy now; its seconds are the first time
+ * other checks in their order, then the totals. An Application passes when it is Synced and Healthy now; its seconds are the first time
  * it was seen so (`times`), or unknown.
  */
-export function verdict(statuses: readonly AppStatus[], times: ReadonlyMap<string, number>, expected: readonly string[]): Verdict {
+export function verdict(
+  statuses: readonly AppStatus[],
+  times: ReadonlyMap<string, number>,
+  expected: readonly string[],
+  checks: readonly Check[] = [],
+): Verdict {
   const byName = new Map(statuses.map((s) => [s.name, s]));
   const names = [...new Set([...expected].sort()), ...statuses.map((s) => s.name).filter((n) => !expected.includes(n))];
   const lines: string[] = [];
@@ -101,18 +126,32 @@ export function verdict(statuses: readonly AppStatus[], times: ReadonlyMap<strin
       lines.push(`tier2: ${name}: FAILED: ${s.sync} ${s.health}${s.message ? `: ${s.message}` : ''}`);
     }
   }
-  const failed = names.length - passed;
+  for (const c of checks) {
+    if (c.ok) passed++;
+    lines.push(`tier2: ${c.ok ? '' : 'FAILED: '}${c.text}`);
+  }
+  const failed = names.length + checks.length - passed;
   lines.push(`tier2: ${passed} passed, ${failed} failed`);
   return { lines, passed, failed };
 }
 
 if (require.main === module) {
-  const [timesFile, ...expected] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const timesFile = args.shift();
+  const checksFile = args[0] === '--checks' ? args.splice(0, 2)[1] : undefined;
+  const expected = args;
   if (!timesFile || expected.length === 0) {
-    console.error('error: usage: tsx e2e/convergence.ts <times file> <expected Application...> (applications JSON on stdin)');
+    console.error('error: usage: tsx e2e/convergence.ts <times file> [--checks <file>] <expected Application...> (applications JSON on stdin)');
     process.exit(2);
   }
-  const v = verdict(parseApplications(readFileSync(0, 'utf8')), parseTimes(readFileSync(timesFile, 'utf8')), expected);
+  let checks: Check[];
+  try {
+    checks = checksFile ? parseChecks(readFileSync(checksFile, 'utf8')) : [];
+  } catch (e) {
+    console.error(`error: ${checksFile}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  const v = verdict(parseApplications(readFileSync(0, 'utf8')), parseTimes(readFileSync(timesFile, 'utf8')), expected, checks);
   console.log(v.lines.join('\n'));
   process.exitCode = v.failed > 0 ? 1 : 0;
 }

@@ -7,7 +7,7 @@
  * expected, and every workload's Pods admitted. Prints one line per unit, then
  * `e2e: N passed, N failed`. Stops every process it started, by PID, whatever happens.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ interface Options {
   env: string[];
   crds?: string;
   keep: boolean;
+  tier: string;
+  timeout: string;
 }
 
 interface UnitResult {
@@ -227,6 +229,27 @@ function printLogs(logDir: string, prefixes: readonly string[]): void {
   }
 }
 
+/**
+ * Tier 2 (docs/e2e.md): e2e/tier2.sh for one environment of the repository's own dist/ (it
+ * serves a clone of HEAD to Argo CD, so `--dist` must be the checkout's).
+ */
+function tier2(dist: string, units: readonly string[], timeout: string): number {
+  if (dist !== join(REPO, 'dist')) {
+    console.error(`error: --tier 2 --dist ${dist}: tier 2 serves the repository's own dist/ (a clone of HEAD) to Argo CD`);
+    return 1;
+  }
+  if (units.length !== 1 || units[0] === 'argocd') {
+    console.error(`error: --tier 2 --env ${units.join(' ')}: tier 2 runs one environment (e.g. --env dev)`);
+    return 1;
+  }
+  if (!/^[1-9]\d*$/.test(timeout)) {
+    console.error(`error: --timeout ${timeout}: expected a whole number of seconds`);
+    return 1;
+  }
+  const r = spawnSync('bash', [join(REPO, 'e2e/tier2.sh'), '--env', units[0]!, '--timeout', timeout], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('e2e')
     .description('Apply dist/ to a real Kubernetes control plane on 127.0.0.1 (docs/e2e.md)')
@@ -234,6 +257,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--env <name...>', "units to apply (environments, a multi-cluster environment's name for all its clusters, or argocd); default: all", [])
     .option('--crds <dir>', 'CRDs for kinds dist/ uses but does not deliver (tests and CI: ../shared/upstream/crds)')
     .option('--keep', 'keep the temp directory (logs, PKI) after a passing run', false)
+    .option('--tier <n>', '1: apply every unit server-side; 2: one environment under real Argo CD (e2e/tier2.sh)', '1')
+    .option('--timeout <seconds>', 'tier 2: how long to wait for every Application to be Synced and Healthy', '600')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -258,6 +283,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`error: --env ${unknown.join(', ')}: not in ${o.dist} (have: ${all.join(', ')})`);
     return 1;
   }
+  if (o.tier !== '1' && o.tier !== '2') {
+    console.error(`error: --tier ${o.tier}: expected 1 or 2`);
+    return 1;
+  }
+  if (o.tier === '2') return tier2(dist, o.env.length === 0 ? ['dev'] : units, o.timeout);
   const crdRoot = o.crds ? resolve(o.crds) : undefined;
   const library = crdRoot ? readCrdDirectory(crdRoot) : [];
   const plans = units.map((u) => readUnit(dist, u, library));

@@ -1,38 +1,52 @@
 #!/usr/bin/env bash
-# EXPERIMENTAL, not in CI (docs/e2e.md, "Tier 2"): the dev environment under real Argo CD.
+# Tier 2 of `pnpm e2e` (docs/e2e.md, "Tier 2"): one environment (default dev) under real Argo CD.
 # Starts, in a network namespace with only a loopback interface, a fresh control plane (etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler), kwok with one fake node (Pods become
 # Running and Ready without a container runtime), redis-server, `git daemon` serving a clone of
 # HEAD re-synthed with its repoURL on the loopback remote, and Argo CD's application-controller,
 # repo-server and applicationset-controller as local processes, and cert-manager's webhook and
-# controller (e2e/go/cert-manager) at their kwok Pods' IPs; runs `pnpm bootstrap --env dev`
-# itself, then prints every Application's sync/health status until all are Synced and Healthy
-# or the timeout passes, with the seconds each took; then the verdict of e2e/convergence.ts (one
-# line per expected Application, `tier2: N passed, N failed`): exit 0 when all converged, 1 otherwise.
+# controller (e2e/go/cert-manager) and External Secrets' cert controller, webhook and controller
+# (e2e/go/external-secrets, reading an e2e-only fake store: e2e/fake-store.ts) at their kwok Pods'
+# IPs; runs `pnpm bootstrap --env <env>` itself, then prints every Application's sync/health
+# status until all are Synced and Healthy or the timeout passes, with the seconds each took. Then
+# checks every ExternalSecret's Secret, deletes a component and then the environment in git and
+# checks that Argo CD prunes them completely (nothing left, nothing stuck on a finalizer). The
+# verdict (e2e/convergence.ts): one line per Application and check, `tier2: N passed, N failed`;
+# exit 0 when all passed, 1 otherwise.
 #
-# Usage: ZT_CHARTS_DIR=... ZT_CRDS_DIR=... e2e/tier2-spike.sh [timeout seconds, default 600]
-# Needs: the binaries of e2e/build.sh (kubernetes, argocd, kwok, cert-manager) and their Go module cache
-# (Argo CD's hack/ scripts and kwok's stages are taken from it), git, redis-server, openssl.
+# Usage: e2e/tier2.sh [--env <env>] [--timeout <seconds, default 600>]
+# (`pnpm e2e --tier 2` runs it.) Needs: the binaries of e2e/build.sh (kubernetes, argocd, kwok,
+# cert-manager, external-secrets) and their Go module cache (Argo CD's hack/ scripts and kwok's
+# stages are taken from it), git, redis-server, openssl.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo_root="$(cd "$here/.." && pwd)"
-timeout="${1:-600}"
+timeout=600
 env=dev
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --env) env="${2:?--env needs a value}"; shift 2 ;;
+  --timeout) timeout="${2:?--timeout needs a value}"; shift 2 ;;
+  *) echo "error: e2e/tier2.sh: unknown argument '$1' (expected --env <env> or --timeout <seconds>)" >&2; exit 2 ;;
+  esac
+done
+case "$timeout" in '' | *[!0-9]*) echo "error: e2e/tier2.sh: --timeout must be a number of seconds, got '$timeout'" >&2; exit 2 ;; esac
 # Placeholder repoURL for synth (argocd/settings.ts accepts https and ssh only), replaced in the
 # rendered tree by the git:// URL of the loopback daemon.
 placeholder='https://git.zt-e2e.invalid/zt-eks-gitops.git'
 git_url='git://127.0.0.1:9418/repo'
 
 if [ -z "${ZT_E2E_TIER2_ISOLATED:-}" ]; then
-  : "${ZT_CHARTS_DIR:?set ZT_CHARTS_DIR (the upstream charts synth renders offline)}"
   # Built with network, outside the namespace.
   kb="$("$here/build.sh" kubernetes)"
   ab="$("$here/build.sh" argocd)"
   kw="$("$here/build.sh" kwok)"
   cm="$("$here/build.sh" cert-manager)"
-  export ZT_E2E_TIER2_ISOLATED=1 KB="$kb" AB="$ab" KW="$kw" CM="$cm"
+  es="$("$here/build.sh" external-secrets)"
+  [ -d "$repo_root/dist/$env" ] || { echo "error: e2e/tier2.sh: --env $env: no dist/$env (run pnpm synth)" >&2; exit 2; }
+  export ZT_E2E_TIER2_ISOLATED=1 KB="$kb" AB="$ab" KW="$kw" CM="$cm" ES="$es"
   if [ "$(id -u)" = 0 ]; then userns=(); else userns=(--user --map-root-user); fi
-  exec unshare "${userns[@]}" --net --fork --kill-child=SIGTERM -- sh -c 'ip link set lo up && exec "$@"' sh "$0" "$@"
+  exec unshare "${userns[@]}" --net --fork --kill-child=SIGTERM -- sh -c 'ip link set lo up && exec "$@"' sh "$0" --env "$env" --timeout "$timeout"
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/zt-e2e-tier2-XXXXXX")"
@@ -68,8 +82,11 @@ ln -s "$repo_root/node_modules" "$work/node_modules"
 sed -i "s#repoURL: '[^']*'#repoURL: '$placeholder'#" "$work/argocd/config.ts"
 (cd "$work" && node_modules/.bin/tsx lib/cli/synth.ts >"$logs/synth.log" 2>&1)
 grep -rlF "$placeholder" "$work/dist" | xargs sed -i "s#$placeholder#$git_url#g"
+# The e2e-only secret store: the environment's ClusterSecretStores read the fake provider.
+(cd "$repo_root" && node_modules/.bin/tsx e2e/fake-store.ts "$work/dist" "$env")
 git -C "$work" add -A dist argocd/config.ts
-git -C "$work" -c user.email=e2e@zt-e2e.invalid -c user.name=zt-e2e commit -qm 'e2e: loopback repoURL'
+commit() { git -C "$work" -c user.email=e2e@zt-e2e.invalid -c user.name=zt-e2e commit -qm "$1"; }
+commit 'e2e: loopback repoURL, fake secret store'
 git clone -q --bare "$work" "$tmp/srv/repo.git"
 echo "tier2: synthed $(git -C "$work" rev-parse --short HEAD) with repoURL $git_url ($(elapsed) s)"
 
@@ -124,12 +141,20 @@ status:
 YAML
 start redis redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no
 start git-daemon git daemon --listen=127.0.0.1 --port=9418 --export-all --reuseaddr --base-path="$tmp/srv" "$tmp/srv"
-echo "tier2: control plane, kwok, redis, git daemon up ($(elapsed) s)"
+# Webhooks of several components serve on port 10250 of their Pods: each runs on a port of its
+# own and e2e/forward.ts forwards each Pod IP's 10250 to it (route <ip>:10250 <local port>).
+: >"$tmp/routes"
+(cd "$repo_root" && start forward node_modules/.bin/tsx e2e/forward.ts "$tmp/routes")
+route() { grep -qxF "$1 $2" "$tmp/routes" || echo "$1 $2" >>"$tmp/routes"; }
+echo "tier2: control plane, kwok, redis, git daemon, forwarder up ($(elapsed) s)"
 
-# 4. The project's own bootstrap, with infra outputs naming the local API server.
+# 4. The project's own bootstrap, with infra outputs naming the local API server. The cluster's
+# name is the one the environment's Applications name as their destination.
+cluster="$(sed -n 's/^    name: \(.*\)$/\1/p' "$work/dist/argocd/$env/"application.argocd.*-namespaces.yaml | head -1)"
+[ -n "$cluster" ] || { echo "tier2: no destination cluster found in dist/argocd/$env"; exit 1; }
 (cd "$repo_root" && node_modules/.bin/tsx -e "
 const { clusterSecret } = require('./argocd/cluster-secret');
-const name = 'dev-eu';
+const name = process.argv[1];
 const secret = clusterSecret({ namespace: 'argocd', clusterLabel: 'zt-eks-gitops/environment' }, {
   environment: '$env', clusterName: name, accountId: '111122223333', region: 'eu-west-2', vpcId: 'vpc-0fake',
   externalSecrets: { namespace: 'external-secrets', serviceAccount: 'external-secrets', roleArn: 'arn:aws:iam::111122223333:role/fake' },
@@ -137,7 +162,7 @@ const secret = clusterSecret({ namespace: 'argocd', clusterLabel: 'zt-eks-gitops
 console.log(JSON.stringify({ environment: '$env', region: 'eu-west-2', cluster: { name, endpoint: 'https://127.0.0.1:6443' },
   bootstrap: { roleArn: 'arn:aws:iam::111122223333:role/fake', twingateGroup: 'fake', twingateResource: 'fake' },
   argocdClusterSecret: secret }));
-") >"$tmp/outputs.json"
+" "$cluster") >"$tmp/outputs.json"
 tb=$SECONDS
 if ! (cd "$work" && node_modules/.bin/tsx lib/cli/bootstrap.ts --env "$env" --outputs "$tmp/outputs.json" --timeout 5m) >"$logs/bootstrap.log" 2>&1; then
   echo "tier2: bootstrap failed: $(tail -1 "$logs/bootstrap.log")"
@@ -194,16 +219,17 @@ cert_manager_step() {
   # one process listens on every address of the namespace's loopback-only stack.
   for ip in $(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager); do
     ip addr replace "$ip/32" dev lo
+    route "$ip:10250" 10252
   done
   if [ -z "$cm_webhook" ]; then
     ip="$(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager | head -1)"
     if [ -n "$ip" ] && sa_kubeconfig cert-manager cert-manager-webhook "$tmp/cm-webhook.kubeconfig"; then
       start cert-manager-webhook "$CM/cert-manager-webhook" --kubeconfig="$tmp/cm-webhook.kubeconfig" --v=2 \
-        --secure-port=10250 --healthz-port=6080 --metrics-listen-address=0 \
+        --secure-port=10252 --healthz-port=6080 --metrics-listen-address=0 \
         --dynamic-serving-ca-secret-namespace=cert-manager --dynamic-serving-ca-secret-name=cert-manager-webhook-ca \
         --dynamic-serving-dns-names=cert-manager-webhook,cert-manager-webhook.cert-manager,cert-manager-webhook.cert-manager.svc
       cm_webhook="$ip"
-      echo "tier2: cert-manager webhook started on port 10250 of $(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager | paste -sd, -) ($(elapsed) s)"
+      echo "tier2: cert-manager webhook started, port 10250 of $(pod_ips cert-manager app.kubernetes.io/component=webhook,app.kubernetes.io/instance=cert-manager | paste -sd, -) ($(elapsed) s)"
     fi
   fi
   if [ -n "$cm_webhook" ] && [ -z "$cm_cabundle" ]; then
@@ -228,9 +254,52 @@ cert_manager_step() {
   fi
 }
 
+# 6b. External Secrets the same way: its cert controller (the webhook's certificate into the
+# Secret the chart renders empty, the caBundle into the webhook configurations), then the
+# webhook on that certificate (port 10251, each replica's 10250 forwarded), then the controller
+# (e2e/go/external-secrets: the reconcilers of the kinds whose CRDs the platform installs).
+es_cert_controller='' es_webhook='' es_controller=''
+external_secrets_step() {
+  local ip
+  for ip in $(pod_ips external-secrets app.kubernetes.io/name=external-secrets-webhook,app.kubernetes.io/instance=external-secrets); do
+    ip addr replace "$ip/32" dev lo
+    route "$ip:10250" 10251
+  done
+  if [ -z "$es_cert_controller" ] && [ -n "$(pod_ips external-secrets app.kubernetes.io/name=external-secrets-cert-controller)" ] &&
+    sa_kubeconfig external-secrets external-secrets-cert-controller "$tmp/es-cert-controller.kubeconfig"; then
+    KUBECONFIG="$tmp/es-cert-controller.kubeconfig" start es-cert-controller "$ES/external-secrets" certcontroller \
+      --crd-requeue-interval=5m --service-name=external-secrets-webhook --service-namespace=external-secrets \
+      --secret-name=external-secrets-webhook --secret-namespace=external-secrets --metrics-addr=0 \
+      --healthz-addr=127.0.0.1:18091 --enable-leader-election=false
+    es_cert_controller=1
+    echo "tier2: external-secrets cert controller started ($(elapsed) s)"
+  fi
+  if [ -z "$es_webhook" ] && [ -n "$es_cert_controller" ]; then
+    mkdir -p "$tmp/es-certs"
+    local f ok=1
+    for f in tls.crt tls.key ca.crt; do
+      kubectl get secret -n external-secrets external-secrets-webhook -o jsonpath="{.data.${f//./\\.}}" 2>/dev/null | base64 -d >"$tmp/es-certs/$f" 2>/dev/null || ok=''
+      [ -s "$tmp/es-certs/$f" ] || ok=''
+    done
+    if [ -n "$ok" ] && sa_kubeconfig external-secrets external-secrets-webhook "$tmp/es-webhook.kubeconfig"; then
+      KUBECONFIG="$tmp/es-webhook.kubeconfig" start es-webhook "$ES/external-secrets" webhook --port=10251 \
+        --dns-name=external-secrets-webhook.external-secrets.svc --cert-dir="$tmp/es-certs" --check-interval=5m \
+        --metrics-addr=0 --healthz-addr=127.0.0.1:18092
+      es_webhook=1
+      echo "tier2: external-secrets webhook started, port 10250 of $(pod_ips external-secrets app.kubernetes.io/name=external-secrets-webhook | paste -sd, -) ($(elapsed) s)"
+    fi
+  fi
+  if [ -z "$es_controller" ] && [ -n "$(pod_ips external-secrets app.kubernetes.io/name=external-secrets,app.kubernetes.io/instance=external-secrets)" ] &&
+    sa_kubeconfig external-secrets external-secrets "$tmp/es-controller.kubeconfig"; then
+    KUBECONFIG="$tmp/es-controller.kubeconfig" start es-controller "$ES/external-secrets-controller"
+    es_controller=1
+    echo "tier2: external-secrets controller started ($(elapsed) s)"
+  fi
+}
+
 # 7. Wait: one line per Application when it first is Synced and Healthy, until every expected
 # one (root, the environment's parent, each child Application rendered for it) is, or the timeout.
-expected=(root dev-eu)
+expected=(root "$cluster")
 for f in "$work/dist/argocd/$env"/application.argocd.*.yaml; do
   f="${f##*/application.argocd.}"
   expected+=("${f%.yaml}")
@@ -241,6 +310,7 @@ declare -A done_at=()
 while :; do
   sleep 5
   cert_manager_step
+  external_secrets_step
   list="$(kubectl get applications -n argocd -o jsonpath='{range .items[*]}{.metadata.name} {.status.sync.status} {.status.health.status}{"\n"}{end}' 2>/dev/null || true)"
   declare -A now=()
   while read -r app sync health; do
@@ -261,7 +331,81 @@ done
 [ -n "$all" ] && echo "tier2: converged in $((SECONDS - ta)) s after Argo CD started ($(elapsed) s in all)" ||
   echo "tier2: not converged after $timeout s"
 kubectl get applications,applicationsets,appprojects -n argocd -o yaml >"$logs/argocd-objects.yaml" 2>&1 || true
+kubectl get applications -n argocd -o json >"$tmp/applications.json"
 echo "tier2: cert-manager's objects:"
 kubectl get clusterissuers,certificates,certificaterequests -A 2>&1 | sed 's/^/  /' || true
-# The verdict (e2e/convergence.ts): one line per Application, then `tier2: N passed, N failed`.
-kubectl get applications -n argocd -o json | (cd "$repo_root" && node_modules/.bin/tsx e2e/convergence.ts "$logs/times" "${expected[@]}")
+expect() { (cd "$repo_root" && node_modules/.bin/tsx e2e/expect.ts "$@"); }
+: >"$logs/checks"
+
+# 8. Every ExternalSecret's Secret exists with the keys it declares (synced from the fake store).
+while read -r ns name keys; do
+  [ -n "$ns" ] || continue
+  have="$(kubectl get secret -n "$ns" "$name" -o go-template='{{range $k, $v := .data}}{{$k}},{{end}}' 2>/dev/null || true)"
+  missing=''
+  for k in ${keys//,/ }; do case ",$have" in *",$k,"*) ;; *) missing+=" $k" ;; esac; done
+  if [ -z "$have" ]; then echo "FAIL secret $ns/$name: not created" >>"$logs/checks"
+  elif [ -n "$missing" ]; then echo "FAIL secret $ns/$name: missing key(s)$missing" >>"$logs/checks"
+  else echo "PASS secret $ns/$name: synced by External Secrets (${keys//,/, })" >>"$logs/checks"; fi
+done < <(expect secrets "$work/dist" "$env")
+
+# gone <deadline seconds> <objects file>: waits until no object of the file exists; prints what is left.
+gone() {
+  local until=$((SECONDS + $1)) left
+  while :; do
+    left="$(while read -r type ns name; do
+      if [ "$ns" = - ]; then kubectl get "$type" "$name" -o name 2>/dev/null; else kubectl get "$type" -n "$ns" "$name" -o name 2>/dev/null; fi
+    done <"$2" || true)"
+    [ -n "$left" ] || return 0
+    [ "$SECONDS" -lt "$until" ] || { echo "$left"; return 1; }
+    sleep 5
+  done
+}
+# stuck: objects being deleted that a finalizer holds, as `<kind>/<name> (<finalizers>)`.
+stuck() {
+  local types
+  types="$(kubectl api-resources --verbs=list -o name 2>/dev/null | grep -v '^events' | paste -sd, -)"
+  kubectl get "$types" -A -o go-template='{{range .items}}{{if .metadata.deletionTimestamp}}{{.kind}}/{{.metadata.name}} ({{range .metadata.finalizers}}{{.}} {{end}}){{"\n"}}{{end}}{{end}}' 2>/dev/null || true
+}
+# push <message>: commits the served copy and pushes it; Argo CD is told to look now (a hard
+# refresh of root and the environment's parent) instead of at its next poll.
+push() {
+  commit "$1"
+  git -C "$work" push -q "$tmp/srv/repo.git" HEAD:main
+  kubectl annotate applications -n argocd root "$cluster" argocd.argoproj.io/refresh=hard --overwrite >/dev/null 2>&1 || true
+}
+
+if [ -n "$all" ]; then
+  # 9. Delete a component in git: Argo CD prunes its Application, which deletes its objects.
+  leaf="$(expect leaf "$work/dist" "$env")"
+  expect objects "$work/dist" "$env" "$leaf" >"$tmp/leaf-objects"
+  git -C "$work" rm -rq "dist/$env/$leaf" "dist/argocd/$env/application.argocd.$cluster-$leaf.yaml"
+  td=$SECONDS
+  push "e2e: delete component $leaf"
+  if left="$(gone 300 "$tmp/leaf-objects")"; then
+    echo "PASS prune component $leaf: its Application and $(grep -vc '^application\.' "$tmp/leaf-objects") objects deleted after $((SECONDS - td)) s" >>"$logs/checks"
+  else
+    echo "FAIL prune component $leaf: left after 300 s: $(echo "$left" | paste -sd' ' -) $(stuck | paste -sd' ' -)" >>"$logs/checks"
+  fi
+  # 10. Delete the environment in git: its ApplicationSet goes, which deletes its parent
+  # Application, which deletes the child Applications and each of those its objects, except what
+  # the platform keeps by design: the children rendered Delete=false (Argo CD itself, its namespace).
+  expect objects "$work/dist" "$env" >"$tmp/env-objects"
+  echo "applicationset.v1alpha1.argoproj.io argocd $env" >>"$tmp/env-objects"
+  echo "application.v1alpha1.argoproj.io argocd $cluster" >>"$tmp/env-objects"
+  git -C "$work" rm -rq "dist/$env" "dist/argocd/$env" "dist/argocd/applicationset.argocd.$env.yaml"
+  git -C "$work" rm -q "$work/dist/argocd/appproject.argocd.$env-"*.yaml
+  td=$SECONDS
+  push "e2e: delete environment $env"
+  if left="$(gone 420 "$tmp/env-objects")"; then
+    echo "PASS prune environment $env: its ApplicationSet, $(grep -c '^application\.' "$tmp/env-objects") Applications and $(grep -vc '^application' "$tmp/env-objects") objects deleted after $((SECONDS - td)) s" >>"$logs/checks"
+  else
+    echo "FAIL prune environment $env: left after 420 s: $(echo "$left" | head -20 | paste -sd' ' -) $(stuck | head -20 | paste -sd' ' -)" >>"$logs/checks"
+  fi
+  left="$(stuck)"
+  if [ -n "$left" ]; then echo "FAIL no finalizer holds an object: $(echo "$left" | head -20 | paste -sd' ' -)" >>"$logs/checks"
+  else echo "PASS no finalizer holds an object after both deletions" >>"$logs/checks"; fi
+fi
+
+# The verdict (e2e/convergence.ts): one line per Application (as converged, before the
+# deletions) and per check, then `tier2: N passed, N failed`.
+(cd "$repo_root" && node_modules/.bin/tsx e2e/convergence.ts "$logs/times" --checks "$logs/checks" "${expected[@]}") <"$tmp/applications.json"

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isConverged, MESSAGE_LIMIT, parseApplications, parseTimes, verdict } from '../../e2e/convergence';
+import { isConverged, MESSAGE_LIMIT, parseApplications, parseChecks, parseTimes, verdict } from '../../e2e/convergence';
 
 // The shape of `kubectl get applications -n argocd -o json` as Argo CD v3.5.7 left it in a tier-2
 // run (fields trimmed to those read).
@@ -87,6 +87,28 @@ describe('verdict', () => {
   });
 });
 
+describe('checks besides Applications', () => {
+  it('parses PASS and FAIL lines and names a malformed one', () => {
+    expect(parseChecks('PASS secret twingate/creds: 2 keys\n\nFAIL prune dev-eu-whoami: 3 objects left\n')).toEqual([
+      { ok: true, text: 'secret twingate/creds: 2 keys' },
+      { ok: false, text: 'prune dev-eu-whoami: 3 objects left' },
+    ]);
+    expect(() => parseChecks('OK something')).toThrow("malformed check line 'OK something' (expected 'PASS <name>: <detail>' or 'FAIL ...')");
+  });
+
+  it('counts each check after the Applications', () => {
+    const root = parseApplications(JSON.stringify({ items: [list.items[0]] }));
+    const v = verdict(root, new Map([['root', 3]]), ['root'], parseChecks('PASS secret a/b: 1 key\nFAIL prune x: 1 object left'));
+    expect(v.lines).toEqual([
+      'tier2: root: Synced Healthy after 3 s',
+      'tier2: secret a/b: 1 key',
+      'tier2: FAILED: prune x: 1 object left',
+      'tier2: 2 passed, 1 failed',
+    ]);
+    expect([v.passed, v.failed]).toEqual([2, 1]);
+  });
+});
+
 describe('the command', () => {
   const tsx = resolve(__dirname, '../../node_modules/.bin/tsx');
   const script = resolve(__dirname, '../../e2e/convergence.ts');
@@ -99,12 +121,27 @@ describe('the command', () => {
     expect(out.trim().split('\n')).toEqual(['tier2: root: Synced Healthy after 17 s', 'tier2: 1 passed, 0 failed']);
   });
 
+  it('reads the checks file after --checks: a failed check fails the run, a malformed one exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zt-checks-'));
+    writeFileSync(join(dir, 'ok'), 'PASS secret a/b: 1 key\n');
+    writeFileSync(join(dir, 'bad'), 'FAIL prune x: 1 object left\n');
+    writeFileSync(join(dir, 'odd'), 'maybe\n');
+    const onlyRoot = JSON.stringify({ items: [list.items[0]] });
+    const ok = spawnSync(tsx, [script, times, '--checks', join(dir, 'ok'), 'root'], { input: onlyRoot, encoding: 'utf8' });
+    expect([ok.status, ok.stdout.trim().split('\n').at(-1)]).toEqual([0, 'tier2: 2 passed, 0 failed']);
+    const bad = spawnSync(tsx, [script, times, '--checks', join(dir, 'bad'), 'root'], { input: onlyRoot, encoding: 'utf8' });
+    expect([bad.status, bad.stdout.trim().split('\n').at(-1)]).toEqual([1, 'tier2: 1 passed, 1 failed']);
+    const odd = spawnSync(tsx, [script, times, '--checks', join(dir, 'odd'), 'root'], { input: onlyRoot, encoding: 'utf8' });
+    expect(odd.status).toBe(2);
+    expect(odd.stderr.trim()).toBe(`error: ${join(dir, 'odd')}: malformed check line 'maybe' (expected 'PASS <name>: <detail>' or 'FAIL ...')`);
+  });
+
   it('exits 1 when one failed (an unexpected Application too), and 2 with a usage line without expected ones', () => {
     const r1 = spawnSync(tsx, [script, times, 'root'], { input: JSON.stringify(list), encoding: 'utf8' });
     expect(r1.status).toBe(1);
     expect(r1.stdout.trim().split('\n').at(-1)).toBe('tier2: 1 passed, 3 failed');
     const r = spawnSync(tsx, [script, times], { input: '{}', encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('error: usage: tsx e2e/convergence.ts <times file> <expected Application...> (applications JSON on stdin)');
+    expect(r.stderr.trim()).toBe('error: usage: tsx e2e/convergence.ts <times file> [--checks <file>] <expected Application...> (applications JSON on stdin)');
   });
 });

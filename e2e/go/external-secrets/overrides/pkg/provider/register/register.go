@@ -1,0 +1,7 @@
+// Package register, replaced for tier 2 of `pnpm e2e` by e2e/build.sh: only the fake provider,
+// which the e2e-only ClusterSecretStore uses (the AWS API is not reachable from the test).
+package register
+
+import (
+	_ "github.com/external-secrets/external-secrets/pkg/provider/fake"
+)
