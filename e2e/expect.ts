@@ -8,6 +8,7 @@
  *   tsx e2e/expect.ts objects <dist> <env> [<component>]
  *                                               `<kubectl type> <namespace or -> <name>` per object
  *                                               Argo CD deletes with it, child Applications included
+ *   tsx e2e/expect.ts kept <dist> <env>         `<Application> <AppProject>` per child kept by design
  *
  * What an environment's deletion keeps: the child Applications rendered with `Delete=false` (those
  * carrying Argo CD itself: its namespace and its CRDs, argocd/applicationset.ts) and their
@@ -75,6 +76,7 @@ export interface ChildApplication {
   readonly name: string;
   /** `spec.source.path` without `dist/<env>/`: the component's folder. */
   readonly component: string;
+  readonly project: string;
   readonly kept: boolean;
 }
 
@@ -83,8 +85,9 @@ export function childApplications(manifests: readonly Manifest[]): ChildApplicat
   return manifests
     .filter((m) => m.object.kind === 'Application')
     .map((m) => {
-      const path = ((m.object as { spec?: { source?: { path?: string } } }).spec?.source?.path ?? '').split('/');
-      return { name: m.object.metadata.name, component: path.at(-1) ?? '', kept: keptOnDelete(m.object) };
+      const spec = (m.object as { spec?: { project?: string; source?: { path?: string } } }).spec;
+      const path = (spec?.source?.path ?? '').split('/');
+      return { name: m.object.metadata.name, component: path.at(-1) ?? '', project: spec?.project ?? '', kept: keptOnDelete(m.object) };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -102,7 +105,7 @@ export function environmentDeletes(children: readonly ChildApplication[], compon
 if (require.main === module) {
   const [what, dist, env, component] = process.argv.slice(2);
   try {
-    if (!what || !dist || !env) throw new Error('usage: tsx e2e/expect.ts secrets|leaf|objects <dist> <env> [<component>]');
+    if (!what || !dist || !env) throw new Error('usage: tsx e2e/expect.ts secrets|leaf|objects|kept <dist> <env> [<component>]');
     const unit = readUnit(dist, env);
     if (what === 'secrets')
       for (const s of expectedSecrets(unit.components.flatMap((c) => c.manifests))) console.log(`${s.namespace} ${s.name} ${s.keys.join(',')}`);
@@ -116,7 +119,9 @@ if (require.main === module) {
         if (!chosen || !app) throw new Error(`${env}: no component '${component}' with an Application`);
         for (const l of [`${APPLICATION_TYPE} ${namespace} ${app.name}`, ...deletedObjects(chosen.manifests)].sort()) console.log(l);
       } else for (const l of environmentDeletes(children, unit.components, namespace)) console.log(l);
-    } else throw new Error(`unknown check '${what}' (expected secrets, leaf or objects)`);
+    } else if (what === 'kept') {
+      for (const c of childApplications(readManifests(dist, join(dist, 'argocd', env))).filter((x) => x.kept)) console.log(`${c.name} ${c.project}`);
+    } else throw new Error(`unknown check '${what}' (expected secrets, leaf, objects or kept)`);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     process.exit(2);

@@ -386,24 +386,48 @@ if [ -n "$all" ]; then
   else
     echo "FAIL prune component $leaf: left after 300 s: $(echo "$left" | paste -sd' ' -) $(stuck | paste -sd' ' -)" >>"$logs/checks"
   fi
-  # 10. Delete the environment in git: its ApplicationSet goes, which deletes its parent
-  # Application, which deletes the child Applications and each of those its objects, except what
-  # the platform keeps by design: the children rendered Delete=false (Argo CD itself, its namespace).
+  # 10. Delete the environment in git, as docs/argocd.md describes: the root prunes its
+  # ApplicationSet (which deletes its parent Application, which deletes the children and each of
+  # those its objects) and its AppProjects (whose finalizer holds each while an Application still
+  # references it). Kept by design: the children rendered Delete=false (Argo CD itself, its
+  # namespace), their objects, and the project they reference.
   expect objects "$work/dist" "$env" >"$tmp/env-objects"
+  expect kept "$work/dist" "$env" >"$tmp/kept"
   echo "applicationset.v1alpha1.argoproj.io argocd $env" >>"$tmp/env-objects"
   echo "application.v1alpha1.argoproj.io argocd $cluster" >>"$tmp/env-objects"
+  projects=()
+  for f in "$work/dist/argocd/appproject.argocd.$env-"*.yaml; do f="${f##*/appproject.argocd.}"; projects+=("${f%.yaml}"); done
+  for p in "${projects[@]}"; do
+    grep -q " $p\$" "$tmp/kept" || echo "appproject.v1alpha1.argoproj.io argocd $p" >>"$tmp/env-objects"
+  done
   git -C "$work" rm -rq "dist/$env" "dist/argocd/$env" "dist/argocd/applicationset.argocd.$env.yaml"
   git -C "$work" rm -q "$work/dist/argocd/appproject.argocd.$env-"*.yaml
   td=$SECONDS
   push "e2e: delete environment $env"
   if left="$(gone 420 "$tmp/env-objects")"; then
-    echo "PASS prune environment $env: its ApplicationSet, $(grep -c '^application\.' "$tmp/env-objects") Applications and $(grep -vc '^application' "$tmp/env-objects") objects deleted after $((SECONDS - td)) s" >>"$logs/checks"
+    echo "PASS prune environment $env: its ApplicationSet, $(grep -c '^application\.' "$tmp/env-objects") Applications, $(grep -c '^appproject\.' "$tmp/env-objects") AppProjects and $(grep -vc '^app' "$tmp/env-objects") objects deleted after $((SECONDS - td)) s" >>"$logs/checks"
   else
     echo "FAIL prune environment $env: left after 420 s: $(echo "$left" | head -20 | paste -sd' ' -) $(stuck | head -20 | paste -sd' ' -)" >>"$logs/checks"
   fi
-  left="$(stuck)"
-  if [ -n "$left" ]; then echo "FAIL no finalizer holds an object: $(echo "$left" | head -20 | paste -sd' ' -)" >>"$logs/checks"
-  else echo "PASS no finalizer holds an object after both deletions" >>"$logs/checks"; fi
+  # What a finalizer holds now must be exactly the kept children's projects.
+  held="$(stuck | sort)"
+  want="$(cut -d' ' -f2 "$tmp/kept" | sort -u | sed 's#^\(.*\)$#AppProject/\1 (resources-finalizer.argocd.argoproj.io )#')"
+  if [ "$held" = "$want" ]; then echo "PASS after the deletion only the kept Applications' project waits on its finalizer: $(echo "$held" | cut -d' ' -f1 | paste -sd' ' -)" >>"$logs/checks"
+  else echo "FAIL held by a finalizer: $(echo "$held" | paste -sd' ' -); expected: $(echo "$want" | paste -sd' ' -)" >>"$logs/checks"; fi
+  # 11. The teardown's last step (docs/argocd.md): delete the kept Applications (no resources
+  # finalizer: their objects stay with the cluster); then their project goes and nothing is held.
+  if [ -s "$tmp/kept" ]; then
+    kubectl delete applications -n argocd $(cut -d' ' -f1 "$tmp/kept") --wait=false >/dev/null
+    : >"$tmp/kept-objects"
+    for p in $(cut -d' ' -f2 "$tmp/kept" | sort -u); do echo "appproject.v1alpha1.argoproj.io argocd $p" >>"$tmp/kept-objects"; done
+    for a in $(cut -d' ' -f1 "$tmp/kept"); do echo "application.v1alpha1.argoproj.io argocd $a" >>"$tmp/kept-objects"; done
+    td=$SECONDS
+    if left="$(gone 120 "$tmp/kept-objects")" && [ -z "$(stuck)" ]; then
+      echo "PASS teardown: the kept Applications deleted by hand, their project released after $((SECONDS - td)) s, no finalizer holds an object; Argo CD's namespace stays: $(kubectl get namespace argocd -o name)" >>"$logs/checks"
+    else
+      echo "FAIL teardown: left after 120 s: $(echo "$left" | paste -sd' ' -) $(stuck | paste -sd' ' -)" >>"$logs/checks"
+    fi
+  fi
 fi
 
 # The verdict (e2e/convergence.ts): one line per Application (as converged, before the

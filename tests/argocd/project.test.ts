@@ -51,6 +51,12 @@ describe('environment AppProjects', () => {
     expect(Math.max(...projects.map(wave))).toBeLessThan(Math.min(...sets.map(wave)));
   });
 
+  it("carry Argo CD's resources finalizer, so removing an environment from git cannot delete a project its Applications still need to finish their own deletion", () => {
+    const rooted = argoObjects(realTree(), 'AppProject').filter((o) => o.metadata.name !== BOOTSTRAP_PROJECT);
+    expect(rooted).toHaveLength(envs.length * 3);
+    for (const p of rooted) expect(p.metadata.finalizers, p.metadata.name).toEqual(['resources-finalizer.argocd.argoproj.io']);
+  });
+
   it('app projects: nothing cluster-scoped, no NetworkPolicy, Role or RoleBinding, app namespaces only', () => {
     for (const env of envs) {
       const p = project(realTree(), `${env.name}-apps`);

@@ -56,7 +56,10 @@ describe('what a deletion removes', () => {
   });
   it("deleting dev removes every child Application and its objects except Argo CD's own and its namespace's", () => {
     const children = childApplications(readManifests(DIST, join(DIST, 'argocd/dev')));
-    expect(children.filter((c) => c.kept).map((c) => c.component)).toEqual(['argo-cd', 'namespaces']);
+    expect(children.filter((c) => c.kept).map((c) => [c.component, c.project])).toEqual([
+      ['argo-cd', 'dev-platform'],
+      ['namespaces', 'dev-platform'],
+    ]);
     const unit = readUnit(DIST, 'dev');
     const lines = environmentDeletes(children, unit.components, 'argocd');
     expect(lines).toContain('application.v1alpha1.argoproj.io argocd dev-eu-whoami');
