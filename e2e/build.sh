@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the pinned control-plane binaries for `pnpm e2e` and prints the directory
-# that holds them. Usage: e2e/build.sh kubernetes|kwok|argocd|cert-manager|external-secrets
+# that holds them. Usage: e2e/build.sh [--cached] kubernetes|kwok|argocd|cert-manager|external-secrets
+# With --cached it builds nothing: it prints the directory and exits 0 when that build is cached,
+# exits 1 otherwise (CI runs tier 2 only on a warm cache, docs/e2e.md).
 # The cache lives outside the repository and is keyed by the component's version, the hash of its
 # wrapper go.sum and the Go version, so a pin change rebuilds and an unchanged pin costs nothing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache_root="${ZT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zt-eks-gitops/e2e}"
 go_version="$(go env GOVERSION)"
+cached_only=''
+if [ "${1:-}" = --cached ]; then
+  cached_only=1
+  shift
+fi
+# not_cached <dir>: with --cached, exit 1 unless <dir> holds a complete build.
+not_cached() { [ -z "$cached_only" ] || [ -f "$1/.complete" ] || exit 1; }
 
 # key <module dir> <version> [file...]: <name>-<version>-<go>-<first 12 hex of sha256(go.mod +
 # go.sum + the files named)>; name the module's own sources when they are more than imports.
@@ -22,6 +31,7 @@ key() {
 build_into() {
   local dir="$1" mod="$2" ldflags="$3"
   shift 3
+  not_cached "$dir"
   if [ -f "$dir/.complete" ]; then
     return 0
   fi
@@ -77,6 +87,7 @@ external-secrets)
   mod="$here/go/external-secrets"
   version="$(awk '$1 == "github.com/external-secrets/external-secrets" && $2 ~ /^v/ { print $2; exit }' "$mod/go.mod")"
   dir="$cache_root/$(key "$mod" "$version" "$mod"/external-secrets*/main.go $(find "$mod/overrides" -type f | sort))"
+  not_cached "$dir"
   if [ ! -f "$dir/.complete" ]; then
     # The zip as the module proxy serves it, checked against the checksum database (go mod
     # download verifies), then copied: files beneath GOMODCACHE can be neither edited nor overlaid.
@@ -93,6 +104,7 @@ external-secrets)
 kwok)
   version=v0.8.0
   dir="$cache_root/kwok-$version-$go_version"
+  not_cached "$dir"
   if [ ! -f "$dir/.complete" ]; then
     echo "e2e: building kwok $version" >&2
     rm -rf "$dir.tmp.$$"

@@ -106,7 +106,9 @@ for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml pod/f
   cat "$stages/$f"
 done >"$tmp/kwok-stages.yaml"
 
-# 3. Control plane (the flags of e2e/flags.ts), kwok and one fake node.
+# 3. Control plane (the flags of e2e/flags.ts), kwok and one fake node. Unlike tier 1, each
+# controller of kube-controller-manager acts as its own ServiceAccount, as on EKS: the admission
+# policies name some of them (the garbage collector, the namespace controller).
 (cd "$repo_root" && node_modules/.bin/tsx -e "const p=require('./e2e/pki');p.writeKubeconfig('$tmp/kubeconfig',p.makePki('$tmp/pki'),6443)")
 pki="$tmp/pki"
 start etcd "$KB/etcd" --name=zt-e2e --data-dir="$tmp/etcd" --listen-client-urls=http://127.0.0.1:2379 \
@@ -123,7 +125,8 @@ start kube-apiserver "$KB/kube-apiserver" --bind-address=127.0.0.1 --advertise-a
 export KUBECONFIG="$tmp/kubeconfig"
 for _ in $(seq 120); do kubectl get --raw /readyz >/dev/null 2>&1 && break; sleep 1; done
 start kube-controller-manager "$KB/kube-controller-manager" --kubeconfig="$KUBECONFIG" --secure-port=0 --leader-elect=false \
-  --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" --controllers='*' --profiling=false
+  --root-ca-file="$pki/ca.crt" --service-account-private-key-file="$pki/sa.key" --controllers='*' --profiling=false \
+  --use-service-account-credentials=true
 start kube-scheduler "$KB/kube-scheduler" --kubeconfig="$KUBECONFIG" --secure-port=0 --leader-elect=false
 start kwok "$KW/kwok" -c "$tmp/kwok-stages.yaml" --kubeconfig="$KUBECONFIG" --manage-all-nodes=true \
   --node-ip=127.0.0.1 --server-address=127.0.0.1:10247 --cidr=10.0.0.0/16

@@ -33,6 +33,13 @@ export const ARGOCD_CONTROLLER_USER = `system:serviceaccount:${ARGOCD_CONTROLLER
  * deleted; it may delete NetworkPolicies, never create or change them.
  */
 export const NAMESPACE_CONTROLLER_USER = 'system:serviceaccount:kube-system:namespace-controller';
+/**
+ * The garbage collector (kube-controller-manager) finishes a foreground deletion, which is how
+ * Argo CD deletes: it removes the `foregroundDeletion` finalizer with an UPDATE. Denying it left
+ * the NetworkPolicies of a deleted environment terminating for ever (seen in e2e tier 2); it may
+ * update a NetworkPolicy only without changing its spec, so it can never widen the network.
+ */
+export const GARBAGE_COLLECTOR_USER = 'system:serviceaccount:kube-system:generic-garbage-collector';
 
 /**
  * Tags that float, as synth's `isFloatingTag` (lib/environment.ts) rejects them: channel names
@@ -171,7 +178,10 @@ export function admissionPolicies(env: Environment): PolicySpec[] {
       variables: [],
       validations: [
         {
-          expression: `request.userInfo.username == '${ARGOCD_CONTROLLER_USER}' || (request.operation == 'DELETE' && request.userInfo.username == '${NAMESPACE_CONTROLLER_USER}')`,
+          expression:
+            `request.userInfo.username == '${ARGOCD_CONTROLLER_USER}'` +
+            ` || (request.operation == 'DELETE' && request.userInfo.username == '${NAMESPACE_CONTROLLER_USER}')` +
+            ` || (request.operation == 'UPDATE' && request.userInfo.username == '${GARBAGE_COLLECTOR_USER}' && object.spec == oldObject.spec)`,
           message: `NetworkPolicies in app namespaces are written by Argo CD (${ARGOCD_CONTROLLER.namespace}/${ARGOCD_CONTROLLER.name}) from git only`,
         },
       ],

@@ -11,6 +11,7 @@ import {
   ARGOCD_CONTROLLER_USER,
   admissionPolicies,
   admissionPoliciesComponent,
+  GARBAGE_COLLECTOR_USER,
   NAMESPACE_CONTROLLER_USER,
   servesV1Policies,
 } from '../../platform/admission-policies';
@@ -52,6 +53,13 @@ function policy(env: Environment, short: string): Policy {
 /** The messages of the validations that fail: [] means admitted. */
 function denials(p: Policy, object: Obj | null, request: Obj = {}): string[] {
   const ctx: Obj = { object, oldObject: null, request: { operation: 'CREATE', userInfo: { username: 'alice' }, ...request }, variables: {} };
+  for (const v of p.spec.variables ?? []) ctx.variables[v.name] = evaluate(v.expression, ctx);
+  return p.spec.validations.filter((v) => evaluate(v.expression, ctx) !== true).map((v) => v.message);
+}
+
+/** An UPDATE from `oldObject` to `object`. */
+function denialsOnUpdate(p: Policy, oldObject: Obj, object: Obj, request: Obj): string[] {
+  const ctx: Obj = { object, oldObject, request: { operation: 'UPDATE', ...request }, variables: {} };
   for (const v of p.spec.variables ?? []) ctx.variables[v.name] = evaluate(v.expression, ctx);
   return p.spec.validations.filter((v) => evaluate(v.expression, ctx) !== true).map((v) => v.message);
 }
@@ -227,5 +235,18 @@ describe('4. NetworkPolicies in app namespaces only from Argo CD', () => {
     expect(denials(p(), np, { userInfo: { username: 'alice', groups: ['system:masters'] } })).toHaveLength(1);
     expect(denials(p(), null, { operation: 'DELETE', userInfo: { username: 'system:serviceaccount:whoami:whoami' } })).toHaveLength(1);
     expect(denials(p(), np, { operation: 'CREATE', userInfo: { username: NAMESPACE_CONTROLLER_USER } })).toHaveLength(1);
+  });
+  it('admits the garbage collector finishing a foreground deletion (a finalizer removed, the spec unchanged), and nothing more', () => {
+    const gc = { userInfo: { username: GARBAGE_COLLECTOR_USER } };
+    const terminating = { ...np, metadata: { name: 'default-deny', finalizers: ['foregroundDeletion'] } };
+    const released = { ...np, metadata: { name: 'default-deny' } };
+    expect(denialsOnUpdate(p(), terminating, released, gc)).toEqual([]);
+    // The same identity changing what the policy allows, creating or deleting one: denied.
+    const widened = { ...released, spec: { podSelector: {}, ingress: [{}] } };
+    expect(denialsOnUpdate(p(), terminating, widened, gc)).toHaveLength(1);
+    expect(denials(p(), np, { operation: 'CREATE', ...gc })).toHaveLength(1);
+    expect(denials(p(), null, { operation: 'DELETE', ...gc })).toHaveLength(1);
+    // Anyone else removing a finalizer: denied (a finalizer added by an app team could keep a policy git removed).
+    expect(denialsOnUpdate(p(), terminating, released, { userInfo: { username: 'system:serviceaccount:whoami:whoami' } })).toHaveLength(1);
   });
 });
