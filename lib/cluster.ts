@@ -3,7 +3,7 @@
  * cluster DNS and the API server behind the `kubernetes` Service.
  */
 import { formatIpv4, parseCidr } from './cidr';
-import type { Environment } from './environment';
+import type { Environment, FlowInput } from './environment';
 import { planSubnets } from './subnets';
 
 /** Where cluster DNS runs on EKS (CoreDNS keeps the historical kube-dns label). */
@@ -57,6 +57,29 @@ export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 } as con
 export function awsEndpointPeers(env: Pick<Environment, 'name' | 'network' | 'infra'>): { cidr: string; except: string[] }[] {
   if (!env.infra) return [{ cidr: env.network.vpcCidr, except: [] }];
   return planSubnets(env, env.infra.availabilityZones).map((z) => ({ cidr: z.private, except: [] }));
+}
+
+type Layout = Pick<Environment, 'name' | 'network' | 'infra'>;
+
+/** Flows from `from` (a `<namespace>/<workload>` reference) to the API server on 443, one per peer. */
+export function toApiServer(env: Layout, from: string, description: string): FlowInput[] {
+  return apiServerPeers(env).map((to) => ({ from, to, port: 443, description }));
+}
+
+/** Flows from wherever the API server calls from to a webhook (`to`, on its named or numbered port). */
+export function fromApiServer(env: Layout, to: string, port: string | number, description: string): FlowInput[] {
+  return apiServerSources(env).map((from) => ({ from, to, port, description }));
+}
+
+/**
+ * Flows from `from` to the VPC's AWS interface endpoints on 443, leaving out a peer the API
+ * server flow of the same workload already allows: without an `infra` block both are the VPC.
+ */
+export function toAwsEndpoints(env: Layout, from: string, description: string): FlowInput[] {
+  const apiServer = new Set(apiServerPeers(env).map((a) => a.cidr));
+  return awsEndpointPeers(env)
+    .filter((p) => !apiServer.has(p.cidr))
+    .map((to) => ({ from, to, port: 443, description }));
 }
 
 /**

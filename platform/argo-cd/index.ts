@@ -16,7 +16,7 @@
  * Argo CD's own facts (namespace, repository) come from `argocd/config.ts`; the registry passes
  * them in (components do not import the Argo CD renderers).
  */
-import { apiServerPeers } from '../../lib/cluster';
+import { toApiServer } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type ScoreException, type WorkloadRef } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { type ResourceRequirements, withEphemeralStorage } from '../twingate/render';
@@ -86,7 +86,7 @@ function workload(namespace: string, part: Part): WorkloadRef {
 function argoCdFlows(facts: ArgoCdFacts, env: Environment): FlowInput[] {
   const at = (p: Part) => `${facts.namespace}/${p}`;
   const toApi = (['application-controller', 'applicationset-controller', 'server', 'redis-secret-init'] as const).flatMap((p) =>
-    apiServerPeers(env).map((to) => ({ from: at(p), to, port: 443, description: `Argo CD ${p} to the Kubernetes API server` })),
+    toApiServer(env, at(p), `Argo CD ${p} to the Kubernetes API server`),
   );
   return [
     ...toApi,

@@ -18,7 +18,7 @@ import {
   CertificateSpecPrivateKeyAlgorithm,
   CertificateSpecPrivateKeyRotationPolicy,
 } from '../../imports/certmanager-certificates-cert-manager.io';
-import { apiServerPeers, apiServerSources } from '../../lib/cluster';
+import { fromApiServer, toApiServer } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, PINNED_IMAGE_PULL_POLICY, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import { CERT_MANAGER_NAMESPACE, PLATFORM_CA_ISSUER } from '../shared/cert-manager';
@@ -130,15 +130,8 @@ function workloads(): WorkloadRef[] {
 function flows(env: Environment): FlowInput[] {
   const ns = CERT_MANAGER_NAMESPACE;
   return [
-    ...(['controller', 'cainjector', 'webhook'] as const).flatMap((w) =>
-      apiServerPeers(env).map((to) => ({ from: `${ns}/${w}`, to, port: 443, description: `cert-manager ${w} to the Kubernetes API server` })),
-    ),
-    ...apiServerSources(env).map((from) => ({
-      from,
-      to: `${ns}/webhook`,
-      port: 'https',
-      description: 'the Kubernetes API server calls the cert-manager admission webhook',
-    })),
+    ...(['controller', 'cainjector', 'webhook'] as const).flatMap((w) => toApiServer(env, `${ns}/${w}`, `cert-manager ${w} to the Kubernetes API server`)),
+    ...fromApiServer(env, `${ns}/webhook`, 'https', 'the Kubernetes API server calls the cert-manager admission webhook'),
   ];
 }
 

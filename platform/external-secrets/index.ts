@@ -8,7 +8,7 @@
  * components) render their own ExternalSecrets against it. See docs/external-secrets.md.
  */
 
-import { apiServerPeers, apiServerSources, awsEndpointPeers, POD_IDENTITY_AGENT } from '../../lib/cluster';
+import { fromApiServer, POD_IDENTITY_AGENT, toApiServer, toAwsEndpoints } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type UpstreamCrds, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import type { ChartResources, ReplicatedDeploymentValues } from '../shared/chart-values';
@@ -122,23 +122,10 @@ function flows(env: Environment): FlowInput[] {
   const ns = NAMESPACE;
   return [
     ...(['controller', 'webhook', 'cert-controller'] as const).flatMap((w) =>
-      apiServerPeers(env).map((to) => ({ from: `${ns}/${w}`, to, port: 443, description: `External Secrets ${w} to the Kubernetes API server` })),
+      toApiServer(env, `${ns}/${w}`, `External Secrets ${w} to the Kubernetes API server`),
     ),
-    ...apiServerSources(env).map((from) => ({
-      from,
-      to: `${ns}/webhook`,
-      port: 'webhook',
-      description: 'the Kubernetes API server calls the External Secrets admission webhook',
-    })),
-    // Without an infra block both are the VPC: the API server flow already covers it.
-    ...awsEndpointPeers(env)
-      .filter((p) => !apiServerPeers(env).some((a) => a.cidr === p.cidr))
-      .map((to) => ({
-        from: `${ns}/controller`,
-        to,
-        port: 443,
-        description: 'External Secrets to AWS Secrets Manager and STS (VPC interface endpoints)',
-      })),
+    ...fromApiServer(env, `${ns}/webhook`, 'webhook', 'the Kubernetes API server calls the External Secrets admission webhook'),
+    ...toAwsEndpoints(env, `${ns}/controller`, 'External Secrets to AWS Secrets Manager and STS (VPC interface endpoints)'),
     {
       from: `${ns}/controller`,
       to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] },

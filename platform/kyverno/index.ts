@@ -11,7 +11,7 @@
  * such, and each would need its own images, RBAC and flows. See docs/sigv4.md.
  */
 import { ApiObject } from 'cdk8s';
-import { apiServerPeers, apiServerSources, POD_IDENTITY_AGENT } from '../../lib/cluster';
+import { fromApiServer, POD_IDENTITY_AGENT, toApiServer } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type WorkloadRef } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { crMetadata, WAVES } from '../shared/sync-waves';
@@ -130,18 +130,8 @@ function workloads(): WorkloadRef[] {
 export function kyvernoFlows(env: Environment): FlowInput[] {
   const ns = KYVERNO_NAMESPACE;
   return [
-    ...apiServerPeers(env).map((to) => ({
-      from: `${ns}/admission-controller`,
-      to,
-      port: 443,
-      description: 'Kyverno admission controller to the Kubernetes API server',
-    })),
-    ...apiServerSources(env).map((from) => ({
-      from,
-      to: `${ns}/admission-controller`,
-      port: 'https',
-      description: 'the Kubernetes API server calls the Kyverno admission webhooks',
-    })),
+    ...toApiServer(env, `${ns}/admission-controller`, 'Kyverno admission controller to the Kubernetes API server'),
+    ...fromApiServer(env, `${ns}/admission-controller`, 'https', 'the Kubernetes API server calls the Kyverno admission webhooks'),
     // An app with its own AWS statements declares this flow itself (validation requires it): not twice.
     ...sortedCallers(latticeOf(env))
       .filter((c) => (env.apps[c.app]?.aws.length ?? 0) === 0)

@@ -18,7 +18,7 @@
  */
 import { ApiObject, type Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { apiServerPeers, controlPlaneCidrs, KUBE_DNS } from '../../lib/cluster';
+import { controlPlaneCidrs, KUBE_DNS, toApiServer } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, settingsOf, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import { planSubnets } from '../../lib/subnets';
@@ -90,12 +90,7 @@ export function spireFlows(env: Environment): FlowInput[] {
       port: KUBELET_PORT,
       description: 'agent to the kubelet of its node (workload attestation)',
     })),
-    ...apiServerPeers(env).map((to) => ({
-      from: server,
-      to,
-      port: 443,
-      description: 'SPIRE server (token review, trust bundle) and controller manager to the Kubernetes API server',
-    })),
+    ...toApiServer(env, server, 'SPIRE server (token review, trust bundle) and controller manager to the Kubernetes API server'),
     ...controlPlane.map((cidr) => ({
       from: { cidr, except: [] },
       to: server,

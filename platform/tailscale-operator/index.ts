@@ -22,7 +22,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Connector } from '../../imports/tailscale-connector-tailscale.com';
 import { DnsConfig } from '../../imports/tailscale-dnsconfig-tailscale.com';
 import { ProxyGroup, ProxyGroupSpecKubeApiServerMode, ProxyGroupSpecType } from '../../imports/tailscale-proxygroup-tailscale.com';
-import { apiServerPeers } from '../../lib/cluster';
+import { toApiServer } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, type OperatorField, PINNED_IMAGE_PULL_POLICY, type UpstreamCrds } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import type { ApiObject as RenderedObject } from '../../lib/output';
@@ -182,10 +182,10 @@ export function tailscaleFlows(env: Environment): FlowInput[] {
     ...Object.keys(ts.egress).sort().map(egressWorkloadName),
   ];
   return [
-    ...apiServerPeers(env).map((to) => ({ from: operator, to, port: 443, description: 'Tailscale operator to the Kubernetes API server' })),
+    ...toApiServer(env, operator, 'Tailscale operator to the Kubernetes API server'),
     { from: operator, to: INTERNET, port: 443, description: 'Tailscale operator to the Tailscale API and coordination server' },
     ...proxies.flatMap((p): FlowInput[] => [
-      ...apiServerPeers(env).map((to) => ({ from: `${ns}/${p}`, to, port: 443, description: `Tailscale ${p}: state Secret and API calls` })),
+      ...toApiServer(env, `${ns}/${p}`, `Tailscale ${p}: state Secret and API calls`),
       { from: `${ns}/${p}`, to: INTERNET, port: 443, description: `Tailscale ${p} to the coordination server and DERP relays` },
       ...(ts.directConnections
         ? [

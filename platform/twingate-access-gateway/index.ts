@@ -20,7 +20,7 @@ import {
 import { TwingateCertificateAuthority, TwingateCertificateAuthoritySpecType } from '../../imports/twingate-certificateauthority-twingate.com';
 import { TwingateGateway } from '../../imports/twingate-gateway-twingate.com';
 import { TwingateResource, TwingateResourceSpecType } from '../../imports/twingate-resource-twingate.com';
-import { apiServerPeers } from '../../lib/cluster';
+import { toApiServer } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY, type ScoreException } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
@@ -158,7 +158,7 @@ function gatewayFlows(env: Environment): FlowInput[] {
   const gateway = `${ns}/${WORKLOADS.gateway}`;
   return [
     { from: `${ns}/${WORKLOADS.connector}`, to: gateway, port: 'https', description: 'kubectl sessions: connector to the access gateway' },
-    ...apiServerPeers(env).map((to) => ({ from: gateway, to, port: 443, description: 'access gateway to the Kubernetes API server' })),
+    ...toApiServer(env, gateway, 'access gateway to the Kubernetes API server'),
     { from: gateway, to: INTERNET, port: 443, description: 'access gateway to the Twingate controller (token keys)' },
   ];
 }

@@ -13,7 +13,7 @@
 import { TwingateConnector, TwingateConnectorSpecImagePolicyProvider } from '../../imports/twingate-connector-twingate.com';
 import { TwingateGroup } from '../../imports/twingate-group-twingate.com';
 import { TwingateResource, TwingateResourceSpecProtocolsTcpPolicy, TwingateResourceSpecProtocolsUdpPolicy } from '../../imports/twingate-resource-twingate.com';
-import { apiServerPeers } from '../../lib/cluster';
+import { toApiServer } from '../../lib/cluster';
 import { type Component, PINNED_IMAGE_PULL_POLICY } from '../../lib/component';
 import type { Environment, FlowInput } from '../../lib/environment';
 import { externalSecret } from '../shared/external-secrets';
@@ -115,7 +115,7 @@ function operatorFlows(env: Environment): FlowInput[] {
     ...(resolveTwingate(env).connectors.peerToPeer
       ? [{ from: connector, to: INTERNET, port: p2p.port, endPort: p2p.endPort, protocol: p2p.protocol, description: p2p.description }]
       : []),
-    ...apiServerPeers(env).map((to) => ({ from: operator, to, port: 443, description: 'operator to the Kubernetes API server' })),
+    ...toApiServer(env, operator, 'operator to the Kubernetes API server'),
     { from: operator, to: INTERNET, port: 443, description: 'operator to the Twingate API' },
   ];
 }

@@ -20,7 +20,7 @@ import {
   CertificateSpecPrivateKeyRotationPolicy,
   CertificateSpecUsages,
 } from '../../imports/certmanager-certificates-cert-manager.io';
-import { apiServerPeers, apiServerSources, awsEndpointPeers, POD_IDENTITY_AGENT } from '../../lib/cluster';
+import { fromApiServer, POD_IDENTITY_AGENT, toApiServer, toAwsEndpoints } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, type UpstreamCrds, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import type { ApiObject as RenderedObject } from '../../lib/output';
@@ -211,17 +211,9 @@ function workloads(): WorkloadRef[] {
 function flows(env: Environment): FlowInput[] {
   const controller = `${NAMESPACE}/controller`;
   return [
-    ...apiServerPeers(env).map((to) => ({ from: controller, to, port: 443, description: 'AWS Gateway API controller to the Kubernetes API server' })),
-    ...apiServerSources(env).map((from) => ({
-      from,
-      to: controller,
-      port: 'webhook',
-      description: 'the Kubernetes API server calls the AWS Gateway API controller webhook (pod readiness gates)',
-    })),
-    // Without an infra block both are the VPC: the API server flow already covers it.
-    ...awsEndpointPeers(env)
-      .filter((p) => !apiServerPeers(env).some((a) => a.cidr === p.cidr))
-      .map((to) => ({ from: controller, to, port: 443, description: 'AWS Gateway API controller to VPC Lattice, EKS and STS (VPC interface endpoints)' })),
+    ...toApiServer(env, controller, 'AWS Gateway API controller to the Kubernetes API server'),
+    ...fromApiServer(env, controller, 'webhook', 'the Kubernetes API server calls the AWS Gateway API controller webhook (pod readiness gates)'),
+    ...toAwsEndpoints(env, controller, 'AWS Gateway API controller to VPC Lattice, EKS and STS (VPC interface endpoints)'),
     {
       from: controller,
       to: { cidr: POD_IDENTITY_AGENT.cidr, except: [] },

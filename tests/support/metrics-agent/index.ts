@@ -6,7 +6,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { z } from 'zod';
-import { apiServerPeers } from '../../../lib/cluster';
+import { toApiServer } from '../../../lib/cluster';
 import { COMMON_LABELS, type Component, type SettingsBlock, settingsOf } from '../../../lib/component';
 import type { Environment } from '../../../lib/environment';
 
@@ -49,13 +49,7 @@ export const metricsAgent = {
   workloads: (env) => [
     { namespace: settingsOf(env, metricsSettings).namespace, name: 'agent', labels: LABELS, ports: { metrics: { containerPort: 9100, protocol: 'TCP' } } },
   ],
-  flows: (env) =>
-    apiServerPeers(env).map((to) => ({
-      from: `${settingsOf(env, metricsSettings).namespace}/agent`,
-      to,
-      port: 443,
-      description: 'agent to the Kubernetes API server',
-    })),
+  flows: (env) => toApiServer(env, `${settingsOf(env, metricsSettings).namespace}/agent`, 'agent to the Kubernetes API server'),
   render(chart, env) {
     const m = settingsOf(env, metricsSettings);
     new k8s.KubeConfigMap(chart, 'config', {
