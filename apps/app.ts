@@ -8,6 +8,7 @@ import { appRoleName } from '../lib/aws-access';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, RESTRICTED_CONTAINER, type ScoreException } from '../lib/component';
 import { type Environment, NAME_LABEL } from '../lib/environment';
 import { identityOfApp, workloadIdentityOf } from '../lib/workload-identity';
+import { PROBE_LABEL } from '../platform/probes';
 
 /** UID/GID apps run as: the conventional unprivileged "nonroot" user of distroless images. */
 const APP_UID = 65532;
@@ -132,11 +133,17 @@ export function appComponent(appName: string): Component {
         },
       });
 
-      // Two replicas or more: a node drain evicts one at a time.
+      // Two replicas or more: a node drain evicts one at a time. Not the network probes' pods,
+      // which carry the app's labels to be judged by its NetworkPolicies: a Job's pod under a
+      // maxUnavailable budget stops the disruption controller ("jobs.batch does not implement
+      // the scale subresource"), so no eviction is ever allowed (seen in e2e tier 2, staging).
       if (app.replicas >= 2) {
         new k8s.KubePodDisruptionBudget(chart, 'disruption-budget', {
           metadata,
-          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+          spec: {
+            maxUnavailable: k8s.IntOrString.fromNumber(1),
+            selector: { matchLabels: selector, matchExpressions: [{ key: PROBE_LABEL, operator: 'DoesNotExist' }] },
+          },
         });
       }
 

@@ -238,4 +238,40 @@ describe('availability of replicated workloads', () => {
     }
     expect(checked).toBeGreaterThan(0);
   });
+
+  it("no budget that needs its pods' controller to scale (maxUnavailable, or a percentage) selects a Job's pods, network probes included", async () => {
+    type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+    const matches = (sel: Selector, labels: Record<string, string>) =>
+      Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+      (sel.matchExpressions ?? []).every((e) =>
+        e.operator === 'DoesNotExist'
+          ? !(e.key in labels)
+          : e.operator === 'Exists'
+            ? e.key in labels
+            : e.operator === 'In'
+              ? (e.values ?? []).includes(labels[e.key] ?? '')
+              : !(e.values ?? []).includes(labels[e.key] ?? ''),
+      );
+    let jobs = 0;
+    const found: string[] = [];
+    for (const env of await environments()) {
+      const objects = objectsOf(env);
+      const jobPods = objects
+        .filter((o) => o.kind === 'Job')
+        .map((o) => ({
+          o,
+          labels: ((o.spec as { template: { metadata?: { labels?: Record<string, string> } } }).template.metadata?.labels ?? {}) as Record<string, string>,
+        }));
+      jobs += jobPods.length;
+      for (const b of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+        const spec = b.spec as { maxUnavailable?: unknown; minAvailable?: unknown; selector: Selector };
+        if (spec.maxUnavailable === undefined && !String(spec.minAvailable ?? '').endsWith('%')) continue;
+        for (const j of jobPods.filter((j) => j.o.metadata.namespace === b.metadata.namespace && matches(spec.selector, j.labels))) {
+          found.push(`${env.name}: PodDisruptionBudget ${b.metadata.namespace}/${b.metadata.name} selects the pods of Job ${j.o.metadata.name}`);
+        }
+      }
+    }
+    expect(jobs).toBeGreaterThan(10);
+    expect(found).toEqual([]);
+  });
 });
