@@ -1,16 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fakeStores, fakeValue } from '../../e2e/fake-store';
 import type { Manifest } from '../../e2e/plan';
-import { readUnit, unitNames } from '../../e2e/plan';
+import { unitNames } from '../../e2e/plan';
 
 const REPO = resolve(__dirname, '../..');
 const DIST = join(REPO, 'dist');
-const manifestsOf = (env: string): Manifest[] => readUnit(DIST, env).components.flatMap((c) => c.manifests);
+// Only the two kinds fakeStores reads (the whole tree, CRDs included, takes half a minute to parse).
+const manifestsOf = (env: string): Manifest[] =>
+  readdirSync(join(DIST, env), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(join(DIST, env, d.name))
+        .filter((f) => f.startsWith('externalsecret.') || f.startsWith('clustersecretstore.'))
+        .sort()
+        .map((f) => ({ file: `${env}/${d.name}/${f}`, object: parse(readFileSync(join(DIST, env, d.name, f), 'utf8')) })),
+    );
 const m = (file: string, object: Record<string, unknown>): Manifest => ({ file, object: object as unknown as Manifest['object'] });
 const store = (name: string, spec: Record<string, unknown> = { provider: { aws: { region: 'eu-west-2', service: 'SecretsManager' } } }) =>
   m(`x/${name}.yaml`, { apiVersion: 'external-secrets.io/v1', kind: 'ClusterSecretStore', metadata: { name }, spec });
