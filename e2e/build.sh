@@ -99,6 +99,7 @@ external-secrets)
     (cd "$mod/overrides" && find . -type f -exec cp {} "../.src/{}" \;)
   fi
   build_into "$dir" "$mod" "-s -w" ./external-secrets ./external-secrets-controller
+  rm -rf "$mod/.src"
   echo "$dir/bin"
   ;;
 kwok)

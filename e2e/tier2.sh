@@ -300,6 +300,30 @@ external_secrets_step() {
   fi
 }
 
+# 6c. Volumes: no CSI driver runs here (kwok has no kubelet to mount anything), so a Pending claim
+# gets a PersistentVolume made for it, bound to it by claimRef, in the claim's StorageClass, as
+# the EBS CSI driver would provision one on EKS. A claim without a class stays Pending, as it
+# would on a new EKS cluster (no default StorageClass).
+declare -A pv_made=()
+volumes_step() {
+  local ns name size sc
+  while read -r ns name size sc; do
+    [ -n "$sc" ] && [ -z "${pv_made[$ns/$name]:-}" ] || continue
+    kubectl apply -f - >/dev/null <<YAML && pv_made[$ns/$name]=1 && echo "tier2: volume for claim $ns/$name ($sc, $size) ($(elapsed) s)"
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: "e2e-$ns-$name", labels: {zt-e2e/provisioned-for: "$ns.$name"}}
+spec:
+  capacity: {storage: "$size"}
+  accessModes: [ReadWriteOnce]
+  storageClassName: "$sc"
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {namespace: "$ns", name: "$name"}
+  hostPath: {path: "$tmp/volumes/$ns-$name"}
+YAML
+  done < <(kubectl get pvc -A -o jsonpath='{range .items[?(@.status.phase=="Pending")]}{.metadata.namespace} {.metadata.name} {.spec.resources.requests.storage} {.spec.storageClassName}{"\n"}{end}' 2>/dev/null || true)
+}
+
 # 7. Wait: one line per Application when it first is Synced and Healthy, until every expected
 # one (root, the environment's parent, each child Application rendered for it) is, or the timeout.
 expected=(root "$cluster")
@@ -314,6 +338,7 @@ while :; do
   sleep 5
   cert_manager_step
   external_secrets_step
+  volumes_step
   list="$(kubectl get applications -n argocd -o jsonpath='{range .items[*]}{.metadata.name} {.status.sync.status} {.status.health.status}{"\n"}{end}' 2>/dev/null || true)"
   declare -A now=()
   while read -r app sync health; do

@@ -8,6 +8,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, usesEbsVolumes } from '../../platform/shared/storage';
 import { corednsAddonConfiguration } from '../../platform/tailscale/dns';
 import { maybeTailscale } from '../../platform/tailscale/settings';
 import type { Context } from './context';
@@ -162,5 +163,16 @@ export function buildCluster(ctx: Context, net: Network): Cluster {
   // With Tailscale split DNS, CoreDNS also forwards the tailnet zone to the operator's nameserver.
   const tsDns = ctx.env.components.includes('tailscale-operator') && maybeTailscale(ctx.env)?.dns.enabled;
   addon('coredns', tsDns ? { configurationValues: corednsAddonConfiguration(ctx.env) } : {}, [nodeGroup]);
+  // Persistent volumes (platform/shared/storage.ts): a new cluster has no provisioner, so a
+  // component's claim would stay Pending. The EBS CSI driver, its controller on a Pod Identity
+  // role with AWS's managed policy for it (volumes, snapshots, attachments).
+  if (usesEbsVolumes(ctx.env)) {
+    const ebsRole = role(ctx, 'ebs-csi', {
+      service: 'pods',
+      description: 'EBS CSI driver controller through Pod Identity',
+      managed: ['service-role/AmazonEBSCSIDriverPolicy'],
+    });
+    addon('aws-ebs-csi-driver', { podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: EBS_CSI_CONTROLLER_SERVICE_ACCOUNT.name }] }, [nodeGroup]);
+  }
   return { cluster, nodeRole, nodeGroup };
 }

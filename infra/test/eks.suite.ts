@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import { describe, expect, it } from 'vitest';
+import { EBS_CSI_CONTROLLER_SERVICE_ACCOUNT, usesEbsVolumes } from '../../platform/shared/storage';
 import { CONTROL_PLANE_LOGS } from '../src/eks';
 import type { Built } from './harness';
 
@@ -73,7 +74,29 @@ export function eksSuite(built: readonly Built[]): void {
             .of(aws.eks.Addon)
             .map((a) => a.inputs.addonName)
             .sort(),
-        ).toEqual(['coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+        ).toEqual(['coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni', ...(usesEbsVolumes(b.env) ? ['aws-ebs-csi-driver'] : [])].sort());
+      }
+    });
+
+    it('installs the EBS CSI driver exactly where a component claims volumes, its controller on a role with the EBS policy only', () => {
+      const withVolumes = built.filter((b) => usesEbsVolumes(b.env)).map((b) => b.env.name);
+      expect(withVolumes).toEqual(['urlshort']);
+      for (const b of built) {
+        const addons = b.of(aws.eks.Addon).filter((a) => a.inputs.addonName === 'aws-ebs-csi-driver');
+        const policies = b.of(aws.iam.RolePolicyAttachment).filter((p) => String(p.inputs.policyArn).endsWith('/AmazonEBSCSIDriverPolicy'));
+        if (!withVolumes.includes(b.env.name)) {
+          expect(
+            [addons, policies].map((x) => x.length),
+            b.env.name,
+          ).toEqual([0, 0]);
+          continue;
+        }
+        expect(addons).toHaveLength(1);
+        expect(addons[0]!.inputs.podIdentityAssociations).toEqual([
+          { roleArn: expect.stringContaining(`role/${b.env.name}-ebs-csi`), serviceAccount: EBS_CSI_CONTROLLER_SERVICE_ACCOUNT.name },
+        ]);
+        expect(policies.map((p) => p.inputs.policyArn)).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy']);
+        expect(String(policies[0]!.inputs.role)).toContain(`${b.env.name}-ebs-csi`);
       }
     });
   });

@@ -22,6 +22,7 @@ import { controlPlaneCidrs, KUBE_DNS, toApiServer } from '../../lib/cluster';
 import { COMMON_LABELS, type Component, EPHEMERAL_STORAGE, PINNED_IMAGE_PULL_POLICY, settingsOf, type WorkloadRef } from '../../lib/component';
 import { type Environment, type FlowInput, NAME_LABEL } from '../../lib/environment';
 import { planSubnets } from '../../lib/subnets';
+import { EBS_STORAGE_CLASS, ebsStorageClass } from '../shared/storage';
 import { type SpireSettings, spireSettings } from './settings';
 
 /** The Helm release: part of every name and label the chart renders. */
@@ -134,6 +135,8 @@ export function spireValues(env: Environment) {
     },
     'spire-server': {
       resources: resources(['100m', '500m'], ['128Mi', '512Mi']),
+      // The datastore's claim names the platform's class: EKS has no default one (platform/shared/storage.ts).
+      persistence: { storageClass: EBS_STORAGE_CLASS },
       controllerManager: {
         resources: resources(['50m', '200m'], ['64Mi', '256Mi']),
         // Only the declared identities get SVIDs: the chart's catch-all and demo ClusterSPIFFEIDs stay off.
@@ -296,6 +299,7 @@ export const spire = {
   ],
   render(chart, env) {
     renderAgentNamespace(chart, env);
+    new ApiObject(chart, 'storage-class', ebsStorageClass({ ...COMMON_LABELS }));
     for (const o of clusterSpiffeIds(env)) new ApiObject(chart, `clusterspiffeid-${o.metadata.name}`, o);
   },
 } satisfies Component;

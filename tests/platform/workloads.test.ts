@@ -8,6 +8,7 @@ import type { Environment } from '../../lib/environment';
 import type { ApiObject } from '../../lib/output';
 import { POD_SECURITY_LEVEL } from '../../platform/namespaces';
 import { privilegedNamespaces } from '../../platform/shared/pod-security';
+import { EBS_STORAGE_CLASS, usesEbsVolumes } from '../../platform/shared/storage';
 import { POD_SECURITY_EXCEPTION_ANNOTATION, spireSettingsOf } from '../../platform/spire';
 import { environments, objectsOf } from '../support';
 
@@ -273,5 +274,38 @@ describe('availability of replicated workloads', () => {
     }
     expect(jobs).toBeGreaterThan(10);
     expect(found).toEqual([]);
+  });
+
+  it('every volume claim names a StorageClass its environment renders: a new EKS cluster has no default one and no provisioner', async () => {
+    let claims = 0;
+    for (const env of await environments()) {
+      const objects = objectsOf(env);
+      const classes = new Map(objects.filter((o) => o.kind === 'StorageClass').map((o) => [o.metadata.name, o as unknown as { provisioner: string }]));
+      const templates = objects.flatMap((o) =>
+        o.kind === 'StatefulSet'
+          ? ((o.spec as { volumeClaimTemplates?: { metadata: { name: string }; spec: { storageClassName?: string } }[] }).volumeClaimTemplates ?? []).map(
+              (t) => ({
+                where: `${env.name} StatefulSet ${o.metadata.namespace}/${o.metadata.name} claim ${t.metadata.name}`,
+                storageClassName: t.spec.storageClassName,
+              }),
+            )
+          : o.kind === 'PersistentVolumeClaim'
+            ? [
+                {
+                  where: `${env.name} PersistentVolumeClaim ${o.metadata.namespace}/${o.metadata.name}`,
+                  storageClassName: (o.spec as { storageClassName?: string }).storageClassName,
+                },
+              ]
+            : [],
+      );
+      for (const t of templates) {
+        claims++;
+        expect(t.storageClassName, t.where).toBe(EBS_STORAGE_CLASS);
+        expect(classes.get(EBS_STORAGE_CLASS)?.provisioner, t.where).toBe('ebs.csi.aws.com');
+      }
+      // And only where infra installs the EBS CSI driver.
+      expect(classes.size > 0, env.name).toBe(usesEbsVolumes(env));
+    }
+    expect(claims).toBeGreaterThan(0);
   });
 });
