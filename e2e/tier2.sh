@@ -7,7 +7,7 @@
 # repo-server and applicationset-controller as local processes, and cert-manager's webhook and
 # controller (e2e/go/cert-manager) and External Secrets' cert controller, webhook and controller
 # (e2e/go/external-secrets, reading an e2e-only fake store: e2e/fake-store.ts) at their kwok Pods'
-# IPs; runs `pnpm bootstrap --env <env>` itself, then prints every Application's sync/health
+# IPs, and a volume for each Pending claim (as the EBS CSI driver would provision); runs `pnpm bootstrap --env <env>` itself, then prints every Application's sync/health
 # status until all are Synced and Healthy or the timeout passes, with the seconds each took. Then
 # checks every ExternalSecret's Secret, deletes a component and then the environment in git and
 # checks that Argo CD prunes them completely (nothing left, nothing stuck on a finalizer). The
