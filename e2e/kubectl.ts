@@ -30,10 +30,20 @@ export function classifyStderr(stderr: string): Stderr {
   return { warnings: lines.filter((l) => /^Warning: /.test(l)), errors: lines.filter((l) => !/^Warning: /.test(l)) };
 }
 
-/** Problems of an apply: each warning and error line, plus the exit status when stderr said nothing. */
+/**
+ * Warnings that are not the platform's to fix, each one exact line. Argo CD recognises its
+ * AppProject finalizer by this exact name only (`ResourcesFinalizerName`, v3.5.7), which has no
+ * path, so the API server advises a domain-qualified one; a qualified name would silently disable
+ * the finalizer (docs/argocd.md, argocd/project.ts).
+ */
+export const ACCEPTED_WARNINGS: ReadonlySet<string> = new Set([
+  'Warning: metadata.finalizers: "resources-finalizer.argocd.argoproj.io": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers',
+]);
+
+/** Problems of an apply: each warning (but the accepted ones) and error line, plus the exit status when stderr said nothing. */
 export function problemsOf(r: KubectlResult): string[] {
   const { warnings, errors } = classifyStderr(r.stderr);
-  const problems = [...errors, ...warnings];
+  const problems = [...errors, ...warnings.filter((w) => !ACCEPTED_WARNINGS.has(w))];
   if (r.status !== 0 && problems.length === 0) problems.push(`kubectl exited ${r.status}`);
   return problems;
 }

@@ -28,6 +28,14 @@ describe('problemsOf', () => {
     expect(problemsOf({ status: 0, stdout: 'ok', stderr: '' })).toEqual([]);
     expect(problemsOf({ status: 3, stdout: '', stderr: '' })).toEqual(['kubectl exited 3']);
   });
+
+  it("accepts the API server's advice on Argo CD's own AppProject finalizer, that exact line only", () => {
+    const advice = (name: string) =>
+      `Warning: metadata.finalizers: "${name}": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`;
+    expect(problemsOf({ status: 0, stdout: 'ok', stderr: `${advice('resources-finalizer.argocd.argoproj.io')}\n` })).toEqual([]);
+    expect(problemsOf({ status: 0, stdout: 'ok', stderr: `${advice('example.com-cleanup')}\n` })).toEqual([advice('example.com-cleanup')]);
+    expect(problemsOf({ status: 0, stdout: 'ok', stderr: `${advice('resources-finalizer.argocd.argoproj.io')}\n${PSA}\n` })).toEqual([PSA]);
+  });
 });
 
 describe('applyArgs', () => {
