@@ -43,6 +43,10 @@ if [ -z "${ZT_E2E_TIER2_ISOLATED:-}" ]; then
   kw="$("$here/build.sh" kwok)"
   cm="$("$here/build.sh" cert-manager)"
   es="$("$here/build.sh" external-secrets)"
+  # Argo CD's hack/ scripts and kwok's stages are read from the Go module cache inside the
+  # namespace, which has no network: fetch both now (nothing to do when they are there).
+  (cd "$here/go/argocd" && go mod download github.com/argoproj/argo-cd/v3)
+  go mod download "sigs.k8s.io/kwok@$(basename "$(dirname "$kw")" | cut -d- -f2)"
   [ -d "$repo_root/dist/$env" ] || { echo "error: e2e/tier2.sh: --env $env: no dist/$env (run pnpm synth)" >&2; exit 2; }
   export ZT_E2E_TIER2_ISOLATED=1 KB="$kb" AB="$ab" KW="$kw" CM="$cm" ES="$es"
   if [ "$(id -u)" = 0 ]; then userns=(); else userns=(--user --map-root-user); fi
