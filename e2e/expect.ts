@@ -106,21 +106,25 @@ if (require.main === module) {
   const [what, dist, env, component] = process.argv.slice(2);
   try {
     if (!what || !dist || !env) throw new Error('usage: tsx e2e/expect.ts secrets|leaf|objects|kept <dist> <env> [<component>]');
-    const unit = readUnit(dist, env);
+    // Each read once, and only by the checks that need it: the unit (CRDs included) is the slow one.
+    const unit = () => readUnit(dist, env);
+    const argocd = () => readManifests(dist, join(dist, 'argocd', env));
     if (what === 'secrets')
-      for (const s of expectedSecrets(unit.components.flatMap((c) => c.manifests))) console.log(`${s.namespace} ${s.name} ${s.keys.join(',')}`);
-    else if (what === 'leaf') console.log(leafComponent(unit.components));
+      for (const s of expectedSecrets(unit().components.flatMap((c) => c.manifests))) console.log(`${s.namespace} ${s.name} ${s.keys.join(',')}`);
+    else if (what === 'leaf') console.log(leafComponent(unit().components));
     else if (what === 'objects') {
-      const children = childApplications(readManifests(dist, join(dist, 'argocd', env)));
-      const namespace = readManifests(dist, join(dist, 'argocd', env))[0]?.object.metadata.namespace ?? 'argocd';
+      const apps = argocd();
+      const children = childApplications(apps);
+      const namespace = apps[0]?.object.metadata.namespace ?? 'argocd';
+      const { components } = unit();
       if (component) {
-        const chosen = unit.components.find((c) => c.name === component);
+        const chosen = components.find((c) => c.name === component);
         const app = children.find((c) => c.component === component);
         if (!chosen || !app) throw new Error(`${env}: no component '${component}' with an Application`);
         for (const l of [`${APPLICATION_TYPE} ${namespace} ${app.name}`, ...deletedObjects(chosen.manifests)].sort()) console.log(l);
-      } else for (const l of environmentDeletes(children, unit.components, namespace)) console.log(l);
+      } else for (const l of environmentDeletes(children, components, namespace)) console.log(l);
     } else if (what === 'kept') {
-      for (const c of childApplications(readManifests(dist, join(dist, 'argocd', env))).filter((x) => x.kept)) console.log(`${c.name} ${c.project}`);
+      for (const c of childApplications(argocd()).filter((x) => x.kept)) console.log(`${c.name} ${c.project}`);
     } else throw new Error(`unknown check '${what}' (expected secrets, leaf, objects or kept)`);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
